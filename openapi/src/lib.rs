@@ -1,0 +1,18 @@
+//! The wire types of Confidant's REST API.
+//!
+//! Every request and response body is declared here once, with serde for the JSON, utoipa for
+//! the OpenAPI document and validator for the input rules, so that the server, the web app and
+//! the end-to-end tests cannot disagree about the shape of a message. The committed
+//! `openapi/openapi.json` beside this crate is generated from these types by the server.
+
+pub mod health;
+pub mod problem;
+
+pub use health::{CheckState, Health, Readiness};
+pub use problem::{Problem, ProblemCode};
+
+/// Every JSON route of the API lives under this prefix.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// The media type of error answers (RFC 9457).
+pub const PROBLEM_JSON: &str = "application/problem+json";
