@@ -1,0 +1,52 @@
+//! The OpenAPI document: general information here, paths collected from the routes.
+
+use actix_web::App;
+use actix_web::dev::{ServiceFactory, ServiceRequest};
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, UtoipaApp, scope};
+
+use crate::routes;
+use confidant_openapi::{API_PREFIX, Problem, ProblemCode};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Confidant API",
+        description = "Secure, HIPAA-grade messaging for health and therapy practices.\n\n\
+            Every route under `/api/v1` speaks JSON. Errors are RFC 9457 problem details \
+            (`application/problem+json`) with a stable `code`; validation errors (422) list the \
+            failing fields in `errors`. Ids are UUIDs, times RFC 3339 in UTC, lists are \
+            cursor-paginated, and request bodies with unknown fields are rejected.",
+        license(name = "Proprietary")
+    ),
+    components(schemas(Problem, ProblemCode)),
+    tags((name = "health", description = "Liveness and readiness checks"))
+)]
+struct ApiDoc;
+
+/// Registers every documented route on `app`. The server and [`document`] both call this, so
+/// the served routes and the document cannot drift apart.
+pub fn register<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.openapi(ApiDoc::openapi())
+        .configure(routes::root)
+        .service(scope::scope(API_PREFIX).configure(routes::api_v1))
+}
+
+/// The OpenAPI document, generated from the code.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_app, document) = register(App::new().into_utoipa_app()).split_for_parts();
+    document
+}
+
+/// The document as pretty-printed JSON with a trailing newline, exactly as committed in
+/// `openapi/openapi.json`.
+pub fn to_json() -> String {
+    let mut json = document()
+        .to_pretty_json()
+        .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
+    json.push('\n');
+    json
+}

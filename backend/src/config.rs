@@ -1,0 +1,383 @@
+//! Settings from environment variables (SPEC §7), each with a sane default where one exists.
+//!
+//! A missing or malformed setting is reported as one line naming the variable and what it
+//! should look like; nothing here panics.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+/// Everything the server needs to know about its surroundings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `DATABASE_URL`: the PostgreSQL database. Needed by `serve` and `migrate` only.
+    pub database_url: Option<DatabaseUrl>,
+    /// `CONFIDANT_DB_POOL_SIZE`: connections kept in the pool.
+    pub db_pool_size: usize,
+    /// `CONFIDANT_LISTEN`: the address to bind; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// `CONFIDANT_PUBLIC_URL`: the address people use to reach the web app (links in emails).
+    pub public_url: Url,
+    /// `CONFIDANT_SMTP_URL`: where notification and invitation emails are sent.
+    pub smtp_url: Url,
+    /// `CONFIDANT_STORAGE`: where attachments are stored.
+    pub storage: StorageLocation,
+    /// `CONFIDANT_JWT_SECRET`: the key that signs access tokens.
+    pub jwt_secret: JwtSecret,
+    /// `CONFIDANT_WEB_DIR`: the built web app, served at `/` when set.
+    pub web_dir: Option<PathBuf>,
+    /// `CONFIDANT_LOG_FORMAT`: `text` (default) or `json`.
+    pub log_format: LogFormat,
+    /// `CONFIDANT_SHUTDOWN_SECONDS`: how long in-flight requests may finish after SIGTERM.
+    pub shutdown_timeout: Duration,
+}
+
+/// A PostgreSQL URL. Its `Debug` and `Display` never show the password.
+#[derive(Clone)]
+pub struct DatabaseUrl(Url);
+
+/// Where attachment files live.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StorageLocation {
+    /// A folder on local disk.
+    Folder(PathBuf),
+    /// An S3-compatible object store (`s3://bucket/prefix`).
+    S3(Url),
+}
+
+/// The access-token signing key. Never printed.
+#[derive(Clone)]
+pub struct JwtSecret {
+    bytes: Vec<u8>,
+    /// True when no secret was configured and a random one was made for this process.
+    pub generated: bool,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// A setting that is missing or malformed, with the variable's name and what was expected.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    variable: &'static str,
+    problem: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            variable,
+            problem: problem.into(),
+        }
+    }
+}
+
+const MIN_JWT_SECRET_LEN: usize = 32;
+
+impl Config {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads the settings through `lookup`, which returns a variable's value or `None`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let database_url = lookup("DATABASE_URL")
+            .map(|raw| DatabaseUrl::parse(&raw))
+            .transpose()?;
+        let db_pool_size = match lookup("CONFIDANT_DB_POOL_SIZE") {
+            None => 10,
+            Some(raw) => raw
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "CONFIDANT_DB_POOL_SIZE",
+                        format!("`{raw}` is not a number from 1 to 1000"),
+                    )
+                })?,
+        };
+        let listen_raw = lookup("CONFIDANT_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen: SocketAddr = listen_raw.trim().parse().map_err(|_| {
+            ConfigError::new(
+                "CONFIDANT_LISTEN",
+                format!("`{listen_raw}` is not an address like 127.0.0.1:8080"),
+            )
+        })?;
+        let public_url = match lookup("CONFIDANT_PUBLIC_URL") {
+            Some(raw) => parse_http_url("CONFIDANT_PUBLIC_URL", &raw)?,
+            None => parse_http_url("CONFIDANT_PUBLIC_URL", &format!("http://{listen}"))?,
+        };
+        let smtp_raw =
+            lookup("CONFIDANT_SMTP_URL").unwrap_or_else(|| "smtp://127.0.0.1:1025".into());
+        let smtp_url = Url::parse(smtp_raw.trim())
+            .ok()
+            .filter(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some())
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "CONFIDANT_SMTP_URL",
+                    "expected a URL like smtp://127.0.0.1:1025 or smtps://user:pass@mail.example.com",
+                )
+            })?;
+        let storage = StorageLocation::parse(
+            &lookup("CONFIDANT_STORAGE").unwrap_or_else(|| ".data/storage".into()),
+        )?;
+        let jwt_secret = match lookup("CONFIDANT_JWT_SECRET") {
+            Some(raw) => JwtSecret::parse(&raw)?,
+            None => JwtSecret::random(),
+        };
+        let web_dir = lookup("CONFIDANT_WEB_DIR").map(PathBuf::from);
+        if let Some(dir) = &web_dir
+            && !dir.join("index.html").is_file()
+        {
+            return Err(ConfigError::new(
+                "CONFIDANT_WEB_DIR",
+                format!(
+                    "`{}` holds no index.html (build the web app with `cargo xtask run`)",
+                    dir.display()
+                ),
+            ));
+        }
+        let log_format = match lookup("CONFIDANT_LOG_FORMAT").as_deref().map(str::trim) {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "CONFIDANT_LOG_FORMAT",
+                    format!("`{other}` is neither `text` nor `json`"),
+                ));
+            }
+        };
+        let shutdown_timeout = match lookup("CONFIDANT_SHUTDOWN_SECONDS") {
+            None => Duration::from_secs(30),
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .map(Duration::from_secs)
+                .map_err(|_| {
+                    ConfigError::new(
+                        "CONFIDANT_SHUTDOWN_SECONDS",
+                        format!("`{raw}` is not a whole number of seconds"),
+                    )
+                })?,
+        };
+        Ok(Self {
+            database_url,
+            db_pool_size,
+            listen,
+            public_url,
+            smtp_url,
+            storage,
+            jwt_secret,
+            web_dir,
+            log_format,
+            shutdown_timeout,
+        })
+    }
+
+    /// The database URL, or the one-line error that says how to set it.
+    pub fn require_database_url(&self) -> Result<&DatabaseUrl, ConfigError> {
+        self.database_url.as_ref().ok_or_else(|| {
+            ConfigError::new(
+                "DATABASE_URL",
+                "not set; expected a URL like postgres://user:password@127.0.0.1:5432/confidant \
+                 (or run `cargo xtask run`, which starts a local database)",
+            )
+        })
+    }
+}
+
+fn parse_http_url(variable: &'static str, raw: &str) -> Result<Url, ConfigError> {
+    Url::parse(raw.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| {
+            ConfigError::new(
+                variable,
+                format!("`{raw}` is not an http(s) URL like https://confidant.example.com"),
+            )
+        })
+}
+
+impl DatabaseUrl {
+    /// Accepts `postgres://` and `postgresql://` URLs with a host and a database name.
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let bad = || {
+            ConfigError::new(
+                "DATABASE_URL",
+                "expected a URL like postgres://user:password@127.0.0.1:5432/confidant",
+            )
+        };
+        let url = Url::parse(raw.trim()).map_err(|_| bad())?;
+        let has_database = !url.path().trim_start_matches('/').is_empty();
+        if !matches!(url.scheme(), "postgres" | "postgresql")
+            || url.host().is_none()
+            || !has_database
+        {
+            return Err(bad());
+        }
+        Ok(Self(url))
+    }
+
+    /// The full URL, password included: for connecting only, never for printing.
+    pub fn expose(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// `host:port/database`, safe to print.
+    pub fn redacted(&self) -> String {
+        format!(
+            "{}:{}{}",
+            self.0.host_str().unwrap_or("?"),
+            self.0.port().unwrap_or(5432),
+            self.0.path()
+        )
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl StorageLocation {
+    fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let raw = raw.trim();
+        if raw.starts_with("s3://") {
+            let url = Url::parse(raw)
+                .ok()
+                .filter(|u| u.host_str().is_some_and(|h| !h.is_empty()))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "CONFIDANT_STORAGE",
+                        "expected s3://bucket[/prefix] or a folder",
+                    )
+                })?;
+            return Ok(Self::S3(url));
+        }
+        if raw.contains("://") {
+            return Err(ConfigError::new(
+                "CONFIDANT_STORAGE",
+                format!("`{raw}` is neither a folder nor an s3:// URL"),
+            ));
+        }
+        Ok(Self::Folder(PathBuf::from(raw)))
+    }
+}
+
+impl JwtSecret {
+    fn parse(raw: &str) -> Result<Self, ConfigError> {
+        if raw.len() < MIN_JWT_SECRET_LEN {
+            return Err(ConfigError::new(
+                "CONFIDANT_JWT_SECRET",
+                format!("too short; use at least {MIN_JWT_SECRET_LEN} random characters"),
+            ));
+        }
+        Ok(Self {
+            bytes: raw.as_bytes().to_vec(),
+            generated: false,
+        })
+    }
+
+    /// A random secret for this process only: tokens do not survive a restart.
+    fn random() -> Self {
+        let bytes: [u8; 32] = rand::random();
+        Self {
+            bytes: bytes.to_vec(),
+            generated: true,
+        }
+    }
+
+    /// The key material.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl std::fmt::Debug for JwtSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JwtSecret(…)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_need_nothing_set() {
+        let config = config(&[]).expect("defaults are valid");
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.public_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(config.smtp_url.as_str(), "smtp://127.0.0.1:1025");
+        assert_eq!(
+            config.storage,
+            StorageLocation::Folder(".data/storage".into())
+        );
+        assert!(config.jwt_secret.generated);
+        assert!(config.database_url.is_none());
+        assert!(config.require_database_url().is_err());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (name, value) in [
+            ("CONFIDANT_LISTEN", "localhost"),
+            ("DATABASE_URL", "mysql://x/y"),
+            ("DATABASE_URL", "postgres://127.0.0.1:5432"),
+            ("CONFIDANT_PUBLIC_URL", "ftp://x"),
+            ("CONFIDANT_SMTP_URL", "http://x"),
+            ("CONFIDANT_STORAGE", "gs://bucket"),
+            ("CONFIDANT_JWT_SECRET", "short"),
+            ("CONFIDANT_LOG_FORMAT", "xml"),
+            ("CONFIDANT_DB_POOL_SIZE", "0"),
+            ("CONFIDANT_WEB_DIR", "/definitely/not/here"),
+        ] {
+            let error = config(&[(name, value)]).expect_err(name).to_string();
+            assert!(error.starts_with(name), "{error}");
+            assert!(!error.contains('\n'), "one line: {error}");
+        }
+    }
+
+    #[test]
+    fn database_url_never_prints_its_password() {
+        let url = DatabaseUrl::parse("postgres://app:s3cret@db.internal:6543/confidant")
+            .expect("valid URL");
+        assert_eq!(url.to_string(), "db.internal:6543/confidant");
+        assert!(!format!("{url:?}").contains("s3cret"));
+        assert!(url.expose().contains("s3cret"));
+    }
+
+    #[test]
+    fn s3_storage_is_recognised() {
+        let config = config(&[("CONFIDANT_STORAGE", "s3://bucket/prefix")]).expect("valid");
+        assert!(matches!(config.storage, StorageLocation::S3(_)));
+    }
+}

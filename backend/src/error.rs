@@ -1,0 +1,379 @@
+//! One error type for every handler, rendered as RFC 9457 problem details.
+//!
+//! Errors never echo stored content: messages here are written for the caller and name fields,
+//! not values. Internal causes are logged by kind only (a database error's text can quote the
+//! row it failed on, e.g. an email address in a unique violation).
+
+use std::collections::BTreeMap;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use confidant_openapi::{PROBLEM_JSON, Problem, ProblemCode};
+
+/// The error every handler returns.
+#[derive(Debug)]
+pub struct ApiError {
+    code: ProblemCode,
+    detail: Option<String>,
+    errors: Option<BTreeMap<String, Vec<String>>>,
+    retry_after_seconds: Option<u64>,
+}
+
+impl ApiError {
+    /// An error with the code's standard status and title.
+    pub fn new(code: ProblemCode, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: Some(detail.into()),
+            errors: None,
+            retry_after_seconds: None,
+        }
+    }
+
+    /// 404: missing, or not the caller's to see (the two are never told apart).
+    pub fn not_found() -> Self {
+        Self::new(ProblemCode::NotFound, "There is nothing at this address.")
+    }
+
+    /// 400: the request is malformed.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(ProblemCode::BadRequest, detail)
+    }
+
+    /// 422: well-formed, but these fields are not valid.
+    pub fn validation(errors: BTreeMap<String, Vec<String>>) -> Self {
+        let fields: Vec<&str> = errors.keys().map(String::as_str).collect();
+        Self {
+            code: ProblemCode::ValidationFailed,
+            detail: Some(format!("Please correct: {}.", fields.join(", "))),
+            errors: Some(errors),
+            retry_after_seconds: None,
+        }
+    }
+
+    /// 429 with the `Retry-After` header.
+    pub fn too_many_requests(retry_after_seconds: u64) -> Self {
+        Self {
+            retry_after_seconds: Some(retry_after_seconds),
+            ..Self::new(
+                ProblemCode::TooManyRequests,
+                format!("Too many attempts. Try again in {retry_after_seconds} seconds."),
+            )
+        }
+    }
+
+    /// 500 for an unexpected failure. `what` says where it happened; `cause` is logged by
+    /// kind only. The caller learns nothing about the internals.
+    pub fn internal(what: &'static str, cause: &(dyn std::error::Error + 'static)) -> Self {
+        tracing::error!(what, cause_kind = %error_kind(cause), "internal error");
+        Self::new(
+            ProblemCode::Internal,
+            "Something went wrong on our side. It has been logged; please try again.",
+        )
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ProblemCode {
+        self.code
+    }
+
+    /// The problem document of this error.
+    pub fn to_problem(&self) -> Problem {
+        Problem {
+            kind: "about:blank".into(),
+            title: self.code.title().into(),
+            status: self.code.status(),
+            detail: self.detail.clone(),
+            code: self.code,
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+/// A log-safe description of an error: its type and, for database errors, the constraint or
+/// table involved, but never the message (which may quote stored values).
+fn error_kind(cause: &(dyn std::error::Error + 'static)) -> String {
+    use diesel::result::Error as Diesel;
+    if let Some(error) = cause.downcast_ref::<Diesel>() {
+        return match error {
+            Diesel::DatabaseError(kind, info) => format!(
+                "database {kind:?} (table {}, constraint {})",
+                info.table_name().unwrap_or("?"),
+                info.constraint_name().unwrap_or("?")
+            ),
+            other => format!("diesel {}", diesel_variant(other)),
+        };
+    }
+    std::any::type_name_of_val(cause).to_owned()
+}
+
+fn diesel_variant(error: &diesel::result::Error) -> &'static str {
+    use diesel::result::Error as Diesel;
+    match error {
+        Diesel::NotFound => "NotFound",
+        Diesel::RollbackTransaction => "RollbackTransaction",
+        Diesel::BrokenTransactionManager => "BrokenTransactionManager",
+        Diesel::AlreadyInTransaction => "AlreadyInTransaction",
+        Diesel::NotInTransaction => "NotInTransaction",
+        Diesel::SerializationError(_) => "SerializationError",
+        Diesel::DeserializationError(_) => "DeserializationError",
+        Diesel::QueryBuilderError(_) => "QueryBuilderError",
+        _ => "other",
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.code)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type(PROBLEM_JSON);
+        if let Some(seconds) = self.retry_after_seconds {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.json(self.to_problem())
+    }
+}
+
+/// Extractor settings that turn malformed JSON, queries and paths into problems.
+pub fn extractor_configs() -> (web::JsonConfig, web::QueryConfig, web::PathConfig) {
+    let json = web::JsonConfig::default()
+        .limit(256 * 1024)
+        .error_handler(|error, _request: &HttpRequest| json_error(&error).into());
+    let query = web::QueryConfig::default().error_handler(|error, _| query_error(&error).into());
+    let path = web::PathConfig::default().error_handler(|error, _| path_error(&error).into());
+    (json, query, path)
+}
+
+fn json_error(error: &JsonPayloadError) -> ApiError {
+    match error {
+        JsonPayloadError::ContentType => ApiError::new(
+            ProblemCode::UnsupportedMediaType,
+            "Send the body as JSON with `Content-Type: application/json`.",
+        ),
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
+            ProblemCode::PayloadTooLarge,
+            format!("The JSON body is larger than {limit} bytes."),
+        ),
+        // serde's message names the field and position (`unknown field `role` at line 1`);
+        // it describes the caller's own input and is not logged.
+        JsonPayloadError::Deserialize(inner) => {
+            ApiError::bad_request(format!("The JSON body is not valid: {inner}."))
+        }
+        _ => ApiError::bad_request("The JSON body could not be read."),
+    }
+}
+
+fn query_error(error: &QueryPayloadError) -> ApiError {
+    ApiError::bad_request(format!("The query string is not valid: {error}."))
+}
+
+fn path_error(error: &PathError) -> ApiError {
+    ApiError::bad_request(format!("The address is not valid: {error}."))
+}
+
+/// Middleware that gives every non-JSON error response (one the framework itself produced, or
+/// a plain-text error from a library) a problem+json body, so that clients only ever parse one
+/// error shape.
+pub fn problem_for_framework_errors<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(|response: ServiceResponse<B>| {
+        // JSON error bodies are deliberate (a problem, or `/readyz`'s 503 readiness report);
+        // anything else (empty, text, HTML) is replaced.
+        let is_json = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| {
+                let essence = value.split(';').next().unwrap_or_default().trim();
+                essence == "application/json" || essence.ends_with("+json")
+            });
+        if is_json {
+            return Ok(ErrorHandlerResponse::Response(
+                response.map_into_left_body(),
+            ));
+        }
+        let code = code_for_status(response.status());
+        let problem = ApiError {
+            code,
+            detail: None,
+            errors: None,
+            retry_after_seconds: None,
+        }
+        .to_problem();
+        let (request, mut plain) = response.into_parts();
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        plain
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        let plain = plain.set_body(BoxBody::new(body));
+        let response = ServiceResponse::new(request, plain).map_into_right_body::<B>();
+        Ok(ErrorHandlerResponse::Response(response))
+    })
+}
+
+fn code_for_status(status: StatusCode) -> ProblemCode {
+    match status.as_u16() {
+        401 => ProblemCode::Unauthorized,
+        403 => ProblemCode::Forbidden,
+        404 => ProblemCode::NotFound,
+        405 => ProblemCode::MethodNotAllowed,
+        409 => ProblemCode::Conflict,
+        413 => ProblemCode::PayloadTooLarge,
+        415 => ProblemCode::UnsupportedMediaType,
+        422 => ProblemCode::ValidationFailed,
+        429 => ProblemCode::TooManyRequests,
+        503 => ProblemCode::ServiceUnavailable,
+        400..=499 => ProblemCode::BadRequest,
+        _ => ProblemCode::Internal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::{App, test as actix_test};
+
+    /// A request type as every API request type is declared: unknown fields are refused.
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "only deserialised")]
+    struct Rename {
+        name: String,
+    }
+
+    async fn accept_rename(_body: web::Json<Rename>) -> HttpResponse {
+        HttpResponse::NoContent().finish()
+    }
+
+    async fn plain_error() -> HttpResponse {
+        HttpResponse::BadRequest().body("plain text from somewhere in the framework")
+    }
+
+    async fn call(request: actix_test::TestRequest) -> (StatusCode, String, Problem) {
+        let (json, query, path) = extractor_configs();
+        let app = actix_test::init_service(
+            App::new()
+                .app_data(json)
+                .app_data(query)
+                .app_data(path)
+                .wrap(problem_for_framework_errors())
+                .route("/api/rename", web::post().to(accept_rename))
+                .route("/api/plain", web::get().to(plain_error)),
+        )
+        .await;
+        let response = actix_test::call_service(&app, request.to_request()).await;
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let problem: Problem = actix_test::read_body_json(response).await;
+        (status, content_type, problem)
+    }
+
+    #[actix_web::test]
+    async fn unknown_fields_are_a_400_problem_naming_the_field() {
+        let request = actix_test::TestRequest::post()
+            .uri("/api/rename")
+            .set_json(serde_json::json!({"name": "x", "practice_id": "other"}));
+        let (status, content_type, problem) = call(request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(content_type, PROBLEM_JSON);
+        assert_eq!(problem.code, ProblemCode::BadRequest);
+        assert!(problem.detail.unwrap_or_default().contains("practice_id"));
+    }
+
+    #[actix_web::test]
+    async fn malformed_json_is_a_400_problem() {
+        let request = actix_test::TestRequest::post()
+            .uri("/api/rename")
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload("{\"name\": ");
+        let (status, _, problem) = call(request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(problem.code, ProblemCode::BadRequest);
+    }
+
+    #[actix_web::test]
+    async fn json_without_its_content_type_is_a_415_problem() {
+        let request = actix_test::TestRequest::post()
+            .uri("/api/rename")
+            .insert_header((header::CONTENT_TYPE, "text/plain"))
+            .set_payload("{\"name\": \"x\"}");
+        let (status, _, problem) = call(request).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(problem.code, ProblemCode::UnsupportedMediaType);
+    }
+
+    #[actix_web::test]
+    async fn framework_error_responses_become_problems() {
+        let (status, content_type, problem) =
+            call(actix_test::TestRequest::get().uri("/api/plain")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(content_type, PROBLEM_JSON);
+        assert_eq!(problem.status, 400);
+        assert_eq!(problem.code, ProblemCode::BadRequest);
+    }
+
+    #[test]
+    fn database_errors_are_logged_without_their_message() {
+        struct Info;
+        impl diesel::result::DatabaseErrorInformation for Info {
+            fn message(&self) -> &str {
+                "duplicate key value violates unique constraint"
+            }
+            fn details(&self) -> Option<&str> {
+                Some("Key (email)=(jane@example.com) already exists.")
+            }
+            fn hint(&self) -> Option<&str> {
+                None
+            }
+            fn table_name(&self) -> Option<&str> {
+                Some("people")
+            }
+            fn column_name(&self) -> Option<&str> {
+                None
+            }
+            fn constraint_name(&self) -> Option<&str> {
+                Some("people_email_key")
+            }
+            fn statement_position(&self) -> Option<i32> {
+                None
+            }
+        }
+        let error = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            Box::new(Info),
+        );
+        let kind = error_kind(&error);
+        assert!(kind.contains("people_email_key"), "{kind}");
+        assert!(!kind.contains("jane@example.com"), "{kind}");
+    }
+
+    #[test]
+    fn validation_problem_names_the_fields() {
+        let mut errors = BTreeMap::new();
+        errors.insert("subject".to_owned(), vec!["must not be empty".to_owned()]);
+        let problem = ApiError::validation(errors).to_problem();
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.code, ProblemCode::ValidationFailed);
+        assert!(problem.detail.unwrap_or_default().contains("subject"));
+        assert!(problem.errors.is_some_and(|e| e.contains_key("subject")));
+    }
+}

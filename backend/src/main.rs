@@ -1,0 +1,69 @@
+//! The `confidant` command line: `serve` (the default), `migrate` and `openapi`.
+//!
+//! Every failure ends in one clear line on stderr and a non-zero exit, never a panic.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use confidant::{api_doc, config::Config, db, startup::Application, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "confidant",
+    version,
+    about = "Secure messaging for health and therapy practices"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database, then serve the API and the web app (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document as JSON to stdout.
+    Openapi,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command.unwrap_or(Command::Serve)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}` prints the whole context chain on one line.
+            eprintln!("confidant: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
+    if let Command::Openapi = command {
+        println!("{}", api_doc::to_json());
+        return Ok(());
+    }
+    let config = Config::from_env()?;
+    telemetry::init(config.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match command {
+            Command::Migrate => {
+                let database_url = config.require_database_url()?;
+                db::run_migrations(database_url).await?;
+                tracing::info!("migrations applied");
+                Ok(())
+            }
+            Command::Serve | Command::Openapi => {
+                let app = Application::build(config).await?;
+                println!("Confidant is listening on http://{}", app.address());
+                app.run_until_stopped().await?;
+                Ok(())
+            }
+        }
+    })
+}

@@ -1,0 +1,134 @@
+//! Building and running the HTTP server.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api_doc;
+use crate::config::Config;
+use crate::db::{self, DbPool};
+use crate::error::{self, ApiError};
+use crate::state::AppState;
+use crate::telemetry::PrivateRootSpan;
+use crate::web_app::{self, WebApp};
+
+/// A bound, not yet running server.
+pub struct Application {
+    server: Server,
+    address: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    /// Migrates the database, connects the pool and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let url = config.require_database_url()?.clone();
+        db::run_migrations(&url).await?;
+        let pool = db::pool(&url, config.db_pool_size)?;
+        db::check(&pool, &url).await?;
+        Self::build_with_pool(config, pool)
+    }
+
+    /// Binds the listener over an existing pool (migrations are the caller's business).
+    pub fn build_with_pool(config: Config, pool: DbPool) -> anyhow::Result<Self> {
+        if config.jwt_secret.generated {
+            tracing::warn!(
+                "CONFIDANT_JWT_SECRET is not set: using a random key, so sign-ins end on restart"
+            );
+        }
+        let listener = TcpListener::bind(config.listen)
+            .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.listen))?;
+        let address = listener.local_addr()?;
+        let state = AppState {
+            pool,
+            config: Arc::new(config),
+        };
+        let server = serve(listener, state.clone())?;
+        Ok(Self {
+            server,
+            address,
+            state,
+        })
+    }
+
+    /// The address the server listens on (with the real port when port 0 was asked for).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The shared state, for tests that look behind the API.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT/SIGTERM (or the server handle stops it), letting in-flight requests
+    /// finish within the configured shutdown timeout.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// The server future, for running it on a task while keeping the handle.
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let document = api_doc::document();
+    let web_app = state.config.web_dir.clone().map(WebApp::new);
+    let shutdown_seconds = state.config.shutdown_timeout.as_secs();
+    let server = HttpServer::new(move || {
+        let (json, query, path) = error::extractor_configs();
+        let (app, _document) = api_doc::register(
+            App::new()
+                .app_data(web::Data::new(state.clone()))
+                .app_data(json)
+                .app_data(query)
+                .app_data(path)
+                .wrap(security_headers())
+                .wrap(error::problem_for_framework_errors())
+                .wrap(TracingLogger::<PrivateRootSpan>::new())
+                .into_utoipa_app(),
+        )
+        .split_for_parts();
+        let app = app
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", document.clone()))
+            .service(web::resource("/docs").to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header((header::LOCATION, "/docs/"))
+                    .finish()
+            }))
+            .service(web::scope("/api").default_service(web::to(api_not_found)));
+        match &web_app {
+            Some(web_app) => app
+                .app_data(web::Data::new(web_app.clone()))
+                .service(web_app.files())
+                .default_service(web::to(web_app::fallback)),
+            None => app.default_service(web::to(web_app::fallback)),
+        }
+    })
+    .shutdown_timeout(shutdown_seconds)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+async fn api_not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found())
+}
+
+/// Headers on every answer: no MIME sniffing, no framing, no referrer leaking paths, and no
+/// caching of API answers (they hold private data).
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+}
