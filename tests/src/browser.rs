@@ -1,0 +1,151 @@
+//! Headless Chromium through chromedriver (both from Debian's packages), driven by fantoccini.
+
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// A browser session; the driver and the browser end when it is dropped.
+pub struct Browser {
+    /// The WebDriver client.
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+const WAIT: Duration = Duration::from_secs(20);
+
+impl Browser {
+    /// Starts chromedriver on a free port and opens a headless Chromium window of 1280×800.
+    pub async fn start() -> Self {
+        let port = local_postgres::free_port().expect("a free port for chromedriver");
+        let driver = Command::new(chromedriver())
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!("start chromedriver ({error}); install it with `apt-get install chromium chromium-driver` or run `cargo xtask test`")
+            });
+        wait_for_port(port);
+        let profile = tempfile::tempdir().expect("a browser profile folder");
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium(),
+                "args": [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--disable-dev-shm-usage",
+                    "--window-size=1280,800",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }),
+        );
+        let client = ClientBuilder::rustls()
+            .expect("a TLS-capable WebDriver client")
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a browser session");
+        Self {
+            client,
+            driver,
+            _profile: profile,
+        }
+    }
+
+    /// Waits until an element matching `css` is present, and returns it.
+    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no element `{css}` appeared: {error}"))
+    }
+
+    /// Waits until the element matching `css` has `attribute` equal to `value`.
+    pub async fn wait_for_attribute(&self, css: &str, attribute: &str, value: &str) {
+        let deadline = Instant::now() + WAIT;
+        let mut last = None;
+        while Instant::now() < deadline {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                last = element.attr(attribute).await.ok().flatten();
+                if last.as_deref() == Some(value) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("`{css}` never had {attribute}={value:?} (last seen: {last:?})");
+    }
+
+    /// Panics when any image on the page failed to load (a broken icon is a visible defect).
+    pub async fn assert_no_broken_images(&self) {
+        let broken = self
+            .client
+            .execute(
+                "return Array.from(document.images)\
+                   .filter(img => !img.complete || img.naturalWidth === 0)\
+                   .map(img => img.getAttribute('src'));",
+                vec![],
+            )
+            .await
+            .expect("run a script");
+        assert_eq!(broken, serde_json::json!([]), "broken images");
+    }
+
+    /// Saves a PNG screenshot to `target/screenshots/NAME.png` for people to look at.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let dir =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+        std::fs::create_dir_all(&dir).expect("the screenshots folder");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write the screenshot");
+    }
+
+    /// Ends the session (and the browser) cleanly.
+    pub async fn close(mut self) {
+        let client = self.client.clone();
+        drop(client.close().await);
+        drop(self.driver.kill());
+        drop(self.driver.wait());
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        drop(self.driver.kill());
+        drop(self.driver.wait());
+    }
+}
+
+fn chromium() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
+}
+
+fn chromedriver() -> String {
+    std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into())
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("chromedriver did not listen on port {port}");
+}

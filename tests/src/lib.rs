@@ -1,0 +1,16 @@
+//! The end-to-end test harness: every test gets the real server on a free port over its own
+//! fresh PostgreSQL database, and browser tests get a real headless Chromium.
+//!
+//! - [`spawn_app`] starts the server in-process; [`TestApp`] holds its address and an HTTP
+//!   client, and drops its database when the test ends.
+//! - [`database`] provides the databases: cloned from a template migrated once per run, on
+//!   `TEST_DATABASE_URL`'s server when set, else on a private cluster this process starts.
+//! - [`browser`] drives Debian's Chromium through chromedriver.
+//! - [`binary`] runs the real `confidant` executable, for command-line behaviour.
+
+pub mod app;
+pub mod binary;
+pub mod browser;
+pub mod database;
+
+pub use app::{TestApp, spawn_app, spawn_app_with};

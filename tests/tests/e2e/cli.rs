@@ -1,0 +1,147 @@
+//! The `confidant` command line: clear one-line errors, migrations, graceful shutdown.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use confidant_tests::binary::confidant_command;
+use confidant_tests::database::TestDatabase;
+
+fn run(envs: &[(&str, &str)], args: &[&str]) -> (bool, String) {
+    let output = confidant_command()
+        .envs(envs.iter().copied())
+        .args(args)
+        .output()
+        .expect("run confidant");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn assert_one_clear_line(stderr: &str, expected: &str) {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "exactly one line: {stderr:?}");
+    assert!(lines[0].starts_with("confidant: "), "{stderr:?}");
+    assert!(
+        lines[0].contains(expected),
+        "mentions {expected:?}: {stderr:?}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr:?}");
+}
+
+#[test]
+fn malformed_database_url_is_one_clear_line() {
+    let (ok, stderr) = run(&[("DATABASE_URL", "not a url")], &["serve"]);
+    assert!(!ok);
+    assert_one_clear_line(&stderr, "DATABASE_URL");
+}
+
+#[test]
+fn missing_database_url_is_one_clear_line() {
+    let (ok, stderr) = run(&[], &["migrate"]);
+    assert!(!ok);
+    assert_one_clear_line(&stderr, "DATABASE_URL: not set");
+}
+
+#[test]
+fn unreachable_database_is_one_clear_line_without_the_password() {
+    let port = local_postgres::free_port().expect("a free port");
+    let url = format!("postgres://app:hunter2@127.0.0.1:{port}/confidant");
+    let (ok, stderr) = run(&[("DATABASE_URL", &url)], &["serve"]);
+    assert!(!ok);
+    assert_one_clear_line(
+        &stderr,
+        &format!("cannot connect to the database at 127.0.0.1:{port}/confidant"),
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr:?}");
+}
+
+#[test]
+fn bad_setting_is_one_clear_line() {
+    let (ok, stderr) = run(
+        &[
+            ("DATABASE_URL", "postgres://x@127.0.0.1:1/y"),
+            ("CONFIDANT_LISTEN", "everywhere"),
+        ],
+        &["serve"],
+    );
+    assert!(!ok);
+    assert_one_clear_line(&stderr, "CONFIDANT_LISTEN");
+}
+
+#[tokio::test]
+async fn migrate_succeeds_and_is_idempotent() {
+    let database = TestDatabase::create().await;
+    for _ in 0..2 {
+        let (ok, stderr) = run(&[("DATABASE_URL", database.url())], &["migrate"]);
+        assert!(ok, "{stderr}");
+    }
+}
+
+#[tokio::test]
+async fn serve_stops_gracefully_on_sigterm() {
+    let database = TestDatabase::create().await;
+    let port = local_postgres::free_port().expect("a free port");
+    let mut child = confidant_command()
+        .env("DATABASE_URL", database.url())
+        .env("CONFIDANT_LISTEN", format!("127.0.0.1:{port}"))
+        .env("CONFIDANT_SHUTDOWN_SECONDS", "5")
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start confidant serve");
+
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if client
+            .get(&url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the server did not come up");
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "the server exited early"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("send SIGTERM");
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("poll") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "a clean exit after SIGTERM: {status}");
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut stdout)
+        .expect("read stdout");
+    assert!(
+        stdout.contains(&format!("http://127.0.0.1:{port}")),
+        "{stdout}"
+    );
+}
