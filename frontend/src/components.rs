@@ -1,0 +1,4 @@
+//! Pieces of the layout shared by several pages.
+
+pub mod sidebar;
+pub mod status_line;

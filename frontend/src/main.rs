@@ -1,0 +1,11 @@
+//! Confidant's web app: one single-page app for staff and clients, talking to the REST API.
+
+mod api;
+mod app;
+mod components;
+mod pages;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}
