@@ -1,0 +1,96 @@
+//! `cargo xtask run`: Confidant on http://127.0.0.1:8080 from a fresh clone.
+
+use std::path::PathBuf;
+
+use local_postgres::LocalPostgres;
+
+use crate::Result;
+use crate::tools;
+use crate::workspace::{self, step};
+
+/// The port of the development database (not 5432, which a system PostgreSQL may hold).
+const DEV_DB_PORT: u16 = 55432;
+const DEV_DB_NAME: &str = "confidant";
+
+/// The command.
+pub fn run() -> Result {
+    tools::build_web()?;
+    let database_url = match std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
+        Some(url) => {
+            eprintln!("xtask: using DATABASE_URL");
+            url
+        }
+        None => start_dev_database()?,
+    };
+    let listen = std::env::var("CONFIDANT_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    eprintln!("xtask: Confidant will be at http://{listen} (API docs at http://{listen}/docs)");
+    step(
+        workspace::cargo()
+            .args(["run", "--quiet", "-p", "confidant", "--", "serve"])
+            .env("DATABASE_URL", database_url)
+            .env("CONFIDANT_LISTEN", &listen)
+            .env("CONFIDANT_WEB_DIR", workspace::web_dist())
+            .env("CONFIDANT_JWT_SECRET", dev_jwt_secret()?),
+        "starting Confidant",
+    )
+}
+
+/// Starts (creating on first use) the development cluster in `.data/postgres`.
+fn start_dev_database() -> Result<String> {
+    let data_dir = dev_data_dir();
+    let cluster = LocalPostgres::new(&data_dir, DEV_DB_PORT).map_err(|e| e.to_string())?;
+    cluster.init_if_needed().map_err(|e| e.to_string())?;
+    if !cluster.is_running() {
+        eprintln!(
+            "xtask: starting the local PostgreSQL in {} on port {DEV_DB_PORT}",
+            data_dir.display()
+        );
+        cluster.start().map_err(|e| e.to_string())?;
+    }
+    cluster
+        .create_database_if_missing(DEV_DB_NAME)
+        .map_err(|e| e.to_string())?;
+    Ok(cluster.url(DEV_DB_NAME))
+}
+
+/// `.data/postgres` in the checkout, unless the `postgres` user (who runs the server when we
+/// are root) cannot reach it there; then a folder under /var/tmp named after the checkout.
+fn dev_data_dir() -> PathBuf {
+    let preferred = workspace::root().join(".data/postgres");
+    if LocalPostgres::can_host_data_in(&preferred) {
+        return preferred;
+    }
+    let tag: u32 = workspace::root()
+        .to_string_lossy()
+        .bytes()
+        .fold(2_166_136_261_u32, |hash, byte| {
+            (hash ^ u32::from(byte)).wrapping_mul(16_777_619)
+        });
+    PathBuf::from(format!("/var/tmp/confidant-dev-{tag:08x}/postgres"))
+}
+
+/// A signing key kept in `.data/jwt-secret`, so that sign-ins survive restarts in development.
+fn dev_jwt_secret() -> Result<String> {
+    if let Ok(secret) = std::env::var("CONFIDANT_JWT_SECRET") {
+        return Ok(secret);
+    }
+    let path = workspace::root().join(".data/jwt-secret");
+    if let Ok(secret) = std::fs::read_to_string(&path)
+        && secret.trim().len() >= 32
+    {
+        return Ok(secret.trim().to_owned());
+    }
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut bytes))
+        .map_err(|error| format!("reading /dev/urandom for a development secret: {error}"))?;
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    std::fs::write(&path, &secret).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(secret)
+}

@@ -1,0 +1,192 @@
+//! Installing the tools the web app and the browser tests need, only when missing. Everything
+//! comes from crates.io, npm or Debian: nothing is downloaded from anywhere else.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::Result;
+use crate::workspace::{self, output, step};
+
+const TRUNK_VERSION: &str = "0.21.14";
+const BINARYEN_VERSION: &str = "132.0.0";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// The `PATH` for tool invocations: cargo's bin folder and the npm binaryen first.
+pub fn path_with_tools() -> std::ffi::OsString {
+    let mut paths = vec![binaryen_bin(), cargo_bin()];
+    if let Some(existing) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&existing));
+    }
+    std::env::join_paths(paths).unwrap_or_default()
+}
+
+/// Installs whatever the web build needs.
+pub fn ensure_web_tools() -> Result {
+    ensure_wasm_target()?;
+    ensure_trunk()?;
+    ensure_wasm_bindgen()?;
+    ensure_wasm_opt()
+}
+
+/// Installs Chromium and chromedriver from Debian when missing (as root), else says how.
+pub fn ensure_browser() -> Result {
+    let has = |tool: &str| tool_output(tool, "--version").is_some();
+    if has("chromium") && has("chromedriver") {
+        return Ok(());
+    }
+    apt_install(
+        &["chromium", "chromium-driver"],
+        "Chromium and chromedriver are needed for the browser tests",
+    )
+}
+
+/// Makes sure the tests can have a PostgreSQL: `TEST_DATABASE_URL`, or server binaries for
+/// the private cluster the harness starts (installed from Debian when missing).
+pub fn ensure_postgres_binaries() -> Result {
+    let has_url = std::env::var("TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty());
+    if has_url || local_postgres::find_bin_dir().is_ok() {
+        return Ok(());
+    }
+    apt_install(
+        &["postgresql"],
+        "PostgreSQL server binaries are needed for the tests (or set TEST_DATABASE_URL)",
+    )
+}
+
+/// `apt-get install` as root; otherwise an error that says what to install.
+fn apt_install(packages: &[&str], why: &str) -> Result {
+    if !local_postgres::is_root() {
+        return Err(format!(
+            "{why}: install them with `sudo apt-get install {}`",
+            packages.join(" ")
+        ));
+    }
+    step(
+        Command::new("apt-get").args(["update", "-q"]),
+        "apt-get update",
+    )?;
+    step(
+        Command::new("apt-get")
+            .args(["install", "-y", "-q", "--no-install-recommends"])
+            .args(packages)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+        &format!("installing {} from Debian", packages.join(", ")),
+    )
+}
+
+fn ensure_wasm_target() -> Result {
+    let installed = output(
+        Command::new("rustup")
+            .args(["target", "list", "--installed"])
+            .current_dir(workspace::root()),
+    )
+    .unwrap_or_default();
+    if installed.lines().any(|line| line.trim() == WASM_TARGET) {
+        return Ok(());
+    }
+    step(
+        Command::new("rustup")
+            .args(["target", "add", WASM_TARGET])
+            .current_dir(workspace::root()),
+        "adding the wasm32 target",
+    )
+}
+
+fn ensure_trunk() -> Result {
+    let version = tool_output("trunk", "--version").unwrap_or_default();
+    if version.split_whitespace().nth(1) == Some(TRUNK_VERSION) {
+        return Ok(());
+    }
+    step(
+        workspace::cargo().args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]),
+        "installing trunk (once; several minutes)",
+    )
+}
+
+fn ensure_wasm_bindgen() -> Result {
+    let wanted = wasm_bindgen_version()?;
+    let version = tool_output("wasm-bindgen", "--version").unwrap_or_default();
+    if version.split_whitespace().nth(1) == Some(wanted.as_str()) {
+        return Ok(());
+    }
+    // Not --locked: the CLI's own lock file names a crate version the registry lacks.
+    step(
+        workspace::cargo().args(["install", "wasm-bindgen-cli", "--version", &wanted]),
+        "installing wasm-bindgen-cli (once; a few minutes)",
+    )
+}
+
+fn ensure_wasm_opt() -> Result {
+    let version = tool_output("wasm-opt", "--version").unwrap_or_default();
+    let major = BINARYEN_VERSION.split('.').next().unwrap_or_default();
+    if version.contains(&format!("version {major}")) && binaryen_bin().join("wasm-opt").exists() {
+        return Ok(());
+    }
+    if output(Command::new("npm").arg("--version")).is_none() {
+        apt_install(
+            &["nodejs", "npm"],
+            "npm is needed to install wasm-opt (binaryen)",
+        )?;
+    }
+    let prefix = binaryen_prefix();
+    std::fs::create_dir_all(&prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
+    // npm's binaryen, not Debian's: Debian's 108 produces a wasm that crashes in the browser.
+    step(
+        Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("binaryen@{BINARYEN_VERSION}")),
+        "installing wasm-opt (npm binaryen)",
+    )
+}
+
+/// The wasm-bindgen version in Cargo.lock; the CLI must match it exactly.
+fn wasm_bindgen_version() -> Result<String> {
+    let lock = std::fs::read_to_string(workspace::root().join("Cargo.lock"))
+        .map_err(|error| format!("reading Cargo.lock: {error}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\""
+            && let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = "))
+        {
+            return Ok(version.trim_matches('"').to_owned());
+        }
+    }
+    Err("Cargo.lock names no wasm-bindgen version".into())
+}
+
+fn tool_output(tool: &str, arg: &str) -> Option<String> {
+    output(Command::new(tool).arg(arg).env("PATH", path_with_tools()))
+}
+
+fn binaryen_prefix() -> PathBuf {
+    workspace::target_dir().join("tools/binaryen")
+}
+
+fn binaryen_bin() -> PathBuf {
+    binaryen_prefix().join("node_modules/.bin")
+}
+
+fn cargo_bin() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .unwrap_or_default()
+        .join("bin")
+}
+
+/// Builds the web app into `frontend/dist` with trunk (release: wasm-opt'ed and small).
+pub fn build_web() -> Result {
+    ensure_web_tools()?;
+    step(
+        Command::new("trunk")
+            .args(["build", "--release"])
+            .current_dir(workspace::root().join("frontend"))
+            .env("PATH", path_with_tools())
+            // Trunk must not inherit a cargo that points at the host target's wrapper.
+            .env_remove("CARGO_BUILD_TARGET"),
+        "building the web app (trunk)",
+    )
+}
