@@ -20,9 +20,37 @@ use confidant_openapi::{API_PREFIX, Problem, ProblemCode};
         license(name = "Proprietary")
     ),
     components(schemas(Problem, ProblemCode)),
-    tags((name = "health", description = "Liveness and readiness checks"))
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Signing in and out, refreshing tokens, accepting invitations"),
+        (name = "me", description = "The signed-in person"),
+        (name = "people", description = "Staff and clients of the practice"),
+        (name = "staff-groups", description = "Named sets of staff that can be addressed at once"),
+        (name = "recipients", description = "What the caller may address"),
+        (name = "health", description = "Liveness and readiness checks"),
+    )
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` security scheme that protected routes name.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("The `access_token` from `/api/v1/auth/login`."))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Registers every documented route on `app`. The server and [`document`] both call this, so
 /// the served routes and the document cannot drift apart.

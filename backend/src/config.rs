@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use lettre::message::Mailbox;
 use url::Url;
 
 /// Everything the server needs to know about its surroundings.
@@ -22,6 +23,10 @@ pub struct Config {
     pub public_url: Url,
     /// `CONFIDANT_SMTP_URL`: where notification and invitation emails are sent.
     pub smtp_url: Url,
+    /// `CONFIDANT_MAIL_FROM`: the sender of every email.
+    pub mail_from: Mailbox,
+    /// `CONFIDANT_WORKERS`: background job workers in this process; 0 runs none.
+    pub workers: usize,
     /// `CONFIDANT_STORAGE`: where attachments are stored.
     pub storage: StorageLocation,
     /// `CONFIDANT_JWT_SECRET`: the key that signs access tokens.
@@ -32,6 +37,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `CONFIDANT_SHUTDOWN_SECONDS`: how long in-flight requests may finish after SIGTERM.
     pub shutdown_timeout: Duration,
+    /// `CONFIDANT_SESSION_IDLE_MINUTES`: a session without activity for this long ends
+    /// (HIPAA automatic logoff).
+    pub session_idle: Duration,
 }
 
 /// A PostgreSQL URL. Its `Debug` and `Display` never show the password.
@@ -130,6 +138,28 @@ impl Config {
                     "expected a URL like smtp://127.0.0.1:1025 or smtps://user:pass@mail.example.com",
                 )
             })?;
+        let mail_from_raw = lookup("CONFIDANT_MAIL_FROM")
+            .unwrap_or_else(|| "Confidant <no-reply@confidant.local>".into());
+        let mail_from: Mailbox = mail_from_raw.trim().parse().map_err(|_| {
+            ConfigError::new(
+                "CONFIDANT_MAIL_FROM",
+                format!("`{mail_from_raw}` is not a sender like Confidant <no-reply@example.com>"),
+            )
+        })?;
+        let workers = match lookup("CONFIDANT_WORKERS") {
+            None => 2,
+            Some(raw) => raw
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= 64)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "CONFIDANT_WORKERS",
+                        format!("`{raw}` is not a number from 0 (no workers) to 64"),
+                    )
+                })?,
+        };
         let storage = StorageLocation::parse(
             &lookup("CONFIDANT_STORAGE").unwrap_or_else(|| ".data/storage".into()),
         )?;
@@ -172,12 +202,30 @@ impl Config {
                     )
                 })?,
         };
+        let session_idle = match lookup("CONFIDANT_SESSION_IDLE_MINUTES") {
+            None => Duration::from_secs(30 * 60),
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|minutes| (1..=24 * 60).contains(minutes))
+                .map(|minutes| Duration::from_secs(minutes * 60))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "CONFIDANT_SESSION_IDLE_MINUTES",
+                        format!("`{raw}` is not a number of minutes from 1 to 1440"),
+                    )
+                })?,
+        };
         Ok(Self {
+            session_idle,
             database_url,
             db_pool_size,
             listen,
             public_url,
             smtp_url,
+            mail_from,
+            workers,
             storage,
             jwt_secret,
             web_dir,
@@ -342,6 +390,7 @@ mod tests {
             StorageLocation::Folder(".data/storage".into())
         );
         assert!(config.jwt_secret.generated);
+        assert_eq!(config.session_idle, Duration::from_secs(30 * 60));
         assert!(config.database_url.is_none());
         assert!(config.require_database_url().is_err());
     }
@@ -358,6 +407,9 @@ mod tests {
             ("CONFIDANT_JWT_SECRET", "short"),
             ("CONFIDANT_LOG_FORMAT", "xml"),
             ("CONFIDANT_DB_POOL_SIZE", "0"),
+            ("CONFIDANT_MAIL_FROM", "not an address"),
+            ("CONFIDANT_WORKERS", "many"),
+            ("CONFIDANT_SESSION_IDLE_MINUTES", "0"),
             ("CONFIDANT_WEB_DIR", "/definitely/not/here"),
         ] {
             let error = config(&[(name, value)]).expect_err(name).to_string();
@@ -373,6 +425,23 @@ mod tests {
         assert_eq!(url.to_string(), "db.internal:6543/confidant");
         assert!(!format!("{url:?}").contains("s3cret"));
         assert!(url.expose().contains("s3cret"));
+    }
+
+    #[test]
+    fn mail_sender_and_workers_have_defaults_and_can_be_set() {
+        let defaults = config(&[]).expect("defaults are valid");
+        assert_eq!(
+            defaults.mail_from.to_string(),
+            "Confidant <no-reply@confidant.local>"
+        );
+        assert_eq!(defaults.workers, 2);
+        let set = config(&[
+            ("CONFIDANT_MAIL_FROM", "Riverside <care@riverside.example>"),
+            ("CONFIDANT_WORKERS", "0"),
+        ])
+        .expect("valid settings");
+        assert_eq!(set.mail_from.email.to_string(), "care@riverside.example");
+        assert_eq!(set.workers, 0);
     }
 
     #[test]

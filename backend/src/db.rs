@@ -1,4 +1,7 @@
-//! The PostgreSQL connection pool and the embedded migrations.
+//! The PostgreSQL connection pool, the embedded migrations, the schema and the row types.
+
+pub mod models;
+pub mod schema;
 
 use std::time::Duration;
 

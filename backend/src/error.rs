@@ -77,6 +77,15 @@ impl ApiError {
         )
     }
 
+    /// 503 when no database connection could be had.
+    pub fn database_unavailable(error: impl std::fmt::Display) -> Self {
+        tracing::error!(cause = %error, "no database connection");
+        Self::new(
+            ProblemCode::ServiceUnavailable,
+            "The service is briefly unavailable. Please try again in a moment.",
+        )
+    }
+
     /// The stable code.
     pub fn code(&self) -> ProblemCode {
         self.code
@@ -93,6 +102,11 @@ impl ApiError {
             errors: self.errors.clone(),
         }
     }
+}
+
+/// A log-safe description of an error (see [`error_kind`]).
+pub fn log_safe(cause: &(dyn std::error::Error + 'static)) -> String {
+    error_kind(cause)
 }
 
 /// A log-safe description of an error: its type and, for database errors, the constraint or
@@ -133,6 +147,48 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        match error {
+            diesel::result::Error::NotFound => Self::not_found(),
+            other => Self::internal("a database query", &other),
+        }
+    }
+}
+
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        let fields = errors
+            .field_errors()
+            .into_iter()
+            .map(|(field, problems)| {
+                let messages = problems
+                    .iter()
+                    .map(|problem| {
+                        problem
+                            .message
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_else(|| format!("is not valid ({})", problem.code))
+                    })
+                    .collect();
+                (field.to_string(), messages)
+            })
+            .collect();
+        Self::validation(fields)
+    }
+}
+
+/// Checks a request body's `validator` rules: `validate(&body)?`.
+pub fn validate(body: &impl validator::Validate) -> Result<(), ApiError> {
+    body.validate().map_err(ApiError::from)
+}
+
+/// A 422 for one field.
+pub fn field_error(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::validation(BTreeMap::from([(field.to_owned(), vec![message.into()])]))
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
@@ -141,6 +197,9 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
         response.content_type(PROBLEM_JSON);
+        if self.code == ProblemCode::Unauthorized {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"confidant\""));
+        }
         if let Some(seconds) = self.retry_after_seconds {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }

@@ -2,11 +2,19 @@
 //! same application.
 
 pub mod api_doc;
+pub mod auth;
 pub mod config;
 pub mod db;
+pub mod domain;
+pub mod email;
 pub mod error;
+pub mod invitations;
+pub mod jobs;
+pub mod pagination;
+pub mod provisioning;
 pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod views;
 pub mod web_app;

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use confidant::{api_doc, config::Config, db, startup::Application, telemetry};
+use confidant::{api_doc, config::Config, db, provisioning, startup::Application, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -26,6 +26,21 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document as JSON to stdout.
     Openapi,
+    /// Create a practice with its owner; prints the new ids as JSON.
+    CreatePractice {
+        /// The practice's name.
+        #[arg(long)]
+        name: String,
+        /// The owner's full name.
+        #[arg(long)]
+        owner_name: String,
+        /// The owner's email (their sign-in).
+        #[arg(long)]
+        owner_email: String,
+        /// The owner's password (12 to 128 characters).
+        #[arg(long)]
+        owner_password: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -42,7 +57,7 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<()> {
     if let Command::Openapi = command {
-        println!("{}", api_doc::to_json());
+        print!("{}", api_doc::to_json());
         return Ok(());
     }
     let config = Config::from_env()?;
@@ -56,6 +71,28 @@ fn run(command: Command) -> anyhow::Result<()> {
                 let database_url = config.require_database_url()?;
                 db::run_migrations(database_url).await?;
                 tracing::info!("migrations applied");
+                Ok(())
+            }
+            Command::CreatePractice {
+                name,
+                owner_name,
+                owner_email,
+                owner_password,
+            } => {
+                let database_url = config.require_database_url()?;
+                db::run_migrations(database_url).await?;
+                let pool = db::pool(database_url, 2)?;
+                let created = provisioning::create_practice(
+                    &pool,
+                    provisioning::PracticeSetup {
+                        name,
+                        owner_name,
+                        owner_email,
+                        owner_password,
+                    },
+                )
+                .await?;
+                println!("{}", serde_json::to_string_pretty(&created)?);
                 Ok(())
             }
             Command::Serve | Command::Openapi => {

@@ -2,7 +2,12 @@
 //! utoipa-actix-web collects them into the OpenAPI document as they are registered here, so a
 //! route cannot be served without being documented.
 
+pub mod auth;
 pub mod health;
+pub mod me;
+pub mod people;
+pub mod recipients;
+pub mod staff_groups;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -11,5 +16,22 @@ pub fn root(config: &mut ServiceConfig) {
     config.service(health::healthz).service(health::readyz);
 }
 
-/// Routes under `/api/v1`. Later resources (auth, people, conversations, …) register here.
-pub fn api_v1(_config: &mut ServiceConfig) {}
+/// Routes under `/api/v1`.
+pub fn api_v1(config: &mut ServiceConfig) {
+    config
+        .service(auth::login::login)
+        .service(auth::refresh::refresh)
+        .service(auth::logout::logout)
+        .service(auth::accept_invitation::accept_invitation)
+        .service(me::me)
+        .service(people::list::list_people)
+        .service(people::create::create_person)
+        .service(people::get::get_person)
+        .service(people::update::update_person)
+        .service(people::invite::invite_person)
+        .service(staff_groups::list::list_staff_groups)
+        .service(staff_groups::create::create_staff_group)
+        .service(staff_groups::update::update_staff_group)
+        .service(staff_groups::delete::delete_staff_group)
+        .service(recipients::list_recipients);
+}

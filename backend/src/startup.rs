@@ -1,4 +1,4 @@
-//! Building and running the HTTP server.
+//! Building and running the HTTP server and the background job workers.
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -12,9 +12,12 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api_doc;
+use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::{self, DbPool};
+use crate::email::Mailer;
 use crate::error::{self, ApiError};
+use crate::jobs::{JobContext, Registry, WorkerSettings, Workers};
 use crate::state::AppState;
 use crate::telemetry::PrivateRootSpan;
 use crate::web_app::{self, WebApp};
@@ -24,6 +27,7 @@ pub struct Application {
     server: Server,
     address: SocketAddr,
     state: AppState,
+    jobs: JobContext,
 }
 
 impl Application {
@@ -46,15 +50,24 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.listen))?;
         let address = listener.local_addr()?;
+        let mailer = Mailer::from_config(&config)?;
+        tracing::info!(smtp = mailer.server(), "emails go out through SMTP");
         let state = AppState {
             pool,
+            tokens: TokenKeys::new(&config.jwt_secret),
             config: Arc::new(config),
+        };
+        let jobs = JobContext {
+            pool: state.pool.clone(),
+            mailer: Arc::new(mailer),
+            config: Arc::clone(&state.config),
         };
         let server = serve(listener, state.clone())?;
         Ok(Self {
             server,
             address,
             state,
+            jobs,
         })
     }
 
@@ -68,13 +81,43 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGINT/SIGTERM (or the server handle stops it), letting in-flight requests
-    /// finish within the configured shutdown timeout.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    /// What background jobs run with (the same pool, settings and mailer as the server).
+    pub fn job_context(&self) -> &JobContext {
+        &self.jobs
     }
 
-    /// The server future, for running it on a task while keeping the handle.
+    /// Serves and runs `CONFIDANT_WORKERS` background workers until SIGINT/SIGTERM (or the
+    /// server handle stops it). In-flight requests and the jobs in hand get the configured
+    /// shutdown timeout to finish, both at once; unfinished jobs are given back to the queue.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let grace = self.state.config.shutdown_timeout;
+        let workers = Workers::start(
+            self.jobs,
+            Registry::standard(),
+            WorkerSettings::from_config(&self.state.config),
+        );
+        let mut server = self.server;
+        // actix stops the HTTP server on the signal by itself; the workers listen for the same
+        // signal so that both wind down in parallel rather than one after the other.
+        let finished = tokio::select! {
+            result = &mut server => Some(result),
+            () = stop_signal() => None,
+        };
+        match finished {
+            Some(result) => {
+                workers.shutdown(grace).await;
+                result
+            }
+            None => {
+                let (result, ()) = tokio::join!(server, workers.shutdown(grace));
+                result
+            }
+        }
+    }
+
+    /// The server future alone, for running it on a task while keeping the handle. No
+    /// background workers run: tests (which set `CONFIDANT_WORKERS=0`) run jobs with
+    /// `jobs::run_pending` and [`Application::job_context`].
     pub fn into_server(self) -> Server {
         self.server
     }
@@ -131,4 +174,29 @@ fn security_headers() -> DefaultHeaders {
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::REFERRER_POLICY, "no-referrer"))
+}
+
+/// Resolves on SIGINT or SIGTERM; never when the signals cannot be watched.
+async fn stop_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
 }

@@ -1,9 +1,11 @@
-//! What every request handler can reach: the database pool and the settings.
+//! What every request handler can reach: the database pool, the settings, the token keys.
 
 use std::sync::Arc;
 
+use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
-use crate::db::DbPool;
+use crate::db::{DbConn, DbPool};
+use crate::error::ApiError;
 
 /// Shared application state, cheap to clone.
 #[derive(Clone)]
@@ -12,4 +14,16 @@ pub struct AppState {
     pub pool: DbPool,
     /// The settings the server was started with.
     pub config: Arc<Config>,
+    /// Issues and verifies access tokens.
+    pub tokens: TokenKeys,
+}
+
+impl AppState {
+    /// A connection from the pool, or 503 when the database does not answer in time.
+    pub async fn conn(&self) -> Result<DbConn, ApiError> {
+        self.pool
+            .get()
+            .await
+            .map_err(ApiError::database_unavailable)
+    }
 }

@@ -14,11 +14,17 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
-/// Installs the global subscriber. `RUST_LOG` refines the default level (`info`).
+/// Installs the global subscriber, writing to stderr (stdout is for command output such as
+/// `create-practice`'s JSON). `RUST_LOG` refines the default level (`info`).
 /// Calling it again (as tests do) is harmless.
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colour codes only for a person at a terminal, never in files or collectors.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     let result = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
@@ -57,9 +63,9 @@ impl RootSpanBuilder for PrivateRootSpan {
         span.record("status", status);
         let _entered = span.enter();
         if status >= 500 {
-            tracing::error!(status, "request failed");
+            tracing::error!("request failed");
         } else {
-            tracing::info!(status, "request done");
+            tracing::info!("request done");
         }
     }
 }

@@ -5,8 +5,13 @@
 //! the end-to-end tests cannot disagree about the shape of a message. The committed
 //! `openapi/openapi.json` beside this crate is generated from these types by the server.
 
+pub mod auth;
 pub mod health;
+pub mod me;
+pub mod people;
 pub mod problem;
+pub mod recipients;
+pub mod staff_groups;
 
 pub use health::{CheckState, Health, Readiness};
 pub use problem::{Problem, ProblemCode};

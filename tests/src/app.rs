@@ -6,9 +6,11 @@ use std::path::PathBuf;
 
 use actix_web::dev::ServerHandle;
 use confidant::config::Config;
+use confidant::jobs::{self, JobContext, Registry};
 use confidant::startup::Application;
 
 use crate::database::TestDatabase;
+use crate::smtp::SmtpSink;
 
 /// A running server over its own database.
 pub struct TestApp {
@@ -20,6 +22,9 @@ pub struct TestApp {
     pub database: TestDatabase,
     /// Attachment storage for this test.
     pub storage: tempfile::TempDir,
+    /// The SMTP server the app sends to: every email it sent, decoded on demand.
+    pub mail: SmtpSink,
+    jobs: JobContext,
     handle: ServerHandle,
 }
 
@@ -29,9 +34,13 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// Starts the server with extra or overriding settings (`("CONFIDANT_WEB_DIR", dir)`, …).
+///
+/// No background workers run (`CONFIDANT_WORKERS=0`): tests run due jobs themselves with
+/// [`TestApp::run_jobs`], so that what a job did is visible right after the call.
 pub async fn spawn_app_with(settings: &[(&str, String)]) -> TestApp {
     let database = TestDatabase::create().await;
     let storage = tempfile::tempdir().expect("a storage folder");
+    let mail = SmtpSink::start().await;
     let mut env: HashMap<String, String> = HashMap::from([
         ("DATABASE_URL".into(), database.url().to_owned()),
         ("CONFIDANT_LISTEN".into(), "127.0.0.1:0".into()),
@@ -49,6 +58,8 @@ pub async fn spawn_app_with(settings: &[(&str, String)]) -> TestApp {
         ),
         ("CONFIDANT_DB_POOL_SIZE".into(), "5".into()),
         ("CONFIDANT_SHUTDOWN_SECONDS".into(), "1".into()),
+        ("CONFIDANT_SMTP_URL".into(), mail.url()),
+        ("CONFIDANT_WORKERS".into(), "0".into()),
     ]);
     for (name, value) in settings {
         env.insert((*name).to_owned(), value.clone());
@@ -56,6 +67,7 @@ pub async fn spawn_app_with(settings: &[(&str, String)]) -> TestApp {
     let config = Config::from_lookup(|name| env.get(name).cloned()).expect("a valid test config");
     let app = Application::build(config).await.expect("the server starts");
     let address = app.address();
+    let jobs = app.job_context().clone();
     let server = app.into_server();
     let handle = server.handle();
     tokio::spawn(server);
@@ -68,6 +80,8 @@ pub async fn spawn_app_with(settings: &[(&str, String)]) -> TestApp {
         client,
         database,
         storage,
+        mail,
+        jobs,
         handle,
     }
 }
@@ -85,6 +99,23 @@ impl TestApp {
             .send()
             .await
             .expect("the server answers")
+    }
+
+    /// Runs every due job with the server's own job context and the standard registry, one
+    /// after another until none is due; returns how many ran.
+    pub async fn run_jobs(&self) -> usize {
+        jobs::run_pending(&self.jobs, &Registry::standard()).await
+    }
+
+    /// [`TestApp::run_jobs`] with another registry, e.g. `Registry::standard().with::<J>()`
+    /// for a job type of the test's own.
+    pub async fn run_jobs_with(&self, registry: &Registry) -> usize {
+        jobs::run_pending(&self.jobs, registry).await
+    }
+
+    /// What the server's jobs run with (pool, mailer, settings), e.g. to start workers.
+    pub fn job_context(&self) -> &JobContext {
+        &self.jobs
     }
 }
 

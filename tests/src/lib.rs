@@ -7,10 +7,14 @@
 //!   `TEST_DATABASE_URL`'s server when set, else on a private cluster this process starts.
 //! - [`browser`] drives Debian's Chromium through chromedriver.
 //! - [`binary`] runs the real `confidant` executable, for command-line behaviour.
+//! - [`smtp`] is a real SMTP server on loopback that keeps the emails it receives; every
+//!   [`TestApp`] sends to its own ([`TestApp::mail`]) and runs jobs with [`TestApp::run_jobs`].
 
 pub mod app;
 pub mod binary;
 pub mod browser;
 pub mod database;
+pub mod fixtures;
+pub mod smtp;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};

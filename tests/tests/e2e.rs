@@ -1,10 +1,17 @@
 //! Confidant's end-to-end tests: one binary, one module per area.
 
 mod e2e {
+    mod auth;
     mod browser;
     mod cli;
+    mod email;
     mod errors;
     mod health;
+    mod invitations;
+    mod jobs;
     mod openapi;
+    mod people;
+    mod recipients;
+    mod staff_groups;
     mod web_app;
 }

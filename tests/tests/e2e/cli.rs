@@ -90,9 +90,10 @@ async fn serve_stops_gracefully_on_sigterm() {
         .env("DATABASE_URL", database.url())
         .env("CONFIDANT_LISTEN", format!("127.0.0.1:{port}"))
         .env("CONFIDANT_SHUTDOWN_SECONDS", "5")
+        .env("CONFIDANT_LOG_FORMAT", "json")
         .arg("serve")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start confidant serve");
 
@@ -114,6 +115,20 @@ async fn serve_stops_gracefully_on_sigterm() {
             "the server exited early"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Requests whose paths and queries carry private words: none may reach the log.
+    for path in [
+        "/api/v1/people?q=Jane%20Privateperson",
+        "/messages/Privateperson-thread",
+        "/api/v1/conversations/Privateperson",
+    ] {
+        let response = client
+            .get(format!("http://127.0.0.1:{port}{path}"))
+            .send()
+            .await
+            .expect("an answer");
+        assert!(response.status().is_client_error(), "{path}");
     }
 
     let killed = Command::new("kill")
@@ -144,4 +159,99 @@ async fn serve_stops_gracefully_on_sigterm() {
         stdout.contains(&format!("http://127.0.0.1:{port}")),
         "{stdout}"
     );
+
+    // Logs go to stderr as JSON lines, one per request with its id, and hold nothing of the
+    // paths or query strings (which can carry names).
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut logs)
+        .expect("read stderr");
+    let request_lines: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|entry| entry["message"] == "request done")
+        .collect();
+    assert!(request_lines.len() >= 4, "{logs}");
+    assert!(
+        request_lines.iter().all(|entry| {
+            entry["span"]["request_id"]
+                .as_str()
+                .is_some_and(|id| !id.is_empty())
+        }),
+        "{logs}"
+    );
+    assert!(
+        !logs.contains("Privateperson"),
+        "private words logged: {logs}"
+    );
+    assert!(
+        !logs.contains('\u{1b}'),
+        "no colour codes in a pipe: {logs}"
+    );
+}
+
+fn create_practice_args<'a>(email: &'a str, password: &'a str) -> Vec<&'a str> {
+    vec![
+        "create-practice",
+        "--name",
+        "Lakeside Counselling",
+        "--owner-name",
+        "Dana Reyes",
+        "--owner-email",
+        email,
+        "--owner-password",
+        password,
+    ]
+}
+
+#[tokio::test]
+async fn create_practice_prints_the_new_ids_and_the_owner_can_sign_in() {
+    let database = TestDatabase::create().await;
+    let output = confidant_command()
+        .env("DATABASE_URL", database.url())
+        .args(create_practice_args(
+            "Dana@Lakeside.test",
+            "a long enough password",
+        ))
+        .output()
+        .expect("run create-practice");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let created: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    let practice_id = created["practice_id"].as_str().expect("practice_id");
+    let owner_id = created["owner_id"].as_str().expect("owner_id");
+    assert!(uuid::Uuid::parse_str(practice_id).is_ok());
+    assert!(uuid::Uuid::parse_str(owner_id).is_ok());
+
+    // The same email again: one clear line, nothing created.
+    let (ok, stderr) = run(
+        &[("DATABASE_URL", database.url())],
+        &create_practice_args("dana@lakeside.test", "a long enough password"),
+    );
+    assert!(!ok);
+    assert_one_clear_line(&stderr, "exists already");
+}
+
+#[tokio::test]
+async fn create_practice_refuses_a_short_password_in_one_line() {
+    let database = TestDatabase::create().await;
+    let (ok, stderr) = run(
+        &[("DATABASE_URL", database.url())],
+        &create_practice_args("dana@lakeside.test", "short"),
+    );
+    assert!(!ok);
+    assert_one_clear_line(&stderr, "--owner-password");
+    let (ok, stderr) = run(
+        &[("DATABASE_URL", database.url())],
+        &create_practice_args("not-an-email", "a long enough password"),
+    );
+    assert!(!ok);
+    assert_one_clear_line(&stderr, "--owner-email");
 }

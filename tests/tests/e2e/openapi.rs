@@ -16,8 +16,8 @@ async fn served_document_equals_the_committed_one() {
     let served: serde_json::Value = response.json().await.expect("JSON");
     let committed: serde_json::Value =
         serde_json::from_str(&committed_document()).expect("the committed file is JSON");
-    assert_eq!(
-        served, committed,
+    assert!(
+        served == committed,
         "openapi/openapi.json is stale: run `cargo xtask openapi`"
     );
     assert_eq!(served["info"]["title"], "Confidant API");
@@ -32,9 +32,9 @@ fn cli_openapi_prints_the_committed_document() {
         .output()
         .expect("run confidant openapi");
     assert!(output.status.success());
-    assert_eq!(
-        String::from_utf8_lossy(&output.stdout),
-        committed_document(),
+    // Not assert_eq: a stale document is long, and the fix is the same whatever differs.
+    assert!(
+        String::from_utf8_lossy(&output.stdout) == committed_document(),
         "openapi/openapi.json is stale: run `cargo xtask openapi`"
     );
 }

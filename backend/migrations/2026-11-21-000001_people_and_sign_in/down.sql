@@ -1,0 +1,11 @@
+DROP TABLE audit_events;
+DROP TABLE sign_in_failures;
+DROP TABLE refresh_tokens;
+DROP TABLE sessions;
+DROP TABLE invitations;
+DROP TABLE portal_accounts;
+DROP TABLE staff_group_members;
+DROP TABLE staff_groups;
+DROP TABLE client_providers;
+DROP TABLE people;
+DROP TABLE practices;

@@ -1,0 +1,10 @@
+//! Who is calling: passwords, access tokens, refresh tokens, the signed-in-person extractor
+//! and sign-in throttling.
+
+pub mod current;
+pub mod password;
+pub mod refresh;
+pub mod throttle;
+pub mod tokens;
+
+pub use current::CurrentPerson;

@@ -1,0 +1,106 @@
+//! The signed-in person, as an extractor: `async fn handler(me: CurrentPerson, …)`.
+//!
+//! The bearer token must be genuine and current, and the database must agree: the session is
+//! not revoked (logout ends tokens at once) and the person's security stamp is unchanged
+//! (a password change or withdrawn access ends every older token).
+
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use confidant_openapi::ProblemCode;
+use confidant_openapi::people::{PersonKind, Role};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use futures_util::future::LocalBoxFuture;
+use uuid::Uuid;
+
+use crate::db::models::person::Person;
+use crate::db::schema::{people, sessions};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The person making the request.
+#[derive(Debug, Clone)]
+pub struct CurrentPerson {
+    /// Their row.
+    pub person: Person,
+    /// The session their token belongs to.
+    pub session_id: Uuid,
+}
+
+impl CurrentPerson {
+    /// Their id.
+    pub fn id(&self) -> Uuid {
+        self.person.id
+    }
+
+    /// Their practice.
+    pub fn practice_id(&self) -> Uuid {
+        self.person.practice_id
+    }
+
+    /// Their role, or 403 for clients (staff-only routes).
+    pub fn require_staff(&self) -> Result<Role, ApiError> {
+        match (self.person.kind(), self.person.role()) {
+            (PersonKind::Staff, Some(role)) => Ok(role),
+            _ => Err(ApiError::new(
+                ProblemCode::Forbidden,
+                "Only staff of the practice can do this.",
+            )),
+        }
+    }
+
+    /// Nothing, or 403 unless owner or admin.
+    pub fn require_admin(&self) -> Result<Role, ApiError> {
+        match self.require_staff()? {
+            role @ (Role::Owner | Role::Admin) => Ok(role),
+            _ => Err(ApiError::new(
+                ProblemCode::Forbidden,
+                "Only the practice's owners and admins can do this.",
+            )),
+        }
+    }
+}
+
+fn unauthorized() -> ApiError {
+    ApiError::new(
+        ProblemCode::Unauthorized,
+        "Sign in to continue: the access token is missing, invalid or expired.",
+    )
+}
+
+impl FromRequest for CurrentPerson {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let state = request.app_data::<web::Data<AppState>>().cloned();
+        let token = request
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(|token| token.trim().to_owned());
+        Box::pin(async move {
+            let state = state.ok_or_else(unauthorized)?;
+            let token = token.ok_or_else(unauthorized)?;
+            let claims = state.tokens.verify(&token).map_err(|_| unauthorized())?;
+            let mut conn = state.conn().await?;
+            let person: Option<Person> = people::table
+                .inner_join(sessions::table.on(sessions::person_id.eq(people::id)))
+                .filter(people::id.eq(claims.sub))
+                .filter(people::practice_id.eq(claims.pid))
+                .filter(people::security_stamp.eq(claims.stm))
+                .filter(sessions::id.eq(claims.sid))
+                .filter(sessions::revoked_at.is_null())
+                .select(Person::as_select())
+                .first(&mut conn)
+                .await
+                .optional()?;
+            let person = person.ok_or_else(unauthorized)?;
+            Ok(Self {
+                person,
+                session_id: claims.sid,
+            })
+        })
+    }
+}

@@ -1,0 +1,208 @@
+//! Access tokens: short-lived JWTs signed with HS256 and `CONFIDANT_JWT_SECRET`.
+//!
+//! Verification pins the algorithm (a token claiming `none` or another algorithm is refused)
+//! and checks issuer, audience and expiry. The token also names its session and the person's
+//! security stamp, which the extractor checks against the database, so logging out, a password
+//! change or withdrawn access ends a token before it expires.
+
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::config::JwtSecret;
+
+/// How long an access token lives.
+pub const ACCESS_TOKEN_SECONDS: u64 = 15 * 60;
+const ISSUER: &str = "confidant";
+const AUDIENCE: &str = "confidant-api";
+
+/// What an access token says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// Issuer: always `confidant`.
+    pub iss: String,
+    /// Audience: always `confidant-api`.
+    pub aud: String,
+    /// The person.
+    pub sub: Uuid,
+    /// Their practice.
+    pub pid: Uuid,
+    /// The session the token belongs to.
+    pub sid: Uuid,
+    /// The person's security stamp when the token was issued.
+    pub stm: Uuid,
+    /// Issued at (seconds since the epoch).
+    pub iat: i64,
+    /// Expires at (seconds since the epoch).
+    pub exp: i64,
+}
+
+/// Issues and verifies access tokens.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+/// The token is malformed, forged, expired or for someone else.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid access token")]
+pub struct InvalidToken;
+
+impl TokenKeys {
+    /// Keys from the configured secret.
+    pub fn new(secret: &JwtSecret) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
+        }
+    }
+
+    /// A token for `person` in `session`, valid for [`ACCESS_TOKEN_SECONDS`].
+    pub fn issue(
+        &self,
+        person_id: Uuid,
+        practice_id: Uuid,
+        session_id: Uuid,
+        security_stamp: Uuid,
+    ) -> Result<String, InvalidToken> {
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            sub: person_id,
+            pid: practice_id,
+            sid: session_id,
+            stm: security_stamp,
+            iat: now,
+            exp: now + ACCESS_TOKEN_SECONDS as i64,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|_| InvalidToken)
+    }
+
+    /// The claims of a genuine, current token.
+    pub fn verify(&self, token: &str) -> Result<Claims, InvalidToken> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|_| InvalidToken)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn keys_for(secret: &str) -> TokenKeys {
+        let config =
+            Config::from_lookup(|name| (name == "CONFIDANT_JWT_SECRET").then(|| secret.to_owned()))
+                .expect("config");
+        TokenKeys::new(&config.jwt_secret)
+    }
+
+    const SECRET: &str = "a-test-secret-that-is-at-least-32-chars";
+
+    #[test]
+    fn a_fresh_token_verifies() {
+        let keys = keys_for(SECRET);
+        let (person, practice, session, stamp) = (
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+        );
+        let token = keys
+            .issue(person, practice, session, stamp)
+            .expect("a token");
+        let claims = keys.verify(&token).expect("valid");
+        assert_eq!(
+            (claims.sub, claims.pid, claims.sid, claims.stm),
+            (person, practice, session, stamp)
+        );
+        assert_eq!(claims.exp - claims.iat, ACCESS_TOKEN_SECONDS as i64);
+    }
+
+    #[test]
+    fn tampered_and_foreign_tokens_are_refused() {
+        let keys = keys_for(SECRET);
+        let token = keys
+            .issue(
+                Uuid::new_v4(),
+                Uuid::new_v4(),
+                Uuid::new_v4(),
+                Uuid::new_v4(),
+            )
+            .expect("a token");
+        // Signed with another secret.
+        assert!(
+            keys_for("another-secret-that-is-at-least-32-chars")
+                .verify(&token)
+                .is_err()
+        );
+        // Payload changed after signing.
+        let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+        let mut payload: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).expect("base64"))
+                .expect("json");
+        payload["sub"] = serde_json::json!(Uuid::new_v4());
+        parts[1] = URL_SAFE_NO_PAD.encode(payload.to_string());
+        assert!(keys.verify(&parts.join(".")).is_err());
+    }
+
+    #[test]
+    fn alg_none_is_refused() {
+        let keys = keys_for(SECRET);
+        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+        let now = Utc::now().timestamp();
+        let payload = URL_SAFE_NO_PAD.encode(
+            serde_json::json!({
+                "iss": ISSUER, "aud": AUDIENCE, "sub": Uuid::new_v4(), "pid": Uuid::new_v4(),
+                "sid": Uuid::new_v4(), "stm": Uuid::new_v4(), "iat": now, "exp": now + 600
+            })
+            .to_string(),
+        );
+        assert!(keys.verify(&format!("{header}.{payload}.")).is_err());
+    }
+
+    #[test]
+    fn expired_and_wrong_audience_tokens_are_refused() {
+        let keys = keys_for(SECRET);
+        let now = Utc::now().timestamp();
+        let claims = |aud: &str, exp: i64| Claims {
+            iss: ISSUER.into(),
+            aud: aud.into(),
+            sub: Uuid::new_v4(),
+            pid: Uuid::new_v4(),
+            sid: Uuid::new_v4(),
+            stm: Uuid::new_v4(),
+            iat: now - 3600,
+            exp,
+        };
+        let sign = |claims: &Claims| {
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &keys.encoding)
+                .expect("encode")
+        };
+        assert!(
+            keys.verify(&sign(&claims(AUDIENCE, now - 60))).is_err(),
+            "expired"
+        );
+        assert!(
+            keys.verify(&sign(&claims("another-api", now + 600)))
+                .is_err(),
+            "audience"
+        );
+        assert!(
+            keys.verify(&sign(&claims(AUDIENCE, now + 600))).is_ok(),
+            "control"
+        );
+    }
+}

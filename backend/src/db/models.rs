@@ -1,0 +1,10 @@
+//! Row types and the queries on them, one module per table (or close family of tables).
+//! Every query on practice data takes the practice id and filters by it.
+
+pub mod audit;
+pub mod invitation;
+pub mod person;
+pub mod practice;
+pub mod session;
+pub mod sign_in_failure;
+pub mod staff_group;

@@ -1,0 +1,111 @@
+//! The audit trail (HIPAA audit controls): who did what to which record, and when. Details
+//! hold ids and counts only, never content.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::audit_events;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    /// A successful sign-in.
+    SignIn,
+    /// A failed sign-in (wrong password, unknown email or throttled).
+    SignInFailed,
+    /// A session ended by logout.
+    SignOut,
+    /// A spent refresh token was presented; its session was revoked.
+    RefreshTokenReused,
+    /// A session ended after too long without activity.
+    SessionIdle,
+    /// A password was set (through an invitation).
+    PasswordSet,
+    /// A person was added.
+    PersonCreated,
+    /// A person's details changed.
+    PersonUpdated,
+    /// A client's status changed.
+    StatusChanged,
+    /// An invitation was sent.
+    InvitationSent,
+}
+
+impl AuditAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::SignIn => "sign_in",
+            Self::SignInFailed => "sign_in_failed",
+            Self::SignOut => "sign_out",
+            Self::RefreshTokenReused => "refresh_token_reused",
+            Self::SessionIdle => "session_idle",
+            Self::PasswordSet => "password_set",
+            Self::PersonCreated => "person_created",
+            Self::PersonUpdated => "person_updated",
+            Self::StatusChanged => "status_changed",
+            Self::InvitationSent => "invitation_sent",
+        }
+    }
+}
+
+/// One event to record.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    /// The practice, when known.
+    pub practice_id: Option<Uuid>,
+    /// Who acted, when known.
+    pub actor_id: Option<Uuid>,
+    /// What happened.
+    pub action: AuditAction,
+    /// The kind of record acted on (`person`, `session`, …).
+    pub target_type: Option<&'static str>,
+    /// The record acted on.
+    pub target_id: Option<Uuid>,
+    /// Ids and counts only.
+    pub details: serde_json::Value,
+}
+
+impl AuditEvent {
+    /// An event with no target or details.
+    pub fn new(action: AuditAction, practice_id: Option<Uuid>, actor_id: Option<Uuid>) -> Self {
+        Self {
+            practice_id,
+            actor_id,
+            action,
+            target_type: None,
+            target_id: None,
+            details: serde_json::json!({}),
+        }
+    }
+
+    /// Names the record acted on.
+    pub fn target(mut self, target_type: &'static str, target_id: Uuid) -> Self {
+        self.target_type = Some(target_type);
+        self.target_id = Some(target_id);
+        self
+    }
+
+    /// Adds details (ids and counts only).
+    pub fn details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// Writes the event (on the caller's connection, so inside its transaction).
+    pub async fn record(self, conn: &mut AsyncPgConnection) -> QueryResult<()> {
+        diesel::insert_into(audit_events::table)
+            .values((
+                audit_events::id.eq(Uuid::now_v7()),
+                audit_events::practice_id.eq(self.practice_id),
+                audit_events::actor_id.eq(self.actor_id),
+                audit_events::action.eq(self.action.as_str()),
+                audit_events::target_type.eq(self.target_type),
+                audit_events::target_id.eq(self.target_id),
+                audit_events::details.eq(self.details),
+            ))
+            .execute(conn)
+            .await
+            .map(|_| ())
+    }
+}

@@ -1,0 +1,153 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    audit_events (id) {
+        id -> Uuid,
+        practice_id -> Nullable<Uuid>,
+        actor_id -> Nullable<Uuid>,
+        action -> Text,
+        target_type -> Nullable<Text>,
+        target_id -> Nullable<Uuid>,
+        details -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    client_providers (client_id, provider_id) {
+        practice_id -> Uuid,
+        client_id -> Uuid,
+        provider_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Uuid,
+        practice_id -> Uuid,
+        person_id -> Uuid,
+        token_hash -> Nullable<Bytea>,
+        invited_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> Uuid,
+        kind -> Text,
+        payload -> Jsonb,
+        state -> Text,
+        attempts -> Int4,
+        max_attempts -> Int4,
+        run_at -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+        locked_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    people (id) {
+        id -> Uuid,
+        practice_id -> Uuid,
+        kind -> Text,
+        name -> Text,
+        email -> Text,
+        role -> Nullable<Text>,
+        status -> Nullable<Text>,
+        security_stamp -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    portal_accounts (person_id) {
+        person_id -> Uuid,
+        practice_id -> Uuid,
+        email -> Text,
+        password_hash -> Text,
+        password_set_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    practices (id) {
+        id -> Uuid,
+        name -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Bytea,
+        session_id -> Uuid,
+        created_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Uuid,
+        practice_id -> Uuid,
+        person_id -> Uuid,
+        created_at -> Timestamptz,
+        last_active_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sign_in_failures (key) {
+        key -> Text,
+        failures -> Int4,
+        window_started_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    staff_group_members (group_id, person_id) {
+        practice_id -> Uuid,
+        group_id -> Uuid,
+        person_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    staff_groups (id) {
+        id -> Uuid,
+        practice_id -> Uuid,
+        name -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(people -> practices (practice_id));
+diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(staff_groups -> practices (practice_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    audit_events,
+    client_providers,
+    invitations,
+    jobs,
+    people,
+    portal_accounts,
+    practices,
+    refresh_tokens,
+    sessions,
+    sign_in_failures,
+    staff_group_members,
+    staff_groups,
+);

@@ -1,0 +1,4 @@
+//! The product's rules as plain functions over plain types, easy to read and to unit-test.
+
+pub mod permissions;
+pub mod recipients;

@@ -1,0 +1,56 @@
+//! Who may manage whom.
+//!
+//! Owners and admins manage people and groups. Only an owner may make someone an owner or
+//! change an owner, so that an admin cannot take a practice over; and a practice always keeps
+//! at least one owner (checked where the owners are counted).
+
+use confidant_openapi::people::Role;
+
+/// Whether someone with `actor` may manage people at all.
+pub fn manages_people(actor: Role) -> bool {
+    matches!(actor, Role::Owner | Role::Admin)
+}
+
+/// Whether `actor` may give someone the role `role`.
+pub fn may_grant(actor: Role, role: Role) -> bool {
+    match actor {
+        Role::Owner => true,
+        Role::Admin => role != Role::Owner,
+        Role::Provider | Role::Staff => false,
+    }
+}
+
+/// Whether `actor` may change a person whose role is `target` (`None` for clients).
+pub fn may_change(actor: Role, target: Option<Role>) -> bool {
+    match actor {
+        Role::Owner => true,
+        Role::Admin => target != Some(Role::Owner),
+        Role::Provider | Role::Staff => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_owners_and_admins_manage_people() {
+        assert!(manages_people(Role::Owner));
+        assert!(manages_people(Role::Admin));
+        assert!(!manages_people(Role::Provider));
+        assert!(!manages_people(Role::Staff));
+    }
+
+    #[test]
+    fn admins_cannot_make_or_change_owners() {
+        assert!(may_grant(Role::Owner, Role::Owner));
+        assert!(!may_grant(Role::Admin, Role::Owner));
+        assert!(may_grant(Role::Admin, Role::Provider));
+        assert!(!may_grant(Role::Staff, Role::Staff));
+        assert!(!may_change(Role::Admin, Some(Role::Owner)));
+        assert!(may_change(Role::Admin, Some(Role::Admin)));
+        assert!(may_change(Role::Admin, None));
+        assert!(may_change(Role::Owner, Some(Role::Owner)));
+        assert!(!may_change(Role::Provider, None));
+    }
+}

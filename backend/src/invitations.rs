@@ -1,0 +1,65 @@
+//! Emailing invitations. The job mints the token when it sends, so no usable token is ever
+//! stored (only its hash), not even in the job queue; a retried send mints a new one and the
+//! older link stops working.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::refresh::{new_token, token_hash};
+use crate::db::models::invitation::Invitation;
+use crate::email::{OutgoingEmail, templates};
+use crate::jobs::{BackgroundJob, JobContext, JobError};
+
+/// Sends the invitation email for one invitation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendInvitationEmailJob {
+    /// The invitation.
+    pub invitation_id: Uuid,
+}
+
+impl SendInvitationEmailJob {
+    /// The queue's idempotency key: one email job per invitation.
+    pub fn idempotency_key(&self) -> String {
+        format!("invitation-email:{}", self.invitation_id)
+    }
+}
+
+impl BackgroundJob for SendInvitationEmailJob {
+    const KIND: &'static str = "send_invitation_email";
+
+    async fn run(self, ctx: JobContext) -> Result<(), JobError> {
+        let mut conn = ctx
+            .pool
+            .get()
+            .await
+            .map_err(|_| JobError::retryable("no database connection"))?;
+        let delivery = Invitation::delivery(&mut conn, self.invitation_id)
+            .await
+            .map_err(|_| JobError::retryable("loading the invitation failed"))?;
+        // Used, superseded or expired meanwhile: nothing to send.
+        let Some((email, practice_name)) = delivery else {
+            return Ok(());
+        };
+        let token = new_token();
+        let stored = Invitation::set_token(&mut conn, self.invitation_id, &token_hash(&token))
+            .await
+            .map_err(|_| JobError::retryable("storing the token failed"))?;
+        if !stored {
+            return Ok(());
+        }
+        let mut link = ctx.config.public_url.clone();
+        link.set_path("/accept-invitation");
+        // In the fragment: browsers never send it to servers or in Referer headers.
+        link.set_fragment(Some(&format!("token={token}")));
+        let (subject, text, html) = templates::invitation(&practice_name, link.as_str());
+        ctx.mailer
+            .send(&OutgoingEmail {
+                to: email,
+                subject,
+                text,
+                html,
+            })
+            .await
+            .map_err(|_| JobError::retryable("the mail server did not accept the email"))
+    }
+}

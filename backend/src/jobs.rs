@@ -1,0 +1,90 @@
+//! The durable background job queue, in PostgreSQL's `jobs` table.
+//!
+//! - A job is a serialisable type implementing [`BackgroundJob`]. It is [`enqueue`]d on the
+//!   caller's connection, so it commits or rolls back with the data it belongs to; an optional
+//!   idempotency key makes a second enqueue for the same purpose a no-op.
+//! - [`Workers`] (started by `confidant serve`) claim due jobs with `FOR UPDATE SKIP LOCKED`
+//!   and hold a lease that a heartbeat extends while the job runs. A worker that dies leaves an
+//!   expiring lease, and the job is claimed again about a minute later: a crash or a restart
+//!   delays a job but never loses it. Delivery is therefore *at least once*; jobs are written
+//!   to be safe to repeat.
+//! - A failure is retried with capped exponential backoff until the job's `MAX_ATTEMPTS`; a
+//!   [`JobError::permanent`] failure, an unknown kind or an unreadable payload is dead at once.
+//!   Dead and completed jobs stay in the table for inspection.
+//! - The [`Registry`] is the one place that maps a stored `kind` to the code that runs it.
+//!
+//! Neither logs nor `jobs.last_error` ever hold a payload, message content or an address:
+//! [`JobError`] carries a short description chosen by the code, not data.
+//!
+//! Adding a job type: define a struct with ids only (e.g. `SendInvitationEmailJob {
+//! invitation_id }`), implement [`BackgroundJob`] for it in `jobs/<name>.rs`, list it in
+//! [`Registry::standard`], and call [`enqueue`] inside the transaction that creates its data.
+
+mod backoff;
+mod error;
+mod queue;
+mod registry;
+mod runner;
+mod worker;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use diesel_async::AsyncPgConnection;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::config::Config;
+use crate::db::DbPool;
+use crate::email::Mailer;
+
+pub use backoff::{BACKOFF_BASE, BACKOFF_CAP, backoff_delay};
+pub use error::JobError;
+pub use registry::Registry;
+pub use worker::{DEFAULT_POLL_INTERVAL, HEARTBEAT, LEASE, WorkerSettings, Workers};
+
+/// A kind of background work. The value itself is the payload, stored as JSON in
+/// `jobs.payload`: ids and counts only, never content or addresses (load those when running).
+pub trait BackgroundJob: Serialize + DeserializeOwned + Send + 'static {
+    /// Stored in `jobs.kind`; must be unique and must never change once jobs were enqueued.
+    const KIND: &'static str;
+    /// Attempts before the job is dead. With the default backoff, 10 attempts span about two
+    /// hours; raise it for work that must outlast longer outages (each attempt adds an hour).
+    const MAX_ATTEMPTS: i32 = 10;
+
+    /// Does the work. May run more than once (after a crash, or a retry): make it safe to
+    /// repeat. Return [`JobError::retryable`] to try again later, [`JobError::permanent`] when
+    /// no retry can succeed.
+    fn run(self, ctx: JobContext) -> impl Future<Output = Result<(), JobError>> + Send;
+}
+
+/// What a running job can use.
+#[derive(Clone)]
+pub struct JobContext {
+    /// The PostgreSQL pool.
+    pub pool: DbPool,
+    /// The SMTP client.
+    pub mailer: Arc<Mailer>,
+    /// The settings the server was started with.
+    pub config: Arc<Config>,
+}
+
+/// Enqueues `job` on the caller's connection, i.e. inside the caller's transaction if there is
+/// one. With an `idempotency_key` (e.g. `"invitation-email:<invitation id>"`), returns `false`
+/// and enqueues nothing when a job with that key already exists, whatever its state.
+pub async fn enqueue<J: BackgroundJob>(
+    conn: &mut AsyncPgConnection,
+    job: &J,
+    idempotency_key: Option<&str>,
+) -> diesel::QueryResult<bool> {
+    let payload = serde_json::to_string(job)
+        .map_err(|error| diesel::result::Error::SerializationError(Box::new(error)))?;
+    queue::insert(conn, J::KIND, &payload, J::MAX_ATTEMPTS, idempotency_key).await
+}
+
+/// Runs every job that is due now, one after another, until none is left, and returns how
+/// many were claimed (whatever their outcome). Failed jobs are scheduled for later and so end
+/// the loop. For tests and tools; servers use [`Workers`].
+pub async fn run_pending(ctx: &JobContext, registry: &Registry) -> usize {
+    runner::run_pending(ctx, registry).await
+}

@@ -1,0 +1,194 @@
+//! The SQL of the queue: insert, claim, extend a lease, and record how an attempt ended.
+//!
+//! Times are the database's `now()`, never the worker's clock, so that workers on machines with
+//! skewed clocks agree on what is due and whose lease ran out. Every update after the claim is
+//! fenced by `(id, locked_by, attempts)`: a worker that lost its lease (it stalled, the job was
+//! claimed again) can no longer change the job's row.
+
+use std::time::Duration;
+
+use diesel::sql_types::{Double, Integer, Nullable, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+/// The condition of every update after the claim: this worker still holds this attempt.
+const HELD: &str = "id = $1 AND locked_by = $2 AND attempts = $3 AND state = 'running'";
+
+/// A job this worker now holds. (No `Debug`: it carries the payload.)
+#[derive(diesel::QueryableByName)]
+pub(super) struct ClaimedJob {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    /// The JSON payload, as text (it is only ever handed to `serde_json`).
+    #[diesel(sql_type = Text)]
+    pub payload: String,
+    /// This attempt's number, counting from 1.
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = Integer)]
+    pub max_attempts: i32,
+}
+
+/// Inserts a job; `false` when its idempotency key is already taken.
+pub(super) async fn insert(
+    conn: &mut AsyncPgConnection,
+    kind: &str,
+    payload: &str,
+    max_attempts: i32,
+    idempotency_key: Option<&str>,
+) -> diesel::QueryResult<bool> {
+    let inserted = diesel::sql_query(
+        "INSERT INTO jobs (id, kind, payload, max_attempts, idempotency_key) \
+         VALUES ($1, $2, $3::jsonb, $4, $5) \
+         ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind::<SqlUuid, _>(Uuid::now_v7())
+    .bind::<Text, _>(kind)
+    .bind::<Text, _>(payload)
+    .bind::<Integer, _>(max_attempts.max(1))
+    .bind::<Nullable<Text>, _>(idempotency_key)
+    .execute(conn)
+    .await?;
+    Ok(inserted == 1)
+}
+
+/// Claims the next due job for `worker`, holding it for `lease`.
+///
+/// Due means available with `run_at` in the past, or running with an expired lease (its
+/// worker died). `SKIP LOCKED` lets concurrent claimers pass over each other's rows instead of
+/// waiting; the re-check of the `WHERE` clause after locking makes a row that another claimer
+/// just took fail the condition. `MATERIALIZED` keeps PostgreSQL from inlining the CTE, which
+/// could evaluate the `LIMIT` more than once.
+pub(super) async fn claim(
+    conn: &mut AsyncPgConnection,
+    worker: &str,
+    lease: Duration,
+) -> diesel::QueryResult<Option<ClaimedJob>> {
+    let mut claimed: Vec<ClaimedJob> = diesel::sql_query(
+        "WITH next AS MATERIALIZED ( \
+             SELECT id FROM jobs \
+             WHERE (state = 'available' AND run_at <= now()) \
+                OR (state = 'running' AND locked_until < now()) \
+             ORDER BY run_at, id \
+             LIMIT 1 \
+             FOR UPDATE SKIP LOCKED \
+         ) \
+         UPDATE jobs SET state = 'running', attempts = jobs.attempts + 1, \
+             locked_until = now() + make_interval(secs => $1), locked_by = $2 \
+         FROM next WHERE jobs.id = next.id \
+         RETURNING jobs.id, jobs.kind, jobs.payload::text AS payload, jobs.attempts, \
+             jobs.max_attempts",
+    )
+    .bind::<Double, _>(lease.as_secs_f64())
+    .bind::<Text, _>(worker)
+    .load(conn)
+    .await?;
+    Ok(claimed.pop())
+}
+
+/// Extends the lease of a job this worker holds; `false` when it no longer holds it.
+pub(super) async fn extend_lease(
+    conn: &mut AsyncPgConnection,
+    job: &ClaimedJob,
+    worker: &str,
+    lease: Duration,
+) -> diesel::QueryResult<bool> {
+    let updated = diesel::sql_query(format!(
+        "UPDATE jobs SET locked_until = now() + make_interval(secs => $4) WHERE {HELD}"
+    ))
+    .bind::<SqlUuid, _>(job.id)
+    .bind::<Text, _>(worker)
+    .bind::<Integer, _>(job.attempts)
+    .bind::<Double, _>(lease.as_secs_f64())
+    .execute(conn)
+    .await?;
+    Ok(updated == 1)
+}
+
+/// Marks the job completed; `false` when this worker no longer held it (its lease ran out
+/// and another worker claimed it), in which case nothing changed. The same holds for the
+/// other outcomes below.
+pub(super) async fn complete(
+    conn: &mut AsyncPgConnection,
+    job: &ClaimedJob,
+    worker: &str,
+) -> diesel::QueryResult<bool> {
+    let updated = diesel::sql_query(format!(
+        "UPDATE jobs SET state = 'completed', finished_at = now(), \
+             locked_until = NULL, locked_by = NULL \
+         WHERE {HELD}"
+    ))
+    .bind::<SqlUuid, _>(job.id)
+    .bind::<Text, _>(worker)
+    .bind::<Integer, _>(job.attempts)
+    .execute(conn)
+    .await?;
+    Ok(updated == 1)
+}
+
+/// Makes the job available again after `delay`, recording why this attempt failed.
+pub(super) async fn retry_later(
+    conn: &mut AsyncPgConnection,
+    job: &ClaimedJob,
+    worker: &str,
+    delay: Duration,
+    error: &str,
+) -> diesel::QueryResult<bool> {
+    let updated = diesel::sql_query(format!(
+        "UPDATE jobs SET state = 'available', run_at = now() + make_interval(secs => $4), \
+             last_error = $5, locked_until = NULL, locked_by = NULL \
+         WHERE {HELD}"
+    ))
+    .bind::<SqlUuid, _>(job.id)
+    .bind::<Text, _>(worker)
+    .bind::<Integer, _>(job.attempts)
+    .bind::<Double, _>(delay.as_secs_f64())
+    .bind::<Text, _>(error)
+    .execute(conn)
+    .await?;
+    Ok(updated == 1)
+}
+
+/// Marks the job dead: no further attempts.
+pub(super) async fn bury(
+    conn: &mut AsyncPgConnection,
+    job: &ClaimedJob,
+    worker: &str,
+    error: &str,
+) -> diesel::QueryResult<bool> {
+    let updated = diesel::sql_query(format!(
+        "UPDATE jobs SET state = 'dead', finished_at = now(), last_error = $4, \
+             locked_until = NULL, locked_by = NULL \
+         WHERE {HELD}"
+    ))
+    .bind::<SqlUuid, _>(job.id)
+    .bind::<Text, _>(worker)
+    .bind::<Integer, _>(job.attempts)
+    .bind::<Text, _>(error)
+    .execute(conn)
+    .await?;
+    Ok(updated == 1)
+}
+
+/// Gives a job back unfinished (at shutdown): due again at once, for another worker or the
+/// next start. The attempt still counts, so a job that always hangs ends dead.
+pub(super) async fn release(
+    conn: &mut AsyncPgConnection,
+    job: &ClaimedJob,
+    worker: &str,
+) -> diesel::QueryResult<bool> {
+    let updated = diesel::sql_query(format!(
+        "UPDATE jobs SET state = 'available', run_at = now(), \
+             last_error = 'abandoned unfinished at shutdown', \
+             locked_until = NULL, locked_by = NULL \
+         WHERE {HELD}"
+    ))
+    .bind::<SqlUuid, _>(job.id)
+    .bind::<Text, _>(worker)
+    .bind::<Integer, _>(job.attempts)
+    .execute(conn)
+    .await?;
+    Ok(updated == 1)
+}

@@ -1,0 +1,91 @@
+//! The one place that maps a stored `kind` to the code that runs it.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use super::{BackgroundJob, JobContext, JobError};
+
+/// A job's work, ready to be polled.
+pub(super) type JobFuture = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send>>;
+
+/// Turns a stored payload into the job's work.
+type Start = fn(&str, JobContext) -> Result<JobFuture, JobError>;
+
+/// The job types a worker can run, by kind.
+#[derive(Clone, Default)]
+pub struct Registry {
+    jobs: HashMap<&'static str, Start>,
+}
+
+impl Registry {
+    /// A registry that knows no job type (every job would be dead as unknown).
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// Every job type the server runs.
+    pub fn standard() -> Self {
+        // STANDARD JOBS: list each job type of the server here, one `.with::<…>()` per type.
+        Self::empty().with::<crate::invitations::SendInvitationEmailJob>()
+    }
+
+    /// This registry plus `J` (tests add their own job types this way).
+    ///
+    /// # Panics
+    /// When another registered type has the same `KIND`: a programming error that any test
+    /// running the registry reveals.
+    pub fn with<J: BackgroundJob>(mut self) -> Self {
+        let previous = self.jobs.insert(J::KIND, start::<J>);
+        assert!(
+            previous.is_none(),
+            "two job types share the kind `{}`",
+            J::KIND
+        );
+        self
+    }
+
+    /// The kinds this registry runs.
+    pub fn kinds(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.jobs.keys().copied()
+    }
+
+    /// The work of a stored job, or a permanent error for an unknown kind or a payload that
+    /// does not fit its kind.
+    pub(super) fn start(
+        &self,
+        kind: &str,
+        payload: &str,
+        ctx: JobContext,
+    ) -> Result<JobFuture, JobError> {
+        let start = self.jobs.get(kind).ok_or_else(|| {
+            // A kind is a name from the code, not data; it is cut short in case the row was
+            // written by hand.
+            let shown: String = kind.chars().take(64).collect();
+            JobError::permanent_owned(format!(
+                "unknown job kind `{shown}`: no job type is registered for it"
+            ))
+        })?;
+        start(payload, ctx)
+    }
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut kinds: Vec<&str> = self.kinds().collect();
+        kinds.sort_unstable();
+        f.debug_struct("Registry").field("kinds", &kinds).finish()
+    }
+}
+
+fn start<J: BackgroundJob>(payload: &str, ctx: JobContext) -> Result<JobFuture, JobError> {
+    // serde's message can quote the payload's values; only its category is kept.
+    let job: J = serde_json::from_str(payload).map_err(|error| {
+        JobError::permanent_owned(format!(
+            "the payload does not fit job kind `{}` ({:?} error)",
+            J::KIND,
+            error.classify()
+        ))
+    })?;
+    Ok(Box::pin(job.run(ctx)))
+}

@@ -1,0 +1,159 @@
+//! The worker tasks of `confidant serve`: each polls for due jobs and runs one at a time.
+//!
+//! Stopping is graceful: a worker that is idle stops at once; one that holds a job lets it
+//! finish within the grace period, then gives it back (it is due again at once, for another
+//! process or the next start). A worker that is killed outright leaves its lease to expire,
+//! after which the job is claimed again.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::runner;
+use super::{JobContext, Registry};
+use crate::config::Config;
+
+/// How long a claim holds a job before others may take it over. A crashed worker's job is
+/// claimed again within this time (plus one poll).
+pub const LEASE: Duration = Duration::from_secs(60);
+/// How often a running job's lease is extended: a third of the lease, so two beats may fail
+/// (a database restart) before the lease runs out.
+pub const HEARTBEAT: Duration = Duration::from_secs(20);
+/// How long an idle worker waits before looking for due jobs again.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// How long a worker waits after it could not reach the database, so that an outage does not
+/// fill the log.
+const ERROR_PAUSE: Duration = Duration::from_secs(5);
+
+/// How many workers run and how they hold their jobs.
+#[derive(Clone, Debug)]
+pub struct WorkerSettings {
+    /// Worker tasks; 0 runs none.
+    pub count: usize,
+    /// See [`LEASE`].
+    pub lease: Duration,
+    /// See [`HEARTBEAT`]; must be well below `lease`.
+    pub heartbeat: Duration,
+    /// See [`DEFAULT_POLL_INTERVAL`].
+    pub poll_interval: Duration,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            count: 2,
+            lease: LEASE,
+            heartbeat: HEARTBEAT,
+            poll_interval: DEFAULT_POLL_INTERVAL,
+        }
+    }
+}
+
+impl WorkerSettings {
+    /// The defaults, with `CONFIDANT_WORKERS` workers.
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            count: config.workers,
+            ..Self::default()
+        }
+    }
+}
+
+/// Running worker tasks. Stop them with [`Workers::shutdown`].
+pub struct Workers {
+    /// `Some(grace)` once shutdown was asked for.
+    stop: watch::Sender<Option<Duration>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Starts `settings.count` workers on the current tokio runtime.
+    pub fn start(ctx: JobContext, registry: Registry, settings: WorkerSettings) -> Self {
+        let (stop, _) = watch::channel(None);
+        let registry = Arc::new(registry);
+        let tasks = (0..settings.count)
+            .map(|index| {
+                tokio::spawn(work(
+                    runner::claimer_name(&format!("worker{index}")),
+                    ctx.clone(),
+                    Arc::clone(&registry),
+                    settings.clone(),
+                    stop.subscribe(),
+                ))
+            })
+            .collect::<Vec<_>>();
+        if !tasks.is_empty() {
+            tracing::info!(workers = tasks.len(), "background workers started");
+        }
+        Self { stop, tasks }
+    }
+
+    /// How many workers run.
+    pub fn count(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Stops every worker: idle ones at once, busy ones when their job finishes or, at the
+    /// latest, after `grace` (the job is then given back unfinished).
+    pub async fn shutdown(self, grace: Duration) {
+        if self.tasks.is_empty() {
+            return;
+        }
+        self.stop.send_replace(Some(grace));
+        for task in self.tasks {
+            if task.await.is_err() {
+                tracing::warn!("a background worker ended abnormally");
+            }
+        }
+        tracing::info!("background workers stopped");
+    }
+}
+
+/// One worker's loop.
+async fn work(
+    name: String,
+    ctx: JobContext,
+    registry: Arc<Registry>,
+    settings: WorkerSettings,
+    mut stop: watch::Receiver<Option<Duration>>,
+) {
+    loop {
+        if stop.borrow().is_some() {
+            break;
+        }
+        let pause = match runner::claim_next(&ctx.pool, &name, settings.lease).await {
+            Ok(Some(job)) => {
+                let abandon = grace_ended(stop.clone());
+                runner::run_claimed(&ctx, &registry, &name, job, &settings, abandon).await;
+                // There may be more due work: look again at once.
+                continue;
+            }
+            Ok(None) => settings.poll_interval,
+            Err(error) => {
+                tracing::warn!(worker = %name, error = %error, "cannot claim jobs");
+                ERROR_PAUSE
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            changed = stop.changed() => {
+                // An error means the `Workers` handle is gone: nobody can stop us later.
+                if changed.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Resolves when shutdown was asked for and its grace period has passed (at once if the
+/// `Workers` handle was dropped).
+async fn grace_ended(mut stop: watch::Receiver<Option<Duration>>) {
+    let grace = match stop.wait_for(Option::is_some).await {
+        Ok(grace) => grace.unwrap_or_default(),
+        Err(_) => Duration::ZERO,
+    };
+    tokio::time::sleep(grace).await;
+}

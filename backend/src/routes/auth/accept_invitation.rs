@@ -1,0 +1,104 @@
+//! `POST /api/v1/auth/invitations/accept`.
+
+use actix_web::{HttpResponse, post, web};
+use confidant_openapi::auth::{AcceptInvitationRequest, TokenResponse};
+use confidant_openapi::{Problem, ProblemCode};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::auth::password;
+use crate::auth::refresh::token_hash;
+use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::invitation::Invitation;
+use crate::db::models::person::{NewPortalAccount, Person};
+use crate::db::schema::{people, sessions};
+use crate::error::{ApiError, field_error, validate};
+use crate::routes::auth::{refresh_cookie, start_session};
+use crate::state::AppState;
+
+/// Set a password with the token from an invitation email, and sign in.
+///
+/// The token works once and for 7 days. Setting the password ends every earlier session of
+/// the person.
+#[utoipa::path(
+    tag = "auth",
+    request_body = AcceptInvitationRequest,
+    responses(
+        (status = 200, description = "Password set; signed in", body = TokenResponse),
+        (status = 409, description = "Another account uses this email", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The token is used, expired or unknown, or the password breaks the rules", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/invitations/accept")]
+pub async fn accept_invitation(
+    state: web::Data<AppState>,
+    body: web::Json<AcceptInvitationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    validate(&body)?;
+    let hash = password::hash(body.password)
+        .await
+        .map_err(|error| ApiError::internal("hashing a password", &error))?;
+    let token = token_hash(body.token.trim());
+    let mut conn = state.conn().await?;
+    let result = conn
+        .transaction(async |conn| {
+            let Some(invitation) = Invitation::open_by_token(conn, &token).await? else {
+                return Ok(Err(field_error(
+                    "token",
+                    "This invitation link has been used or has expired. Ask your practice for a new one.",
+                )));
+            };
+            let person = Person::find(conn, invitation.practice_id, invitation.person_id)
+                .await?
+                .ok_or(diesel::result::Error::NotFound)?;
+            NewPortalAccount {
+                person_id: person.id,
+                practice_id: person.practice_id,
+                email: &person.email,
+                password_hash: &hash,
+            }
+            .upsert(conn)
+            .await?;
+            // A new password ends every earlier sign-in: new stamp, sessions revoked.
+            let person = diesel::update(people::table.find(person.id))
+                .set(people::security_stamp.eq(Uuid::new_v4()))
+                .returning(Person::as_returning())
+                .get_result(conn)
+                .await?;
+            diesel::update(
+                sessions::table
+                    .filter(sessions::person_id.eq(person.id))
+                    .filter(sessions::revoked_at.is_null()),
+            )
+            .set(sessions::revoked_at.eq(diesel::dsl::now))
+            .execute(conn)
+            .await?;
+            Invitation::end_open(conn, person.id).await?;
+            AuditEvent::new(AuditAction::PasswordSet, Some(person.practice_id), Some(person.id))
+                .target("person", person.id)
+                .details(serde_json::json!({"invitation_id": invitation.id}))
+                .record(conn)
+                .await?;
+            Ok::<_, diesel::result::Error>(Ok(person))
+        })
+        .await;
+    let person = match result {
+        Ok(outcome) => outcome?,
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => {
+            return Err(ApiError::new(
+                ProblemCode::Conflict,
+                "Another Confidant account uses this email. Ask your practice to change the email on file.",
+            ));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let tokens = start_session(&state, &mut conn, &person).await?;
+    Ok(HttpResponse::Ok()
+        .cookie(refresh_cookie(&state, &tokens.refresh_token))
+        .json(tokens))
+}

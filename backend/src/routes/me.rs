@@ -1,0 +1,33 @@
+//! `GET /api/v1/me`.
+
+use actix_web::{get, web};
+use confidant_openapi::Problem;
+use confidant_openapi::me::{Me, Practice as PracticeView};
+
+use crate::auth::CurrentPerson;
+use crate::db::models::practice::Practice;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::views;
+
+/// The signed-in person and their practice.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in person", body = Me),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me")]
+pub async fn me(state: web::Data<AppState>, me: CurrentPerson) -> Result<web::Json<Me>, ApiError> {
+    let mut conn = state.conn().await?;
+    let practice = Practice::find(&mut conn, me.practice_id()).await?;
+    Ok(web::Json(Me {
+        person: views::person(&mut conn, &me.person).await?,
+        practice: PracticeView {
+            id: practice.id,
+            name: practice.name,
+        },
+    }))
+}

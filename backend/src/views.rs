@@ -1,0 +1,52 @@
+//! Turning rows into the wire types the API answers with.
+
+use confidant_openapi::people::{Person as PersonView, PersonKind};
+
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
+
+use crate::db::models::person::Person;
+
+/// A person as staff see them (with account state and, for clients, providers).
+pub async fn person(conn: &mut AsyncPgConnection, row: &Person) -> QueryResult<PersonView> {
+    people(conn, std::slice::from_ref(row))
+        .await?
+        .pop()
+        .ok_or(diesel::result::Error::NotFound)
+}
+
+/// A page of people, with account state and providers loaded in two queries for the page.
+pub async fn people(conn: &mut AsyncPgConnection, rows: &[Person]) -> QueryResult<Vec<PersonView>> {
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let ids: Vec<_> = rows.iter().map(|row| row.id).collect();
+    let with_accounts: std::collections::HashSet<_> = Person::with_portal_accounts(conn, &ids)
+        .await?
+        .into_iter()
+        .collect();
+    let client_ids: Vec<_> = rows
+        .iter()
+        .filter(|row| row.kind() == PersonKind::Client)
+        .map(|row| row.id)
+        .collect();
+    let mut providers: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
+    for (client, provider) in Person::provider_pairs(conn, first.practice_id, &client_ids).await? {
+        providers.entry(client).or_default().push(provider);
+    }
+    Ok(rows
+        .iter()
+        .map(|row| PersonView {
+            id: row.id,
+            kind: row.kind(),
+            name: row.name.clone(),
+            email: row.email.clone(),
+            role: row.role(),
+            status: row.status(),
+            provider_ids: (row.kind() == PersonKind::Client)
+                .then(|| providers.remove(&row.id).unwrap_or_default()),
+            has_portal_account: with_accounts.contains(&row.id),
+            created_at: row.created_at,
+        })
+        .collect())
+}

@@ -1,0 +1,192 @@
+//! Staff and clients of a practice.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+/// Staff member or client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonKind {
+    /// Works at the practice.
+    Staff,
+    /// Is cared for by the practice.
+    Client,
+}
+
+/// What a staff member may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Runs the practice; everything an admin can do.
+    Owner,
+    /// Manages people, invitations and groups.
+    Admin,
+    /// A clinician, with assigned clients ("my clients").
+    Provider,
+    /// Other staff (front desk, billing).
+    Staff,
+}
+
+/// A client's standing with the practice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientStatus {
+    /// Can send and receive messages.
+    Active,
+    /// Can sign in and read, but not send (R-INACTIVE).
+    Inactive,
+    /// No longer a client; can sign in and read, but not send.
+    Archived,
+}
+
+/// A staff member or client, as staff see them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Person {
+    /// The person's id.
+    pub id: Uuid,
+    /// Staff or client.
+    pub kind: PersonKind,
+    /// Full name.
+    pub name: String,
+    /// The default email on file (notifications go here).
+    pub email: String,
+    /// Staff only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// Clients only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ClientStatus>,
+    /// Clients only: the assigned providers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_ids: Option<Vec<Uuid>>,
+    /// Whether the person has set a password and can sign in.
+    pub has_portal_account: bool,
+    /// When the person was added.
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /api/v1/people` filters.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PeopleQuery {
+    /// Only staff or only clients.
+    pub kind: Option<PersonKind>,
+    /// Only clients with this status.
+    pub status: Option<ClientStatus>,
+    /// Name or email contains this text (case-insensitive).
+    pub q: Option<String>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// A page of people, in name order.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PeoplePage {
+    /// This page.
+    pub items: Vec<Person>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /api/v1/people` (owner/admin).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePersonRequest {
+    /// Staff or client.
+    pub kind: PersonKind,
+    /// Full name, 1 to 200 characters.
+    #[validate(length(min = 1, max = 200, message = "Enter a name of 1 to 200 characters."))]
+    pub name: String,
+    /// Default email on file.
+    #[validate(email(message = "Enter a valid email address."))]
+    pub email: String,
+    /// Staff only (required for staff).
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// Clients only: assigned providers.
+    #[serde(default)]
+    pub provider_ids: Option<Vec<Uuid>>,
+}
+
+/// `PATCH /api/v1/people/{id}` (owner/admin). Absent fields stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePersonRequest {
+    /// New name.
+    #[validate(length(min = 1, max = 200, message = "Enter a name of 1 to 200 characters."))]
+    #[serde(default)]
+    pub name: Option<String>,
+    /// New default email on file (also the sign-in name).
+    #[validate(email(message = "Enter a valid email address."))]
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Staff only.
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// Clients only.
+    #[serde(default)]
+    pub status: Option<ClientStatus>,
+    /// Clients only: replaces the assigned providers.
+    #[serde(default)]
+    pub provider_ids: Option<Vec<Uuid>>,
+}
+
+/// The answer to `POST /api/v1/people/{id}/invitation`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InvitationSent {
+    /// The invitation's id.
+    pub id: Uuid,
+    /// When the link stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The lower-case names used on the wire and in the database.
+macro_rules! text_names {
+    ($type:ty { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $type {
+            /// The name as stored and sent.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+
+            /// The value for a stored name; `None` for anything else.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some(Self::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+text_names!(PersonKind { Staff => "staff", Client => "client" });
+text_names!(Role { Owner => "owner", Admin => "admin", Provider => "provider", Staff => "staff" });
+text_names!(ClientStatus { Active => "active", Inactive => "inactive", Archived => "archived" });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_serde() {
+        for role in [Role::Owner, Role::Admin, Role::Provider, Role::Staff] {
+            let json = serde_json::to_string(&role).expect("json");
+            assert_eq!(json, format!("\"{}\"", role.as_str()));
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        for status in [
+            ClientStatus::Active,
+            ClientStatus::Inactive,
+            ClientStatus::Archived,
+        ] {
+            assert_eq!(ClientStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(PersonKind::parse("client"), Some(PersonKind::Client));
+        assert_eq!(PersonKind::parse("admin"), None);
+    }
+}

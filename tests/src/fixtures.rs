@@ -1,0 +1,255 @@
+//! Data the tests start from: practices with their owners, and signing in.
+
+use confidant::config::DatabaseUrl;
+use confidant::provisioning::{self, PracticeSetup};
+use confidant_openapi::auth::TokenResponse;
+use uuid::Uuid;
+
+use crate::TestApp;
+
+/// Someone who can sign in.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// Their person id.
+    pub id: Uuid,
+    /// Their sign-in email.
+    pub email: String,
+    /// Their password.
+    pub password: String,
+}
+
+/// A practice created for a test, with its owner.
+#[derive(Debug, Clone)]
+pub struct PracticeFixture {
+    /// The practice's id.
+    pub id: Uuid,
+    /// Its owner.
+    pub owner: Account,
+}
+
+/// A password that passes the rules.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    /// Creates a practice named `name` whose owner is `owner@<slug>.test`, the way
+    /// `confidant create-practice` does.
+    pub async fn create_practice(&self, name: &str) -> PracticeFixture {
+        let slug: String = name
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_lowercase();
+        let email = format!("owner@{slug}.test");
+        let url = DatabaseUrl::parse(self.database.url()).expect("the test database URL");
+        let pool = confidant::db::pool(&url, 1).expect("a pool");
+        let created = provisioning::create_practice(
+            &pool,
+            PracticeSetup {
+                name: name.to_owned(),
+                owner_name: format!("{name} Owner"),
+                owner_email: email.clone(),
+                owner_password: PASSWORD.to_owned(),
+            },
+        )
+        .await
+        .expect("create the practice");
+        PracticeFixture {
+            id: created.practice_id,
+            owner: Account {
+                id: created.owner_id,
+                email,
+                password: PASSWORD.to_owned(),
+            },
+        }
+    }
+
+    /// `POST /api/v1/auth/login`.
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("an answer")
+    }
+
+    /// Signs `account` in and returns the token pair (panics unless 200).
+    pub async fn sign_in(&self, account: &Account) -> TokenResponse {
+        let response = self.login(&account.email, &account.password).await;
+        assert_eq!(response.status(), 200, "sign in as {}", account.email);
+        response.json().await.expect("a token response")
+    }
+
+    /// `GET path` with a bearer token.
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("an answer")
+    }
+
+    /// `POST /api/v1/auth/refresh` with `token` in the body.
+    pub async fn refresh(&self, token: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/refresh"))
+            .json(&serde_json::json!({ "refresh_token": token }))
+            .send()
+            .await
+            .expect("an answer")
+    }
+}
+
+impl TestApp {
+    /// Adds a person through the API as `admin_token`'s holder; panics unless 201.
+    pub async fn add_person(
+        &self,
+        admin_token: &str,
+        body: serde_json::Value,
+    ) -> confidant_openapi::people::Person {
+        let response = self
+            .client
+            .post(self.url("/api/v1/people"))
+            .bearer_auth(admin_token)
+            .json(&body)
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), 201, "add person {body}");
+        response.json().await.expect("a person")
+    }
+
+    /// Gives `person` a portal account with [`PASSWORD`] directly in the database, as an
+    /// accepted invitation would.
+    pub async fn give_account(&self, person: &confidant_openapi::people::Person) -> Account {
+        use diesel_async::RunQueryDsl;
+        let hash = confidant::auth::password::hash(PASSWORD.to_owned())
+            .await
+            .expect("a hash");
+        let mut conn = self.database.connect().await;
+        diesel::sql_query(
+            "INSERT INTO portal_accounts (person_id, practice_id, email, password_hash) \
+             SELECT id, practice_id, email, $2 FROM people WHERE id = $1",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(person.id)
+        .bind::<diesel::sql_types::Text, _>(hash)
+        .execute(&mut conn)
+        .await
+        .expect("a portal account");
+        Account {
+            id: person.id,
+            email: person.email.clone(),
+            password: PASSWORD.to_owned(),
+        }
+    }
+
+    /// `method path` with a bearer token and a JSON body.
+    pub async fn send_as(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("an answer")
+    }
+}
+
+impl TestApp {
+    /// Gives `person` a portal account and signs them in; returns their access token.
+    pub async fn token_for(&self, person: &confidant_openapi::people::Person) -> String {
+        let account = self.give_account(person).await;
+        self.sign_in(&account).await.access_token
+    }
+}
+
+/// A signed-in member of a practice.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// Who they are.
+    pub person: confidant_openapi::people::Person,
+    /// Their access token.
+    pub token: String,
+}
+
+/// A practice of six, everyone but one client signed in: an owner, an admin, a provider, a
+/// front-desk staff member, a client of the provider, and a client without an account.
+#[derive(Debug, Clone)]
+pub struct StaffedPractice {
+    /// The practice's id.
+    pub id: Uuid,
+    /// Role `owner`.
+    pub owner: Member,
+    /// Role `admin`.
+    pub admin: Member,
+    /// Role `provider`.
+    pub provider: Member,
+    /// Role `staff`.
+    pub staff: Member,
+    /// An active client assigned to the provider.
+    pub client: Member,
+    /// An active client with no portal account.
+    pub other_client: confidant_openapi::people::Person,
+}
+
+impl TestApp {
+    /// Builds a [`StaffedPractice`] named `name` (emails end in `@<slug>.test`).
+    pub async fn staffed_practice(&self, name: &str) -> StaffedPractice {
+        let practice = self.create_practice(name).await;
+        let domain = practice
+            .owner
+            .email
+            .split('@')
+            .nth(1)
+            .unwrap_or("x.test")
+            .to_owned();
+        let owner_token = self.sign_in(&practice.owner).await.access_token;
+        let owner_person: confidant_openapi::people::Person = self
+            .get_as(
+                &owner_token,
+                &format!("/api/v1/people/{}", practice.owner.id),
+            )
+            .await
+            .json()
+            .await
+            .expect("the owner");
+        let add = |body: serde_json::Value| self.add_person(&owner_token, body);
+        let admin = add(serde_json::json!({"kind": "staff", "name": "Ada Admin", "email": format!("ada@{domain}"), "role": "admin"})).await;
+        let provider = add(serde_json::json!({"kind": "staff", "name": "Paul Provider", "email": format!("paul@{domain}"), "role": "provider"})).await;
+        let staff = add(serde_json::json!({"kind": "staff", "name": "Fran Desk", "email": format!("fran@{domain}"), "role": "staff"})).await;
+        let client = add(serde_json::json!({"kind": "client", "name": "Cleo Client", "email": format!("cleo@{domain}"), "provider_ids": [provider.id]})).await;
+        let other_client = add(serde_json::json!({"kind": "client", "name": "Otto Other", "email": format!("otto@{domain}")})).await;
+        StaffedPractice {
+            id: practice.id,
+            owner: Member {
+                person: owner_person,
+                token: owner_token,
+            },
+            admin: Member {
+                token: self.token_for(&admin).await,
+                person: admin,
+            },
+            provider: Member {
+                token: self.token_for(&provider).await,
+                person: provider,
+            },
+            staff: Member {
+                token: self.token_for(&staff).await,
+                person: staff,
+            },
+            client: Member {
+                token: self.token_for(&client).await,
+                person: client,
+            },
+            other_client,
+        }
+    }
+}
