@@ -1,10 +1,14 @@
 //! The one client for Confidant's REST API, using the shared wire types. Each resource has
 //! its own module; every failure becomes an [`ApiError`] whose text can be shown as it is.
 
+pub mod auth;
 pub mod health;
+pub mod people;
+pub mod staff_groups;
 
-use confidant_openapi::Problem;
-use gloo_net::http::{Request, Response};
+use confidant_openapi::{Problem, ProblemCode};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// A failed call, in words for the person using the app.
@@ -32,6 +36,23 @@ impl ApiError {
             Self::Network => "Cannot reach Confidant. Check your connection.".into(),
         }
     }
+
+    /// True when the caller is not (or no longer) signed in.
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, Self::Problem(p) if p.code == ProblemCode::Unauthorized)
+    }
+
+    /// The messages for one field of a 422, if any.
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            Self::Problem(problem) => problem
+                .errors
+                .as_ref()
+                .and_then(|errors| errors.get(name))
+                .map(|messages| messages.join(" ")),
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -40,14 +61,76 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// The HTTP methods the app uses.
+#[derive(Clone, Copy, Debug)]
+pub enum Method {
+    /// Read.
+    Get,
+    /// Create or act.
+    Post,
+    /// Change.
+    Patch,
+    /// Remove.
+    Delete,
+}
+
+fn builder(method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+    let builder = match method {
+        Method::Get => Request::get(path),
+        Method::Post => Request::post(path),
+        Method::Patch => Request::patch(path),
+        Method::Delete => Request::delete(path),
+    }
+    .header("Accept", "application/json");
+    match token {
+        Some(token) => builder.header("Authorization", &format!("Bearer {token}")),
+        None => builder,
+    }
+}
+
+/// Sends a request (with a JSON body when given) and returns the raw response.
+async fn send<B: Serialize>(
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&B>,
+) -> Result<Response, ApiError> {
+    let builder = builder(method, path, token);
+    let request = match body {
+        Some(body) => builder.json(body).map_err(|_| ApiError::Network)?,
+        None => builder.build().map_err(|_| ApiError::Network)?,
+    };
+    request.send().await.map_err(|_| ApiError::Network)
+}
+
+/// A call whose answer is JSON of type `T`.
+pub async fn call<B: Serialize, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&B>,
+) -> Result<T, ApiError> {
+    decode(send(method, path, token, body).await?, false).await
+}
+
+/// A call whose answer has no body (204, 202).
+pub async fn call_empty<B: Serialize>(
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&B>,
+) -> Result<(), ApiError> {
+    let response = send(method, path, token, body).await?;
+    if response.ok() {
+        return Ok(());
+    }
+    Err(problem(response).await)
+}
+
 /// `GET path` and decode the JSON answer. A non-2xx answer that still carries the expected
 /// type (as `/readyz` does with 503) is decoded too when `accept_error_body` is set.
 async fn get_json<T: DeserializeOwned>(path: &str, accept_error_body: bool) -> Result<T, ApiError> {
-    let response = Request::get(path)
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .map_err(|_| ApiError::Network)?;
+    let response = send::<()>(Method::Get, path, None, None).await?;
     decode(response, accept_error_body).await
 }
 
@@ -57,13 +140,18 @@ async fn decode<T: DeserializeOwned>(
 ) -> Result<T, ApiError> {
     let status = response.status();
     if response.ok() || accept_error_body {
-        if let Ok(value) = response.json::<T>().await {
-            return Ok(value);
-        }
-        return Err(ApiError::Unexpected { status });
+        return response
+            .json::<T>()
+            .await
+            .map_err(|_| ApiError::Unexpected { status });
     }
+    Err(problem(response).await)
+}
+
+async fn problem(response: Response) -> ApiError {
+    let status = response.status();
     match response.json::<Problem>().await {
-        Ok(problem) => Err(ApiError::Problem(problem)),
-        Err(_) => Err(ApiError::Unexpected { status }),
+        Ok(problem) => ApiError::Problem(problem),
+        Err(_) => ApiError::Unexpected { status },
     }
 }

@@ -1,27 +1,53 @@
-//! The app frame: the router, the left menu and the page area.
+//! The app frame: the router, public pages, and the signed-in layout with its left menu.
 
 use leptos::prelude::*;
-use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::components::{Outlet, ProtectedParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::auth::Auth;
 use crate::components::sidebar::Sidebar;
+use crate::pages::accept_invitation::AcceptInvitationPage;
+use crate::pages::admin::groups::GroupsPage;
+use crate::pages::admin::people::{ClientsPage, StaffPage};
 use crate::pages::messages::MessagesPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::sign_in::SignInPage;
 
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
+    let auth = Auth::provide();
     view! {
         <Router>
-            <div class="shell">
-                <Sidebar />
-                <main class="page">
-                    <Routes fallback=NotFoundPage>
-                        <Route path=path!("/") view=|| view! { <Redirect path="/messages" /> } />
-                        <Route path=path!("/messages") view=MessagesPage />
-                    </Routes>
-                </main>
-            </div>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/sign-in") view=SignInPage />
+                <Route path=path!("/accept-invitation") view=AcceptInvitationPage />
+                <ProtectedParentRoute
+                    path=path!("")
+                    condition=move || auth.signed_in()
+                    redirect_path=|| "/sign-in"
+                    view=SignedInLayout
+                >
+                    <Route path=path!("") view=|| view! { <Redirect path="/messages" /> } />
+                    <Route path=path!("messages") view=MessagesPage />
+                    <Route path=path!("admin/clients") view=ClientsPage />
+                    <Route path=path!("admin/staff") view=StaffPage />
+                    <Route path=path!("admin/groups") view=GroupsPage />
+                </ProtectedParentRoute>
+            </Routes>
         </Router>
+    }
+}
+
+/// The frame around every signed-in page.
+#[component]
+fn SignedInLayout() -> impl IntoView {
+    view! {
+        <div class="shell">
+            <Sidebar />
+            <main class="page">
+                <Outlet />
+            </main>
+        </div>
     }
 }

@@ -1,4 +1,7 @@
 //! One module per page of the app.
 
+pub mod accept_invitation;
+pub mod admin;
 pub mod messages;
 pub mod not_found;
+pub mod sign_in;

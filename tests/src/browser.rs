@@ -91,6 +91,80 @@ impl Browser {
         panic!("`{css}` never had {attribute}={value:?} (last seen: {last:?})");
     }
 
+    /// Types `text` into the (first) element matching `css`, after clearing it.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let element = self.wait_for(css).await;
+        element
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear `{css}`: {e}"));
+        element
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into `{css}`: {e}"));
+    }
+
+    /// Clicks the (first) element matching `css`.
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+    }
+
+    /// Clicks the first element matching `css` whose text contains `text`.
+    pub async fn click_text(&self, css: &str, text: &str) {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if let Ok(elements) = self.client.find_all(Locator::Css(css)).await {
+                for element in elements {
+                    if element.text().await.is_ok_and(|t| t.contains(text)) {
+                        element
+                            .click()
+                            .await
+                            .unwrap_or_else(|e| panic!("click `{css}` {text:?}: {e}"));
+                        return;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no `{css}` with text {text:?} appeared");
+    }
+
+    /// Waits until the element matching `css` contains `text`; returns its whole text.
+    pub async fn wait_for_text(&self, css: &str, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                last = element.text().await.unwrap_or_default();
+                if last.contains(text) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("`{css}` never contained {text:?} (last seen: {last:?})");
+    }
+
+    /// Waits until the page's path is `path`.
+    pub async fn wait_for_path(&self, path: &str) {
+        let deadline = Instant::now() + WAIT;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(url) = self.client.current_url().await {
+                last = url.path().to_owned();
+                if last == path {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never reached {path} (last: {last})");
+    }
+
     /// Panics when any image on the page failed to load (a broken icon is a visible defect).
     pub async fn assert_no_broken_images(&self) {
         let broken = self

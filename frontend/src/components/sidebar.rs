@@ -1,23 +1,29 @@
-//! The left menu: the product's name, the sections, and the API status at the bottom.
+//! The left menu: the product's name, the sections, who is signed in, and the API status.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::brand::BrandMark;
 use super::status_line::StatusLine;
+use crate::auth::Auth;
 
 /// The left menu.
 #[component]
 pub fn Sidebar() -> impl IntoView {
+    let auth = Auth::get();
+    let session = move || auth.session();
+    let messages_label = move || {
+        if session().is_some_and(|s| !s.is_staff()) {
+            "My Messages"
+        } else {
+            "Messages"
+        }
+    };
+    let is_admin = move || session().is_some_and(|s| s.is_admin());
     view! {
         <nav class="sidebar" aria-label="Main">
             <a class="brand" href="/messages">
-                <svg class="brand-mark" viewBox="0 0 32 32" width="28" height="28" aria-hidden="true">
-                    <rect width="32" height="32" rx="8" fill="#2f5bd3" />
-                    <path
-                        d="M8 11.5A2.5 2.5 0 0 1 10.5 9h11a2.5 2.5 0 0 1 2.5 2.5v7a2.5 2.5 0 0 1-2.5 2.5H15l-4.5 3.5V21A2.5 2.5 0 0 1 8 18.5z"
-                        fill="#fff"
-                    />
-                </svg>
+                <BrandMark />
                 <span class="brand-name">"Confidant"</span>
             </a>
             <ul class="nav">
@@ -34,13 +40,57 @@ pub fn Sidebar() -> impl IntoView {
                                 />
                             </svg>
                         </span>
-                        <span>"Messages"</span>
+                        <span>{messages_label}</span>
                     </A>
                 </li>
             </ul>
+            <Show when=is_admin>
+                <p class="nav-heading">"Practice"</p>
+                <ul class="nav" data-testid="admin-nav">
+                    <li><A href="/admin/clients" attr:class="nav-link">"Clients"</A></li>
+                    <li><A href="/admin/staff" attr:class="nav-link">"Staff"</A></li>
+                    <li><A href="/admin/groups" attr:class="nav-link">"Staff groups"</A></li>
+                </ul>
+            </Show>
             <div class="sidebar-foot">
+                {move || session().map(|s| {
+                    let role = match (s.me.person.role, s.is_staff()) {
+                        (Some(role), _) => role_label(role),
+                        (None, _) => "Client",
+                    };
+                    view! {
+                        <div class="whoami" data-testid="whoami">
+                            <span class="avatar" aria-hidden="true">{initials(&s.me.person.name)}</span>
+                            <span class="whoami-text">
+                                <span class="whoami-name">{s.me.person.name.clone()}</span>
+                                <span class="whoami-meta">{format!("{role} · {}", s.me.practice.name)}</span>
+                            </span>
+                        </div>
+                    }
+                })}
+                <button class="link-button" type="button" data-testid="sign-out" on:click=move |_| auth.sign_out(None)>
+                    "Sign out"
+                </button>
                 <StatusLine />
             </div>
         </nav>
     }
+}
+
+fn role_label(role: confidant_openapi::people::Role) -> &'static str {
+    use confidant_openapi::people::Role;
+    match role {
+        Role::Owner => "Owner",
+        Role::Admin => "Admin",
+        Role::Provider => "Provider",
+        Role::Staff => "Staff",
+    }
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .take(2)
+        .collect::<String>()
+        .to_uppercase()
 }

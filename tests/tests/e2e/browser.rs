@@ -2,36 +2,84 @@
 
 use confidant_tests::app::web_dist_dir;
 use confidant_tests::browser::Browser;
-use confidant_tests::spawn_app_with;
+use confidant_tests::fixtures::Account;
+use confidant_tests::{TestApp, spawn_app_with};
+
+async fn app_with_web() -> TestApp {
+    spawn_app_with(&[("CONFIDANT_WEB_DIR", web_dist_dir().display().to_string())]).await
+}
+
+async fn sign_in(browser: &Browser, app: &TestApp, account: &Account) {
+    browser
+        .client
+        .goto(&app.url("/sign-in"))
+        .await
+        .expect("open sign-in");
+    browser.fill("input[name=email]", &account.email).await;
+    browser
+        .fill("input[name=password]", &account.password)
+        .await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_path("/messages").await;
+}
+
+async fn sign_out(browser: &Browser) {
+    browser.click("[data-testid=sign-out]").await;
+    browser.wait_for_path("/sign-in").await;
+}
 
 #[tokio::test]
-async fn app_shell_renders_and_reports_the_api_connected() {
-    let app = spawn_app_with(&[("CONFIDANT_WEB_DIR", web_dist_dir().display().to_string())]).await;
+async fn signing_in_opens_the_app_shell_connected_to_the_api() {
+    let app = app_with_web().await;
+    let practice = app.create_practice("Shell Practice").await;
     let browser = Browser::start().await;
+
+    // Not signed in: the app sends you to sign in, and says whether the API answers.
     browser
         .client
         .goto(&app.url("/"))
         .await
         .expect("open the app");
-
-    browser.wait_for("nav.sidebar").await;
+    browser.wait_for_path("/sign-in").await;
     browser
         .wait_for_attribute("[data-testid=api-status]", "data-state", "connected")
         .await;
-    let status = browser.wait_for("[data-testid=api-status]").await;
-    assert_eq!(status.text().await.expect("text").trim(), "Connected");
+    browser.screenshot("sign-in").await;
 
-    // `/` leads to the inbox, and the menu marks it as the current page.
-    let url = browser.client.current_url().await.expect("a URL");
-    assert_eq!(url.path(), "/messages");
+    // A wrong password is said in words.
+    browser
+        .fill("input[name=email]", &practice.owner.email)
+        .await;
+    browser
+        .fill("input[name=password]", "not the right password")
+        .await;
+    browser.click("button[type=submit]").await;
+    browser
+        .wait_for_text(
+            "[data-testid=form-error]",
+            "email or password is not correct",
+        )
+        .await;
+
+    sign_in(&browser, &app, &practice.owner).await;
+    browser.wait_for("nav.sidebar").await;
+    let whoami = browser
+        .wait_for_text("[data-testid=whoami]", "Shell Practice Owner")
+        .await;
+    assert!(whoami.contains("Owner · Shell Practice"), "{whoami}");
+    browser.wait_for("[data-testid=admin-nav]").await;
     let heading = browser.wait_for("main h1").await;
     assert_eq!(heading.text().await.expect("text"), "Messages");
-    let current = browser.wait_for("a.nav-link[aria-current=page]").await;
-    assert!(current.text().await.expect("text").contains("Messages"));
     browser.assert_no_broken_images().await;
     browser.screenshot("shell-messages").await;
 
-    // A deep link the app does not know shows its own not-found page.
+    // A reload keeps the session (the refresh cookie restores it).
+    browser.client.refresh().await.expect("reload");
+    browser
+        .wait_for_text("[data-testid=whoami]", "Shell Practice Owner")
+        .await;
+
+    // An unknown address shows the app's own not-found page.
     browser
         .client
         .goto(&app.url("/no/such/page"))
@@ -45,14 +93,172 @@ async fn app_shell_renders_and_reports_the_api_connected() {
             .expect("text")
             .contains("Page not found")
     );
-    browser.screenshot("shell-not-found").await;
 
+    // Signing out ends the session: the app is closed again.
+    browser
+        .client
+        .goto(&app.url("/messages"))
+        .await
+        .expect("open");
+    sign_out(&browser).await;
+    browser
+        .client
+        .goto(&app.url("/messages"))
+        .await
+        .expect("open");
+    browser.wait_for_path("/sign-in").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn owner_adds_and_invites_people_who_set_a_password_and_sign_in() {
+    let app = app_with_web().await;
+    let practice = app.create_practice("Browser Practice").await;
+    let browser = Browser::start().await;
+    sign_in(&browser, &app, &practice.owner).await;
+
+    // A provider, through the staff page.
+    browser
+        .click("[data-testid=admin-nav] a[href='/admin/staff']")
+        .await;
+    browser.click("[data-testid=add-person]").await;
+    browser
+        .fill(
+            "[data-testid=add-person-form] input[name=name]",
+            "Priya Provider",
+        )
+        .await;
+    browser
+        .fill(
+            "[data-testid=add-person-form] input[name=email]",
+            "priya@browser.test",
+        )
+        .await;
+    browser
+        .click("[data-testid=add-person-form] select[name=role] option[value=provider]")
+        .await;
+    browser
+        .click("[data-testid=add-person-form] button[type=submit]")
+        .await;
+    browser
+        .wait_for_text("[data-testid=people-table]", "Priya Provider")
+        .await;
+    browser
+        .click_text("[data-testid=people-table] tr", "Priya Provider")
+        .await;
+    browser
+        .click_text("[data-testid=people-table] button", "Invite")
+        .await;
+    browser
+        .wait_for_text(".notice", "Invitation sent to priya@browser.test")
+        .await;
+    browser.screenshot("admin-staff").await;
+
+    // A client of that provider, through the clients page.
+    browser
+        .click("[data-testid=admin-nav] a[href='/admin/clients']")
+        .await;
+    browser.click("[data-testid=add-person]").await;
+    browser
+        .fill(
+            "[data-testid=add-person-form] input[name=name]",
+            "Cody Client",
+        )
+        .await;
+    browser
+        .fill(
+            "[data-testid=add-person-form] input[name=email]",
+            "cody@browser.test",
+        )
+        .await;
+    browser
+        .click_text(
+            "[data-testid=add-person-form] label.choice",
+            "Priya Provider",
+        )
+        .await;
+    browser
+        .click("[data-testid=add-person-form] button[type=submit]")
+        .await;
+    let table = browser
+        .wait_for_text("[data-testid=people-table]", "Cody Client")
+        .await;
+    assert!(
+        table.contains("Priya Provider"),
+        "the provider is shown: {table}"
+    );
+    browser
+        .click_text("[data-testid=people-table] button", "Invite")
+        .await;
+    browser
+        .wait_for_text(".notice", "Invitation sent to cody@browser.test")
+        .await;
+    browser.screenshot("admin-clients").await;
+    sign_out(&browser).await;
+
+    // The emails arrive; each person follows their link, sets a password and is in.
+    assert_eq!(app.run_jobs().await, 2);
+    for (email, name) in [
+        ("priya@browser.test", "Priya Provider"),
+        ("cody@browser.test", "Cody Client"),
+    ] {
+        let mail = app
+            .mail
+            .messages()
+            .into_iter()
+            .find(|m| m.recipients.iter().any(|r| r == email))
+            .unwrap_or_else(|| panic!("no email to {email}"));
+        let text = mail.parse().text.expect("a text part");
+        let start = text
+            .find("http://confidant.test/accept-invitation#token=")
+            .expect("the link");
+        let link: String = text[start..]
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let link = link.replace("http://confidant.test", &app.url(""));
+        browser
+            .client
+            .goto(&link)
+            .await
+            .expect("open the invitation link");
+        browser.fill("input[name=password]", "short").await;
+        browser.fill("input[name=repeat]", "short").await;
+        browser.click("button[type=submit]").await;
+        browser
+            .wait_for_text("[data-testid=password-problem]", "at least 12")
+            .await;
+        if email.starts_with("cody") {
+            browser.screenshot("accept-invitation").await;
+        }
+        browser
+            .fill("input[name=password]", "a passphrase of my own")
+            .await;
+        browser
+            .fill("input[name=repeat]", "a passphrase of my own")
+            .await;
+        browser.click("button[type=submit]").await;
+        browser.wait_for_path("/messages").await;
+        browser.wait_for_text("[data-testid=whoami]", name).await;
+        sign_out(&browser).await;
+
+        // And signs in again the ordinary way.
+        let account = Account {
+            id: uuid::Uuid::nil(),
+            email: email.to_owned(),
+            password: "a passphrase of my own".to_owned(),
+        };
+        sign_in(&browser, &app, &account).await;
+        browser.wait_for_text("[data-testid=whoami]", name).await;
+        sign_out(&browser).await;
+    }
     browser.close().await;
 }
 
 #[tokio::test]
 async fn status_line_reports_a_database_outage() {
-    let app = spawn_app_with(&[("CONFIDANT_WEB_DIR", web_dist_dir().display().to_string())]).await;
+    let app = app_with_web().await;
     // Without a database the server still serves the app, but readiness fails.
     app.database.destroy_now().await;
 
