@@ -22,7 +22,7 @@ pub struct Config {
     /// `CONFIDANT_PUBLIC_URL`: the address people use to reach the web app (links in emails).
     pub public_url: Url,
     /// `CONFIDANT_SMTP_URL`: where notification and invitation emails are sent.
-    pub smtp_url: Url,
+    pub smtp_url: SmtpUrl,
     /// `CONFIDANT_MAIL_FROM`: the sender of every email.
     pub mail_from: Mailbox,
     /// `CONFIDANT_WORKERS`: background job workers in this process; 0 runs none.
@@ -45,6 +45,30 @@ pub struct Config {
 /// A PostgreSQL URL. Its `Debug` and `Display` never show the password.
 #[derive(Clone)]
 pub struct DatabaseUrl(Url);
+
+/// The SMTP URL, which may hold credentials: its `Debug` shows only scheme, host and port.
+#[derive(Clone)]
+pub struct SmtpUrl(Url);
+
+impl std::ops::Deref for SmtpUrl {
+    type Target = Url;
+
+    fn deref(&self) -> &Url {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SmtpUrl({}://{}:{})",
+            self.0.scheme(),
+            self.0.host_str().unwrap_or("?"),
+            self.0.port().map(|p| p.to_string()).unwrap_or_default()
+        )
+    }
+}
 
 /// Where attachment files live.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -223,7 +247,7 @@ impl Config {
             db_pool_size,
             listen,
             public_url,
-            smtp_url,
+            smtp_url: SmtpUrl(smtp_url),
             mail_from,
             workers,
             storage,
@@ -442,6 +466,25 @@ mod tests {
         .expect("valid settings");
         assert_eq!(set.mail_from.email.to_string(), "care@riverside.example");
         assert_eq!(set.workers, 0);
+    }
+
+    #[test]
+    fn debug_output_of_the_config_holds_no_secret() {
+        let config = config(&[
+            (
+                "CONFIDANT_SMTP_URL",
+                "smtps://mailer:smtp-s3cret@mail.example.com:465",
+            ),
+            ("DATABASE_URL", "postgres://app:db-s3cret@db:5432/confidant"),
+            (
+                "CONFIDANT_JWT_SECRET",
+                "jwt-s3cret-jwt-s3cret-jwt-s3cret-jwt-s3cret",
+            ),
+        ])
+        .expect("valid");
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("s3cret"), "{printed}");
+        assert!(printed.contains("mail.example.com"), "{printed}");
     }
 
     #[test]

@@ -60,6 +60,7 @@ impl BackgroundJob for SendInvitationEmailJob {
                 html,
             })
             .await
-            .map_err(|_| JobError::retryable("the mail server did not accept the email"))
+            // Keeps permanence: a mailbox that does not exist is not retried for hours.
+            .map_err(JobError::from)
     }
 }

@@ -1,4 +1,5 @@
-//! The `confidant` command line: `serve` (the default), `migrate` and `openapi`.
+//! The `confidant` command line: `serve` (the default), `migrate`, `openapi`,
+//! `create-practice` and `seed-demo`.
 //!
 //! Every failure ends in one clear line on stderr and a non-zero exit, never a panic.
 
@@ -40,6 +41,17 @@ enum Command {
         /// The owner's password (12 to 128 characters).
         #[arg(long)]
         owner_password: String,
+    },
+    /// Create the demo practice "Riverbend Counseling" (staff, clients, groups; everyone can
+    /// sign in with a public demo password) and print its sign-ins. Running it again changes
+    /// nothing and prints the same sign-ins. For development and demonstrations only.
+    SeedDemo {
+        /// Print the sign-ins as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Do nothing when the database holds practices but not the demo one.
+        #[arg(long)]
+        if_empty: bool,
     },
 }
 
@@ -93,6 +105,33 @@ fn run(command: Command) -> anyhow::Result<()> {
                 )
                 .await?;
                 println!("{}", serde_json::to_string_pretty(&created)?);
+                Ok(())
+            }
+            Command::SeedDemo { json, if_empty } => {
+                let database_url = config.require_database_url()?;
+                db::run_migrations(database_url).await?;
+                let pool = db::pool(database_url, 2)?;
+                let demo = match provisioning::seed_demo(&pool, if_empty).await? {
+                    provisioning::DemoSeed::Created(demo) => demo,
+                    provisioning::DemoSeed::Existing(demo) => {
+                        eprintln!(
+                            "confidant: the demo practice exists already; nothing was changed"
+                        );
+                        demo
+                    }
+                    provisioning::DemoSeed::Skipped { practices } => {
+                        eprintln!(
+                            "confidant: the database holds {practices} practice(s) and none \
+                             is the demo practice; nothing was seeded (--if-empty)"
+                        );
+                        return Ok(());
+                    }
+                };
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&demo)?);
+                } else {
+                    print!("{}", demo.to_text());
+                }
                 Ok(())
             }
             Command::Serve | Command::Openapi => {

@@ -90,34 +90,39 @@ impl Application {
     /// server handle stops it). In-flight requests and the jobs in hand get the configured
     /// shutdown timeout to finish, both at once; unfinished jobs are given back to the queue.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // Listen before anything runs: until then a SIGTERM would kill the process outright.
+        let stop = StopSignal::listen()?;
         let grace = self.state.config.shutdown_timeout;
         let workers = Workers::start(
             self.jobs,
             Registry::standard(),
             WorkerSettings::from_config(&self.state.config),
         );
+        let handle = self.server.handle();
         let mut server = self.server;
-        // actix stops the HTTP server on the signal by itself; the workers listen for the same
-        // signal so that both wind down in parallel rather than one after the other.
-        let finished = tokio::select! {
+        let server_ended = tokio::select! {
             result = &mut server => Some(result),
-            () = stop_signal() => None,
+            () = stop.recv() => None,
         };
-        match finished {
+        match server_ended {
             Some(result) => {
                 workers.shutdown(grace).await;
                 result
             }
             None => {
+                tracing::info!("stopping: finishing the requests and jobs in hand");
+                // Sends the command at once; the server future below ends when it is done.
+                drop(handle.stop(true));
                 let (result, ()) = tokio::join!(server, workers.shutdown(grace));
                 result
             }
         }
     }
 
-    /// The server future alone, for running it on a task while keeping the handle. No
-    /// background workers run: tests (which set `CONFIDANT_WORKERS=0`) run jobs with
-    /// `jobs::run_pending` and [`Application::job_context`].
+    /// The HTTP server future alone, for running it on a task while keeping the handle. It
+    /// does not react to signals (stop it with its handle) and no background workers run:
+    /// tests (which set `CONFIDANT_WORKERS=0`) run jobs with `jobs::run_pending` and
+    /// [`Application::job_context`].
     pub fn into_server(self) -> Server {
         self.server
     }
@@ -158,6 +163,8 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         }
     })
     .shutdown_timeout(shutdown_seconds)
+    // `run_until_stopped` handles the signals, so that HTTP and the job workers stop together.
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)
@@ -176,27 +183,40 @@ fn security_headers() -> DefaultHeaders {
         .add((header::REFERRER_POLICY, "no-referrer"))
 }
 
-/// Resolves on SIGINT or SIGTERM; never when the signals cannot be watched.
-async fn stop_signal() {
-    let interrupt = async {
+/// SIGTERM or SIGINT, caught from the moment [`StopSignal::listen`] returns.
+struct StopSignal {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl StopSignal {
+    /// Installs the handlers (the default action, ending the process, no longer applies).
+    fn listen() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// Resolves when either signal arrives.
+    async fn recv(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            Some(()) = self.terminate.recv() => {}
+            Some(()) = self.interrupt.recv() => {}
+            else => std::future::pending::<()>().await,
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                terminate.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
     }
 }

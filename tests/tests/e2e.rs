@@ -12,6 +12,7 @@ mod e2e {
     mod openapi;
     mod people;
     mod recipients;
+    mod seed_demo;
     mod staff_groups;
     mod web_app;
 }

@@ -17,7 +17,8 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
   run       build the web app, start a local PostgreSQL (unless DATABASE_URL is set),
-            migrate and serve Confidant on http://127.0.0.1:8080
+            migrate, seed a demo practice into an empty database (printing its
+            sign-ins) and serve Confidant on http://127.0.0.1:8080
   test      check formatting and lints, build the web app, run every test (unit, API,
             browser) and check that openapi/openapi.json is current
   openapi   regenerate openapi/openapi.json from the code";

@@ -1,4 +1,5 @@
-//! `cargo xtask run`: Confidant on http://127.0.0.1:8080 from a fresh clone.
+//! `cargo xtask run`: Confidant on http://127.0.0.1:8080 from a fresh clone, with a demo
+//! practice to sign in to when the database holds no practice yet.
 
 use std::path::PathBuf;
 
@@ -25,6 +26,7 @@ pub fn run() -> Result {
         }
         None => start_dev_database()?,
     };
+    seed_demo(&database_url)?;
     let listen = std::env::var("CONFIDANT_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
     eprintln!("xtask: Confidant will be at http://{listen} (API docs at http://{listen}/docs)");
     step(
@@ -35,6 +37,27 @@ pub fn run() -> Result {
             .env("CONFIDANT_WEB_DIR", workspace::web_dist())
             .env("CONFIDANT_JWT_SECRET", dev_jwt_secret()?),
         "starting Confidant",
+    )
+}
+
+/// Seeds the demo practice into a database without practices (a new one included) and prints
+/// its sign-ins; prints them again while the demo practice is there; leaves a database with
+/// other practices alone. `confidant seed-demo --if-empty` decides (and migrates first), so
+/// that xtask needs no database client of its own.
+fn seed_demo(database_url: &str) -> Result {
+    step(
+        workspace::cargo()
+            .args([
+                "run",
+                "--quiet",
+                "-p",
+                "confidant",
+                "--",
+                "seed-demo",
+                "--if-empty",
+            ])
+            .env("DATABASE_URL", database_url),
+        "seeding the demo practice if the database holds no practice yet",
     )
 }
 
