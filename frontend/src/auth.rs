@@ -43,6 +43,15 @@ impl Session {
     }
 }
 
+/// The name of the messages section: "My Messages" for clients, as the product calls it.
+pub fn messages_title(session: Option<&Session>) -> &'static str {
+    if session.is_some_and(|s| !s.is_staff()) {
+        "My Messages"
+    } else {
+        "Messages"
+    }
+}
+
 /// The auth state: `Copy`, so it can go into every closure.
 #[derive(Clone, Copy)]
 pub struct Auth {

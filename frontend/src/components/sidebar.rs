@@ -5,20 +5,14 @@ use leptos_router::components::A;
 
 use super::brand::BrandMark;
 use super::status_line::StatusLine;
-use crate::auth::Auth;
+use crate::auth::{Auth, messages_title};
 
 /// The left menu.
 #[component]
 pub fn Sidebar() -> impl IntoView {
     let auth = Auth::get();
     let session = move || auth.session();
-    let messages_label = move || {
-        if session().is_some_and(|s| !s.is_staff()) {
-            "My Messages"
-        } else {
-            "Messages"
-        }
-    };
+    let messages_label = move || messages_title(session().as_ref());
     let is_admin = move || session().is_some_and(|s| s.is_admin());
     view! {
         <nav class="sidebar" aria-label="Main">

@@ -3,12 +3,16 @@
 
 use leptos::prelude::*;
 
-/// The Messages page.
+use crate::auth::{Auth, messages_title};
+
+/// The Messages page ("My Messages" for clients, as in their menu).
 #[component]
 pub fn MessagesPage() -> impl IntoView {
+    let auth = Auth::get();
+    let title = move || messages_title(auth.session().as_ref());
     view! {
         <header class="page-header">
-            <h1>"Messages"</h1>
+            <h1>{title}</h1>
         </header>
         <section class="empty-state" aria-labelledby="empty-title">
             <div class="empty-icon" aria-hidden="true">

@@ -251,6 +251,28 @@ async fn owner_adds_and_invites_people_who_set_a_password_and_sign_in() {
         };
         sign_in(&browser, &app, &account).await;
         browser.wait_for_text("[data-testid=whoami]", name).await;
+        // Clients have "My Messages" and no practice pages; staff without admin rights neither.
+        let heading = if email.starts_with("cody") {
+            "My Messages"
+        } else {
+            "Messages"
+        };
+        assert_eq!(
+            browser
+                .wait_for("main h1")
+                .await
+                .text()
+                .await
+                .expect("text"),
+            heading
+        );
+        assert!(
+            browser
+                .client
+                .find(fantoccini::Locator::Css("[data-testid=admin-nav]"))
+                .await
+                .is_err()
+        );
         sign_out(&browser).await;
     }
     browser.close().await;
