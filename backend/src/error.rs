@@ -179,6 +179,14 @@ impl From<validator::ValidationErrors> for ApiError {
     }
 }
 
+/// True for a unique violation: the row would duplicate a name or email that must be unique.
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
 /// Checks a request body's `validator` rules: `validate(&body)?`.
 pub fn validate(body: &impl validator::Validate) -> Result<(), ApiError> {
     body.validate().map_err(ApiError::from)

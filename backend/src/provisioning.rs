@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use confidant_openapi::auth::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
 use confidant_openapi::people::{ClientStatus, PersonKind, Role};
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
@@ -19,6 +19,7 @@ use crate::db::models::person::{NewPerson, NewPortalAccount, Person, SignInRecor
 use crate::db::models::practice::{NewPractice, Practice};
 use crate::db::models::staff_group::StaffGroup;
 use crate::db::schema::practices;
+use crate::error::is_unique_violation;
 
 /// What `create-practice` needs.
 pub struct PracticeSetup {
@@ -102,9 +103,12 @@ pub async fn create_practice(
         insert_practice_with_owner(conn, &name, &owner_name, &email, &hash).await
     })
     .await
-    .map_err(|error| match error {
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => SetupError::EmailTaken,
-        other => SetupError::Failed(crate::error::log_safe(&other)),
+    .map_err(|error| {
+        if is_unique_violation(&error) {
+            SetupError::EmailTaken
+        } else {
+            SetupError::Failed(crate::error::log_safe(&error))
+        }
     })
 }
 
@@ -500,19 +504,15 @@ pub async fn seed_demo(pool: &DbPool, if_empty: bool) -> Result<DemoSeed, SetupE
     match created {
         Ok(practice_id) => Ok(DemoSeed::Created(DemoPractice::new(practice_id))),
         // Another `seed-demo` may have won a race; otherwise a demo email signs in elsewhere.
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-            match existing_demo(&mut conn).await? {
-                OwnerEmail::Demo(practice_id) => {
-                    Ok(DemoSeed::Existing(DemoPractice::new(practice_id)))
-                }
-                OwnerEmail::Elsewhere => Err(owner_email_elsewhere()),
-                OwnerEmail::Free => Err(SetupError::Invalid(
-                    "an email of the demo practice (@riverbend.example) signs in to another \
+        Err(error) if is_unique_violation(&error) => match existing_demo(&mut conn).await? {
+            OwnerEmail::Demo(practice_id) => Ok(DemoSeed::Existing(DemoPractice::new(practice_id))),
+            OwnerEmail::Elsewhere => Err(owner_email_elsewhere()),
+            OwnerEmail::Free => Err(SetupError::Invalid(
+                "an email of the demo practice (@riverbend.example) signs in to another \
                      practice already; nothing was created"
-                        .into(),
-                )),
-            }
-        }
+                    .into(),
+            )),
+        },
         Err(other) => Err(SetupError::Failed(crate::error::log_safe(&other))),
     }
 }

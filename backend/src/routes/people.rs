@@ -41,11 +41,3 @@ fn email_taken() -> ApiError {
         "Someone with this email exists already.",
     )
 }
-
-/// True for a unique violation (the email is taken).
-fn is_unique_violation(error: &diesel::result::Error) -> bool {
-    matches!(
-        error,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
-}

@@ -53,13 +53,6 @@ fn name_taken() -> ApiError {
     )
 }
 
-fn is_unique_violation(error: &diesel::result::Error) -> bool {
-    matches!(
-        error,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
-}
-
 fn view((group, member_ids): (StaffGroup, Vec<Uuid>)) -> StaffGroupView {
     StaffGroupView {
         id: group.id,

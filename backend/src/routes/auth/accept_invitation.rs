@@ -13,7 +13,7 @@ use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::invitation::Invitation;
 use crate::db::models::person::{NewPortalAccount, Person};
 use crate::db::schema::{people, sessions};
-use crate::error::{ApiError, field_error, validate};
+use crate::error::{ApiError, field_error, is_unique_violation, validate};
 use crate::routes::auth::{refresh_cookie, start_session};
 use crate::state::AppState;
 
@@ -86,10 +86,7 @@ pub async fn accept_invitation(
         .await;
     let person = match result {
         Ok(outcome) => outcome?,
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => {
+        Err(error) if is_unique_violation(&error) => {
             return Err(ApiError::new(
                 ProblemCode::Conflict,
                 "Another Confidant account uses this email. Ask your practice to change the email on file.",

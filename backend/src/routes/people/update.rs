@@ -7,13 +7,13 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::{checked_providers, email_taken, is_unique_violation};
+use super::{checked_providers, email_taken};
 use crate::auth::CurrentPerson;
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::person::{Person, PersonChanges};
 use crate::db::schema::people;
 use crate::domain::permissions;
-use crate::error::{ApiError, field_error, validate};
+use crate::error::{ApiError, field_error, is_unique_violation, validate};
 use crate::state::AppState;
 use crate::views;
 

@@ -6,10 +6,10 @@ use confidant_openapi::staff_groups::{StaffGroup as StaffGroupView, UpdateStaffG
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
-use super::{checked_members, checked_name, is_unique_violation, name_taken, view};
+use super::{checked_members, checked_name, name_taken, view};
 use crate::auth::CurrentPerson;
 use crate::db::models::staff_group::StaffGroup;
-use crate::error::{ApiError, validate};
+use crate::error::{ApiError, is_unique_violation, validate};
 use crate::state::AppState;
 
 /// Rename a staff group or replace its members (owner/admin).
