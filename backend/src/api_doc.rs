@@ -27,6 +27,7 @@ use confidant_openapi::{API_PREFIX, Problem, ProblemCode};
         (name = "people", description = "Staff and clients of the practice"),
         (name = "staff-groups", description = "Named sets of staff that can be addressed at once"),
         (name = "recipients", description = "What the caller may address"),
+        (name = "conversations", description = "Threads, messages, read marks, deletion and the unread badge"),
         (name = "health", description = "Liveness and readiness checks"),
     )
 )]

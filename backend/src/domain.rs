@@ -1,4 +1,5 @@
 //! The product's rules as plain functions over plain types, easy to read and to unit-test.
 
+pub mod conversations;
 pub mod permissions;
 pub mod recipients;

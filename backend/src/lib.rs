@@ -10,6 +10,7 @@ pub mod email;
 pub mod error;
 pub mod invitations;
 pub mod jobs;
+pub mod messaging;
 pub mod pagination;
 pub mod provisioning;
 pub mod routes;

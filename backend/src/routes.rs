@@ -3,11 +3,13 @@
 //! route cannot be served without being documented.
 
 pub mod auth;
+pub mod conversations;
 pub mod health;
 pub mod me;
 pub mod people;
 pub mod recipients;
 pub mod staff_groups;
+pub mod unread;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -33,5 +35,13 @@ pub fn api_v1(config: &mut ServiceConfig) {
         .service(staff_groups::create::create_staff_group)
         .service(staff_groups::update::update_staff_group)
         .service(staff_groups::delete::delete_staff_group)
-        .service(recipients::list_recipients);
+        .service(recipients::list_recipients)
+        .service(conversations::list::list_conversations)
+        .service(conversations::create::create_conversation)
+        .service(conversations::get::get_conversation)
+        .service(conversations::post_message::post_message)
+        .service(conversations::read::mark_read)
+        .service(conversations::delete::delete_conversation)
+        .service(conversations::delete_message::delete_message)
+        .service(unread::unread);
 }

@@ -6,6 +6,7 @@
 //! `openapi/openapi.json` beside this crate is generated from these types by the server.
 
 pub mod auth;
+pub mod conversations;
 pub mod health;
 pub mod me;
 pub mod people;

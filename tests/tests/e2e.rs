@@ -4,6 +4,7 @@ mod e2e {
     mod auth;
     mod browser;
     mod cli;
+    mod conversations;
     mod email;
     mod errors;
     mod health;

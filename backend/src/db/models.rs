@@ -2,6 +2,7 @@
 //! Every query on practice data takes the practice id and filters by it.
 
 pub mod audit;
+pub mod conversation;
 pub mod invitation;
 pub mod person;
 pub mod practice;

@@ -22,6 +22,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    conversation_participants (conversation_id, person_id) {
+        practice_id -> Uuid,
+        conversation_id -> Uuid,
+        person_id -> Uuid,
+        last_read_at -> Nullable<Timestamptz>,
+        last_message_at -> Timestamptz,
+        unread_count -> Int4,
+        has_received -> Bool,
+        has_sent -> Bool,
+    }
+}
+
+diesel::table! {
+    conversations (id) {
+        id -> Uuid,
+        practice_id -> Uuid,
+        subject -> Text,
+        kind -> Text,
+        started_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     invitations (id) {
         id -> Uuid,
         practice_id -> Uuid,
@@ -49,6 +73,17 @@ diesel::table! {
         idempotency_key -> Nullable<Text>,
         created_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Uuid,
+        practice_id -> Uuid,
+        conversation_id -> Uuid,
+        author_id -> Uuid,
+        body -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -133,6 +168,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(conversations -> practices (practice_id));
 diesel::joinable!(people -> practices (practice_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(staff_groups -> practices (practice_id));
@@ -140,8 +176,11 @@ diesel::joinable!(staff_groups -> practices (practice_id));
 diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     client_providers,
+    conversation_participants,
+    conversations,
     invitations,
     jobs,
+    messages,
     people,
     portal_accounts,
     practices,

@@ -27,7 +27,9 @@ impl Registry {
     /// Every job type the server runs.
     pub fn standard() -> Self {
         // STANDARD JOBS: list each job type of the server here, one `.with::<…>()` per type.
-        Self::empty().with::<crate::invitations::SendInvitationEmailJob>()
+        Self::empty()
+            .with::<crate::invitations::SendInvitationEmailJob>()
+            .with::<crate::messaging::SendMessageNotificationJob>()
     }
 
     /// This registry plus `J` (tests add their own job types this way).

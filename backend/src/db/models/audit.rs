@@ -30,6 +30,14 @@ pub enum AuditAction {
     StatusChanged,
     /// An invitation was sent.
     InvitationSent,
+    /// A message was sent (a new conversation or a reply).
+    MessageSent,
+    /// A conversation was opened.
+    ConversationRead,
+    /// A message was deleted for good.
+    MessageDeleted,
+    /// A conversation was deleted for good, with its messages.
+    ConversationDeleted,
 }
 
 impl AuditAction {
@@ -45,6 +53,10 @@ impl AuditAction {
             Self::PersonUpdated => "person_updated",
             Self::StatusChanged => "status_changed",
             Self::InvitationSent => "invitation_sent",
+            Self::MessageSent => "message_sent",
+            Self::ConversationRead => "conversation_read",
+            Self::MessageDeleted => "message_deleted",
+            Self::ConversationDeleted => "conversation_deleted",
         }
     }
 }

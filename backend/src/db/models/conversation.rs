@@ -1,0 +1,388 @@
+//! Conversations, participants and messages, and the derived inbox fields kept on each
+//! participant row.
+
+use chrono::{DateTime, Utc};
+use confidant_openapi::conversations::ConversationKind;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{conversation_participants as cp, conversations, messages, people};
+
+/// A conversation row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = conversations, check_for_backend(diesel::pg::Pg))]
+pub struct Conversation {
+    /// Its id.
+    pub id: Uuid,
+    /// Its practice.
+    pub practice_id: Uuid,
+    /// Its subject.
+    pub subject: String,
+    /// `direct`, `group`, `multi_client` or `blast`.
+    pub kind: String,
+    /// Who started it.
+    pub started_by: Uuid,
+}
+
+/// One person's place in a conversation.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cp, check_for_backend(diesel::pg::Pg))]
+pub struct ParticipantRow {
+    /// The conversation.
+    pub conversation_id: Uuid,
+    /// The person.
+    pub person_id: Uuid,
+    /// Latest message.
+    pub last_message_at: DateTime<Utc>,
+    /// Unread messages by others.
+    pub unread_count: i32,
+}
+
+/// A message row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = messages, check_for_backend(diesel::pg::Pg))]
+pub struct MessageRow {
+    /// Its id.
+    pub id: Uuid,
+    /// Its conversation.
+    pub conversation_id: Uuid,
+    /// Who wrote it.
+    pub author_id: Uuid,
+    /// The text.
+    pub body: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A participant with what the API shows of them.
+#[derive(Debug, Clone, Queryable)]
+pub struct ParticipantInfo {
+    /// The conversation.
+    pub conversation_id: Uuid,
+    /// The person.
+    pub person_id: Uuid,
+    /// Their name.
+    pub name: String,
+    /// `staff` or `client`.
+    pub kind: String,
+}
+
+/// Which folder of a person's conversations.
+#[derive(Debug, Clone, Copy)]
+pub enum FolderFilter {
+    /// Received something.
+    Inbox,
+    /// Sent something.
+    Sent,
+    /// Everything.
+    All,
+}
+
+impl Conversation {
+    /// The kind.
+    pub fn kind(&self) -> ConversationKind {
+        ConversationKind::parse(&self.kind).unwrap_or(ConversationKind::Group)
+    }
+
+    /// Creates a thread with its participants (author first) and its first message, and
+    /// sets everyone's inbox fields. Run inside a transaction.
+    pub async fn start(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        kind: ConversationKind,
+        subject: &str,
+        author_id: Uuid,
+        recipient_ids: &[Uuid],
+        body: &str,
+    ) -> QueryResult<(Self, MessageRow)> {
+        let conversation: Self = diesel::insert_into(conversations::table)
+            .values((
+                conversations::id.eq(Uuid::now_v7()),
+                conversations::practice_id.eq(practice_id),
+                conversations::subject.eq(subject),
+                conversations::kind.eq(kind.as_str()),
+                conversations::started_by.eq(author_id),
+            ))
+            .returning(Self::as_returning())
+            .get_result(conn)
+            .await?;
+        let rows: Vec<_> = std::iter::once(author_id)
+            .chain(recipient_ids.iter().copied())
+            .map(|person_id| {
+                (
+                    cp::practice_id.eq(practice_id),
+                    cp::conversation_id.eq(conversation.id),
+                    cp::person_id.eq(person_id),
+                    cp::last_message_at.eq(diesel::dsl::now),
+                )
+            })
+            .collect();
+        diesel::insert_into(cp::table)
+            .values(rows)
+            .execute(conn)
+            .await?;
+        let message = Self::post(conn, practice_id, conversation.id, author_id, body).await?;
+        Ok((conversation, message))
+    }
+
+    /// Adds a message and updates every participant's inbox fields. Run inside a
+    /// transaction.
+    pub async fn post(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        conversation_id: Uuid,
+        author_id: Uuid,
+        body: &str,
+    ) -> QueryResult<MessageRow> {
+        let message: MessageRow = diesel::insert_into(messages::table)
+            .values((
+                messages::id.eq(Uuid::now_v7()),
+                messages::practice_id.eq(practice_id),
+                messages::conversation_id.eq(conversation_id),
+                messages::author_id.eq(author_id),
+                messages::body.eq(body),
+            ))
+            .returning(MessageRow::as_returning())
+            .get_result(conn)
+            .await?;
+        diesel::update(
+            cp::table
+                .filter(cp::conversation_id.eq(conversation_id))
+                .filter(cp::person_id.eq(author_id)),
+        )
+        .set((
+            cp::last_message_at.eq(message.created_at),
+            cp::has_sent.eq(true),
+        ))
+        .execute(conn)
+        .await?;
+        diesel::update(
+            cp::table
+                .filter(cp::conversation_id.eq(conversation_id))
+                .filter(cp::person_id.ne(author_id)),
+        )
+        .set((
+            cp::last_message_at.eq(message.created_at),
+            cp::has_received.eq(true),
+            cp::unread_count.eq(cp::unread_count + 1),
+        ))
+        .execute(conn)
+        .await?;
+        Ok(message)
+    }
+
+    /// The conversation if `person_id` takes part in it (else `None`: "not yours" and
+    /// "missing" look the same).
+    pub async fn for_participant(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        id: Uuid,
+        person_id: Uuid,
+    ) -> QueryResult<Option<Self>> {
+        conversations::table
+            .inner_join(cp::table.on(cp::conversation_id.eq(conversations::id)))
+            .filter(conversations::practice_id.eq(practice_id))
+            .filter(conversations::id.eq(id))
+            .filter(cp::person_id.eq(person_id))
+            .select(Self::as_select())
+            .first(conn)
+            .await
+            .optional()
+    }
+
+    /// A page of `person_id`'s conversations, newest activity first, after `after`.
+    pub async fn page(
+        conn: &mut AsyncPgConnection,
+        person_id: Uuid,
+        folder: FolderFilter,
+        after: Option<(DateTime<Utc>, Uuid)>,
+        limit: i64,
+    ) -> QueryResult<Vec<(Self, ParticipantRow)>> {
+        let mut query = cp::table
+            .inner_join(conversations::table.on(conversations::id.eq(cp::conversation_id)))
+            .filter(cp::person_id.eq(person_id))
+            .select((Self::as_select(), ParticipantRow::as_select()))
+            .order((cp::last_message_at.desc(), cp::conversation_id.desc()))
+            .limit(limit)
+            .into_boxed();
+        query = match folder {
+            FolderFilter::Inbox => query.filter(cp::has_received.eq(true)),
+            FolderFilter::Sent => query.filter(cp::has_sent.eq(true)),
+            FolderFilter::All => query,
+        };
+        if let Some((at, id)) = after {
+            query = query.filter(
+                cp::last_message_at
+                    .lt(at)
+                    .or(cp::last_message_at.eq(at).and(cp::conversation_id.lt(id))),
+            );
+        }
+        query.load(conn).await
+    }
+
+    /// Everyone taking part in these conversations, with names and kinds.
+    pub async fn participants(
+        conn: &mut AsyncPgConnection,
+        conversation_ids: &[Uuid],
+    ) -> QueryResult<Vec<ParticipantInfo>> {
+        cp::table
+            .inner_join(people::table.on(people::id.eq(cp::person_id)))
+            .filter(cp::conversation_id.eq_any(conversation_ids))
+            .select((
+                cp::conversation_id,
+                cp::person_id,
+                people::name,
+                people::kind,
+            ))
+            .order((
+                cp::conversation_id,
+                people::kind.desc(),
+                people::name,
+                people::id,
+            ))
+            .load(conn)
+            .await
+    }
+
+    /// (conversation, author) pairs: who wrote in these conversations.
+    pub async fn authors(
+        conn: &mut AsyncPgConnection,
+        conversation_ids: &[Uuid],
+    ) -> QueryResult<Vec<(Uuid, Uuid)>> {
+        messages::table
+            .filter(messages::conversation_id.eq_any(conversation_ids))
+            .select((messages::conversation_id, messages::author_id))
+            .distinct()
+            .load(conn)
+            .await
+    }
+
+    /// The latest message of each of these conversations.
+    pub async fn latest_messages(
+        conn: &mut AsyncPgConnection,
+        conversation_ids: &[Uuid],
+    ) -> QueryResult<Vec<MessageRow>> {
+        messages::table
+            .filter(messages::conversation_id.eq_any(conversation_ids))
+            .distinct_on(messages::conversation_id)
+            .order((
+                messages::conversation_id,
+                messages::created_at.desc(),
+                messages::id.desc(),
+            ))
+            .select(MessageRow::as_select())
+            .load(conn)
+            .await
+    }
+
+    /// The messages of a conversation, oldest first.
+    pub async fn messages(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<MessageRow>> {
+        messages::table
+            .filter(messages::conversation_id.eq(id))
+            .order((messages::created_at, messages::id))
+            .select(MessageRow::as_select())
+            .load(conn)
+            .await
+    }
+
+    /// Marks the conversation read for `person_id` (R-READ).
+    pub async fn mark_read(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        person_id: Uuid,
+    ) -> QueryResult<()> {
+        diesel::update(
+            cp::table
+                .filter(cp::conversation_id.eq(id))
+                .filter(cp::person_id.eq(person_id)),
+        )
+        .set((
+            cp::last_read_at.eq(diesel::dsl::now),
+            cp::unread_count.eq(0),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+    }
+
+    /// One message of this conversation.
+    pub async fn message(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        message_id: Uuid,
+    ) -> QueryResult<Option<MessageRow>> {
+        messages::table
+            .filter(messages::conversation_id.eq(id))
+            .filter(messages::id.eq(message_id))
+            .select(MessageRow::as_select())
+            .first(conn)
+            .await
+            .optional()
+    }
+
+    /// Deletes one message for good and recomputes everyone's inbox fields from what is left.
+    pub async fn delete_message(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        message_id: Uuid,
+    ) -> QueryResult<bool> {
+        let deleted = diesel::delete(
+            messages::table
+                .filter(messages::conversation_id.eq(id))
+                .filter(messages::id.eq(message_id)),
+        )
+        .execute(conn)
+        .await?;
+        // Derived fields, recomputed from the remaining messages.
+        diesel::sql_query(
+            "UPDATE conversation_participants p SET \
+               unread_count = (SELECT count(*) FROM messages m WHERE m.conversation_id = p.conversation_id \
+                               AND m.author_id <> p.person_id \
+                               AND m.created_at > coalesce(p.last_read_at, '-infinity')), \
+               has_received = EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = p.conversation_id AND m.author_id <> p.person_id), \
+               has_sent = EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = p.conversation_id AND m.author_id = p.person_id), \
+               last_message_at = coalesce((SELECT max(m.created_at) FROM messages m WHERE m.conversation_id = p.conversation_id), p.last_message_at) \
+             WHERE p.conversation_id = $1",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .execute(conn)
+        .await?;
+        Ok(deleted == 1)
+    }
+
+    /// Deletes the whole conversation for good; answers how many messages went with it.
+    pub async fn delete(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<i64> {
+        let count: i64 = messages::table
+            .filter(messages::conversation_id.eq(id))
+            .count()
+            .get_result(conn)
+            .await?;
+        diesel::delete(
+            conversations::table
+                .filter(conversations::practice_id.eq(practice_id))
+                .filter(conversations::id.eq(id)),
+        )
+        .execute(conn)
+        .await?;
+        Ok(count)
+    }
+
+    /// The badge: conversations with unread messages, and those messages.
+    pub async fn unread(conn: &mut AsyncPgConnection, person_id: Uuid) -> QueryResult<(i64, i64)> {
+        let (conversations, messages): (i64, Option<i64>) = cp::table
+            .filter(cp::person_id.eq(person_id))
+            .filter(cp::unread_count.gt(0))
+            .select((
+                diesel::dsl::count_star(),
+                diesel::dsl::sum(cp::unread_count),
+            ))
+            .first(conn)
+            .await?;
+        Ok((conversations, messages.unwrap_or(0)))
+    }
+}

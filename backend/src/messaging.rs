@@ -1,0 +1,260 @@
+//! Sending messages: expanding recipients, notifying them, and showing threads to each
+//! participant as they may see them. Shared by the conversation routes (and, later, blasts).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use confidant_openapi::conversations::{
+    ConversationKind, Message as MessageView, Participant, RecipientRef,
+};
+use confidant_openapi::people::PersonKind;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::db::models::conversation::{MessageRow, ParticipantInfo};
+use crate::db::models::person::Person;
+use crate::db::schema::{messages, people, portal_accounts, practices, staff_group_members};
+use crate::domain::conversations::{self as rules, Viewer};
+use crate::domain::recipients::addressable_by;
+use crate::email::{OutgoingEmail, templates};
+use crate::error::{ApiError, field_error};
+use crate::jobs::{self, BackgroundJob, JobContext, JobError};
+
+/// The viewer of a person row.
+pub fn viewer(person: &Person) -> Viewer {
+    Viewer {
+        id: person.id,
+        kind: person.kind(),
+        status: person.status(),
+    }
+}
+
+/// Expands "To" into distinct people (without the author), checking that the author may
+/// address each: R-TO-STAFF, R-TO-CLIENT, R-NO-ALL-CLIENTS. Groups and "All staff" are
+/// expanded to who they hold now. Anything not addressable is one 422 on `recipients` that
+/// does not say whether the id exists.
+pub async fn expand_recipients(
+    conn: &mut AsyncPgConnection,
+    author: &Person,
+    refs: &[RecipientRef],
+) -> Result<Vec<(Uuid, PersonKind)>, ApiError> {
+    let may = addressable_by(author.kind());
+    let not_addressable = || {
+        field_error(
+            "recipients",
+            "Some recipients are not people you can write to.",
+        )
+    };
+    let mut person_ids = BTreeSet::new();
+    let mut group_ids = BTreeSet::new();
+    let mut all_staff = false;
+    for recipient in refs {
+        match recipient {
+            RecipientRef::Person { id } => {
+                person_ids.insert(*id);
+            }
+            RecipientRef::StaffGroup { id } if may.staff_groups => {
+                group_ids.insert(*id);
+            }
+            RecipientRef::AllStaff if may.staff_groups => all_staff = true,
+            _ => return Err(not_addressable()),
+        }
+    }
+    let practice_id = author.practice_id;
+    let named: Vec<(Uuid, String)> = people::table
+        .filter(people::practice_id.eq(practice_id))
+        .filter(people::id.eq_any(person_ids.iter().copied().collect::<Vec<_>>()))
+        .select((people::id, people::kind))
+        .load(conn)
+        .await?;
+    if named.len() != person_ids.len() {
+        return Err(not_addressable());
+    }
+    let mut chosen: HashMap<Uuid, PersonKind> = HashMap::new();
+    for (id, kind) in named {
+        let kind = PersonKind::parse(&kind).unwrap_or(PersonKind::Client);
+        let allowed = match kind {
+            PersonKind::Staff => may.staff,
+            PersonKind::Client => may.clients,
+        };
+        if !allowed {
+            return Err(not_addressable());
+        }
+        chosen.insert(id, kind);
+    }
+    if !group_ids.is_empty() {
+        let groups: Vec<Uuid> = group_ids.iter().copied().collect();
+        let found: i64 = crate::db::schema::staff_groups::table
+            .filter(crate::db::schema::staff_groups::practice_id.eq(practice_id))
+            .filter(crate::db::schema::staff_groups::id.eq_any(&groups))
+            .count()
+            .get_result(conn)
+            .await?;
+        if found != groups.len() as i64 {
+            return Err(not_addressable());
+        }
+        let members: Vec<Uuid> = staff_group_members::table
+            .filter(staff_group_members::practice_id.eq(practice_id))
+            .filter(staff_group_members::group_id.eq_any(&groups))
+            .select(staff_group_members::person_id)
+            .load(conn)
+            .await?;
+        chosen.extend(members.into_iter().map(|id| (id, PersonKind::Staff)));
+    }
+    if all_staff {
+        let staff: Vec<Uuid> = people::table
+            .filter(people::practice_id.eq(practice_id))
+            .filter(people::kind.eq("staff"))
+            .select(people::id)
+            .load(conn)
+            .await?;
+        chosen.extend(staff.into_iter().map(|id| (id, PersonKind::Staff)));
+    }
+    chosen.remove(&author.id);
+    if chosen.is_empty() {
+        return Err(field_error(
+            "recipients",
+            "Add at least one recipient other than yourself.",
+        ));
+    }
+    let mut recipients: Vec<_> = chosen.into_iter().collect();
+    recipients.sort_by_key(|(id, _)| *id);
+    Ok(recipients)
+}
+
+/// Enqueues one notification per recipient who has a portal account (R-NOTIFY), on the
+/// caller's connection so it commits with the message. Idempotent per message and person.
+pub async fn notify(
+    conn: &mut AsyncPgConnection,
+    message_id: Uuid,
+    recipient_ids: &[Uuid],
+) -> diesel::QueryResult<()> {
+    let with_accounts: Vec<Uuid> = portal_accounts::table
+        .filter(portal_accounts::person_id.eq_any(recipient_ids))
+        .select(portal_accounts::person_id)
+        .load(conn)
+        .await?;
+    for person_id in with_accounts {
+        let job = SendMessageNotificationJob {
+            message_id,
+            person_id,
+        };
+        jobs::enqueue(conn, &job, Some(&job.idempotency_key())).await?;
+    }
+    Ok(())
+}
+
+/// Emails one person that a secure message is waiting (R-NOTIFY-PRIVATE: the practice's
+/// name and a sign-in link, nothing else).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendMessageNotificationJob {
+    /// The new message.
+    pub message_id: Uuid,
+    /// Who to tell.
+    pub person_id: Uuid,
+}
+
+impl SendMessageNotificationJob {
+    /// One email per message and person, even if enqueued twice.
+    pub fn idempotency_key(&self) -> String {
+        format!(
+            "message-notification:{}:{}",
+            self.message_id, self.person_id
+        )
+    }
+}
+
+impl BackgroundJob for SendMessageNotificationJob {
+    const KIND: &'static str = "send_message_notification";
+
+    async fn run(self, ctx: JobContext) -> Result<(), JobError> {
+        let mut conn = ctx.pool.get().await?;
+        // Deleted in the meantime: nobody needs to hear of it any more.
+        let still_there: bool = diesel::select(diesel::dsl::exists(
+            messages::table.filter(messages::id.eq(self.message_id)),
+        ))
+        .get_result(&mut conn)
+        .await?;
+        if !still_there {
+            return Ok(());
+        }
+        let recipient: Option<(String, String)> = people::table
+            .inner_join(practices::table.on(practices::id.eq(people::practice_id)))
+            .inner_join(portal_accounts::table.on(portal_accounts::person_id.eq(people::id)))
+            .filter(people::id.eq(self.person_id))
+            .select((people::email, practices::name))
+            .first(&mut conn)
+            .await
+            .optional()?;
+        let Some((email, practice_name)) = recipient else {
+            return Ok(());
+        };
+        let mut link = ctx.config.public_url.clone();
+        link.set_path("/sign-in");
+        let (subject, text, html) =
+            templates::secure_message_waiting(&practice_name, link.as_str());
+        ctx.mailer
+            .send(&OutgoingEmail {
+                to: email,
+                subject,
+                text,
+                html,
+            })
+            .await
+            .map_err(JobError::from)
+    }
+}
+
+/// What one viewer may see of a thread's people.
+pub struct Visibility {
+    everyone: bool,
+    viewer_id: Uuid,
+    authors: HashSet<Uuid>,
+}
+
+impl Visibility {
+    /// For `viewer` in a thread of `kind` whose messages were written by `authors`.
+    pub fn new(kind: ConversationKind, viewer: Viewer, authors: HashSet<Uuid>) -> Self {
+        Self {
+            everyone: rules::sees_everyone(kind, viewer),
+            viewer_id: viewer.id,
+            authors,
+        }
+    }
+
+    /// Whether the viewer may see `person_id` in this thread (R-MULTI-CLIENT: a client in a
+    /// thread sent to several clients sees only themselves and those who wrote).
+    pub fn shows(&self, person_id: Uuid) -> bool {
+        self.everyone || person_id == self.viewer_id || self.authors.contains(&person_id)
+    }
+
+    /// The visible participants, in the given order.
+    pub fn participants(&self, all: &[ParticipantInfo]) -> Vec<Participant> {
+        all.iter()
+            .filter(|p| self.shows(p.person_id))
+            .map(participant)
+            .collect()
+    }
+}
+
+/// The wire form of a participant.
+pub fn participant(info: &ParticipantInfo) -> Participant {
+    Participant {
+        id: info.person_id,
+        name: info.name.clone(),
+        kind: PersonKind::parse(&info.kind).unwrap_or(PersonKind::Client),
+    }
+}
+
+/// The wire form of a message for `viewer`.
+pub fn message_view(row: &MessageRow, author: Participant, viewer: Viewer) -> MessageView {
+    MessageView {
+        id: row.id,
+        author,
+        body: row.body.clone(),
+        created_at: row.created_at,
+        attachments: Vec::new(),
+        can_delete: rules::may_delete_message(viewer, row.author_id),
+    }
+}

@@ -1,0 +1,93 @@
+//! `/api/v1/conversations`: threads, messages, read marks and deletion. A conversation is
+//! visible only to its participants (R-READ); to anyone else it does not exist (404).
+
+pub mod create;
+pub mod delete;
+pub mod delete_message;
+pub mod get;
+pub mod list;
+pub mod post_message;
+pub mod read;
+
+use std::collections::{HashMap, HashSet};
+
+use confidant_openapi::ProblemCode;
+use confidant_openapi::conversations::{Conversation as ConversationView, ReplyBlock};
+use diesel_async::AsyncPgConnection;
+
+use crate::db::models::conversation::Conversation;
+use crate::db::models::person::Person;
+use crate::domain::conversations as rules;
+use crate::error::{ApiError, field_error};
+use crate::messaging::{self, Visibility, message_view, participant};
+
+/// The whole thread as `me` may see it.
+pub async fn detail(
+    conn: &mut AsyncPgConnection,
+    conversation: &Conversation,
+    me: &Person,
+) -> Result<ConversationView, ApiError> {
+    let viewer = messaging::viewer(me);
+    let kind = conversation.kind();
+    let people = Conversation::participants(conn, &[conversation.id]).await?;
+    let rows = Conversation::messages(conn, conversation.id).await?;
+    let mut authors: HashSet<_> = rows.iter().map(|m| m.author_id).collect();
+    authors.insert(conversation.started_by);
+    let visibility = Visibility::new(kind, viewer, authors);
+    let by_id: HashMap<_, _> = people
+        .iter()
+        .map(|p| (p.person_id, participant(p)))
+        .collect();
+    let someone = |id| {
+        by_id
+            .get(&id)
+            .cloned()
+            .ok_or(diesel::result::Error::NotFound)
+    };
+    let messages = rows
+        .iter()
+        .map(|row| Ok(message_view(row, someone(row.author_id)?, viewer)))
+        .collect::<Result<Vec<_>, diesel::result::Error>>()?;
+    let reply = rules::may_post(kind, viewer);
+    Ok(ConversationView {
+        id: conversation.id,
+        subject: conversation.subject.clone(),
+        kind,
+        started_by: someone(conversation.started_by)?,
+        participants: visibility.participants(&people),
+        can_reply: reply.is_ok(),
+        reply_blocked: reply.err(),
+        can_delete: rules::may_delete_conversation(viewer, conversation.started_by),
+        messages,
+    })
+}
+
+/// The 403 that says why someone may not send.
+pub fn cannot_send(block: ReplyBlock) -> ApiError {
+    ApiError::new(
+        ProblemCode::Forbidden,
+        match block {
+            ReplyBlock::Inactive => {
+                "Your account is inactive: you can read your messages but not send new ones. \
+                 Please contact your practice."
+            }
+            ReplyBlock::MultiClient => {
+                "This message was sent to several clients, so it cannot be answered here. \
+                 Write a new message to reply."
+            }
+        },
+    )
+}
+
+/// Attachments arrive with their own feature; until then a request naming any is refused
+/// rather than silently sent without them.
+pub fn no_attachments_yet(ids: &[uuid::Uuid]) -> Result<(), ApiError> {
+    if ids.is_empty() {
+        Ok(())
+    } else {
+        Err(field_error(
+            "attachment_ids",
+            "Attachments cannot be sent yet.",
+        ))
+    }
+}

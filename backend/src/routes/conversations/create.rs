@@ -1,0 +1,84 @@
+//! `POST /api/v1/conversations`.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, post, web};
+use confidant_openapi::Problem;
+use confidant_openapi::conversations::{
+    Conversation as ConversationView, CreateConversationRequest,
+};
+use diesel_async::AsyncConnection;
+
+use super::{cannot_send, detail, no_attachments_yet};
+use crate::auth::CurrentPerson;
+use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::conversation::Conversation;
+use crate::domain::conversations as rules;
+use crate::error::ApiError;
+use crate::messaging;
+use crate::state::AppState;
+
+/// Start a conversation. The recipients decide its kind and so who may reply and who sees
+/// whom (R-REPLY-ONE, R-REPLY-ALL, R-MULTI-CLIENT). Staff groups and "All staff" are
+/// expanded now; every recipient with a portal account is notified by email (with no content).
+#[utoipa::path(
+    tag = "conversations",
+    security(("bearer" = [])),
+    request_body = CreateConversationRequest,
+    responses(
+        (status = 201, description = "Sent", body = ConversationView),
+        (status = 400, description = "Malformed body or unknown fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An inactive or archived client cannot send", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or invalid recipients, subject or body", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/conversations")]
+pub async fn create_conversation(
+    state: web::Data<AppState>,
+    me: CurrentPerson,
+    body: web::Json<CreateConversationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    rules::may_compose(messaging::viewer(&me.person)).map_err(cannot_send)?;
+    // R-COMPOSE: every field's problem at once.
+    let mut errors = BTreeMap::new();
+    if body.recipients.is_empty() {
+        errors.insert(
+            "recipients".to_owned(),
+            vec!["Add at least one recipient.".to_owned()],
+        );
+    }
+    let subject = rules::check_subject(&body.subject)
+        .map_err(|e| errors.insert("subject".into(), vec![e]))
+        .ok();
+    let text = rules::check_body(&body.body)
+        .map_err(|e| errors.insert("body".into(), vec![e]))
+        .ok();
+    let (Some(subject), Some(text), true) = (subject, text, errors.is_empty()) else {
+        return Err(ApiError::validation(errors));
+    };
+    no_attachments_yet(&body.attachment_ids)?;
+
+    let practice_id = me.practice_id();
+    let mut conn = state.conn().await?;
+    let recipients = messaging::expand_recipients(&mut conn, &me.person, &body.recipients).await?;
+    let kinds: Vec<_> = recipients.iter().map(|(_, kind)| *kind).collect();
+    let kind = rules::kind_for(&kinds);
+    let ids: Vec<_> = recipients.iter().map(|(id, _)| *id).collect();
+    let conversation = conn
+        .transaction(async |conn| {
+            let (conversation, message) =
+                Conversation::start(conn, practice_id, kind, &subject, me.id(), &ids, &text)
+                    .await?;
+            messaging::notify(conn, message.id, &ids).await?;
+            AuditEvent::new(AuditAction::MessageSent, Some(practice_id), Some(me.id()))
+                .target("conversation", conversation.id)
+                .details(serde_json::json!({"message_id": message.id, "recipients": ids.len()}))
+                .record(conn)
+                .await?;
+            Ok::<_, diesel::result::Error>(conversation)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(detail(&mut conn, &conversation, &me.person).await?))
+}

@@ -1,0 +1,62 @@
+//! `DELETE /api/v1/conversations/{id}`.
+
+use actix_web::{HttpResponse, delete, web};
+use confidant_openapi::{Problem, ProblemCode};
+use diesel_async::AsyncConnection;
+use uuid::Uuid;
+
+use crate::auth::CurrentPerson;
+use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::conversation::Conversation;
+use crate::domain::conversations as rules;
+use crate::error::ApiError;
+use crate::messaging;
+use crate::state::AppState;
+
+/// Delete a whole conversation for good, with every message in it, also those others wrote
+/// (R-DEL-THREAD): only the staff member who started it. Nothing can bring it back
+/// (R-DEL-PERMANENT); an audit record keeps who deleted which id and how many messages.
+#[utoipa::path(
+    tag = "conversations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The conversation's id")),
+    responses(
+        (status = 204, description = "Deleted for good"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the staff member who started it may delete it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/conversations/{id}")]
+pub async fn delete_conversation(
+    state: web::Data<AppState>,
+    me: CurrentPerson,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let practice_id = me.practice_id();
+    let mut conn = state.conn().await?;
+    let conversation =
+        Conversation::for_participant(&mut conn, practice_id, id.into_inner(), me.id())
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+    if !rules::may_delete_conversation(messaging::viewer(&me.person), conversation.started_by) {
+        return Err(ApiError::new(
+            ProblemCode::Forbidden,
+            "Only the staff member who started this conversation can delete it.",
+        ));
+    }
+    conn.transaction(async |conn| {
+        let messages = Conversation::delete(conn, practice_id, conversation.id).await?;
+        AuditEvent::new(
+            AuditAction::ConversationDeleted,
+            Some(practice_id),
+            Some(me.id()),
+        )
+        .target("conversation", conversation.id)
+        .details(serde_json::json!({"messages": messages, "attachments": 0}))
+        .record(conn)
+        .await
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

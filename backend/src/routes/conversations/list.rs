@@ -1,0 +1,124 @@
+//! `GET /api/v1/conversations`.
+
+use std::collections::{HashMap, HashSet};
+
+use actix_web::{get, web};
+use chrono::{DateTime, Utc};
+use confidant_openapi::Problem;
+use confidant_openapi::conversations::{
+    ConversationPage, ConversationSummary, ConversationsQuery, Folder,
+};
+use uuid::Uuid;
+
+use crate::auth::CurrentPerson;
+use crate::db::models::conversation::{Conversation, FolderFilter};
+use crate::domain::conversations as rules;
+use crate::error::ApiError;
+use crate::messaging::{self, Visibility};
+use crate::pagination;
+use crate::state::AppState;
+
+/// How much of the latest message a row shows.
+const PREVIEW_CHARS: usize = 140;
+
+/// The caller's conversations, newest activity first: `inbox` (threads with messages from
+/// others), `sent` (with messages from the caller) or `all`. Each row shows only the
+/// participants the caller may see (R-MULTI-CLIENT) and the caller's own unread count.
+#[utoipa::path(
+    tag = "conversations",
+    security(("bearer" = [])),
+    params(ConversationsQuery),
+    responses(
+        (status = 200, description = "A page of conversations", body = ConversationPage),
+        (status = 400, description = "A malformed cursor or folder", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad limit", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/conversations")]
+pub async fn list_conversations(
+    state: web::Data<AppState>,
+    me: CurrentPerson,
+    query: web::Query<ConversationsQuery>,
+) -> Result<web::Json<ConversationPage>, ApiError> {
+    let query = query.into_inner();
+    let limit = pagination::page_size(query.limit, 25, 100)?;
+    let folder = match query.folder.unwrap_or_default() {
+        Folder::Inbox => FolderFilter::Inbox,
+        Folder::Sent => FolderFilter::Sent,
+        Folder::All => FolderFilter::All,
+    };
+    let after = query
+        .cursor
+        .as_deref()
+        .map(pagination::decode::<(DateTime<Utc>, Uuid)>)
+        .transpose()?;
+    let viewer = messaging::viewer(&me.person);
+    let mut conn = state.conn().await?;
+    let mut rows = Conversation::page(&mut conn, me.id(), folder, after, limit + 1).await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|(_, part)| pagination::encode(&(part.last_message_at, part.conversation_id)))
+    } else {
+        None
+    };
+    let ids: Vec<Uuid> = rows.iter().map(|(c, _)| c.id).collect();
+    let people = Conversation::participants(&mut conn, &ids).await?;
+    let mut authors: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+    for (conversation, author) in Conversation::authors(&mut conn, &ids).await? {
+        authors.entry(conversation).or_default().insert(author);
+    }
+    let previews: HashMap<Uuid, String> = Conversation::latest_messages(&mut conn, &ids)
+        .await?
+        .into_iter()
+        .map(|m| (m.conversation_id, preview(&m.body)))
+        .collect();
+    let items = rows
+        .into_iter()
+        .map(|(conversation, part)| {
+            let mut writers = authors.remove(&conversation.id).unwrap_or_default();
+            writers.insert(conversation.started_by);
+            let kind = conversation.kind();
+            let visibility = Visibility::new(kind, viewer, writers);
+            let in_thread: Vec<_> = people
+                .iter()
+                .filter(|p| p.conversation_id == conversation.id)
+                .cloned()
+                .collect();
+            ConversationSummary {
+                id: conversation.id,
+                subject: conversation.subject,
+                preview: previews.get(&conversation.id).cloned().unwrap_or_default(),
+                last_message_at: part.last_message_at,
+                unread_count: part.unread_count,
+                can_reply: rules::may_post(kind, viewer).is_ok(),
+                participants: visibility.participants(&in_thread),
+            }
+        })
+        .collect();
+    Ok(web::Json(ConversationPage { items, next_cursor }))
+}
+
+/// The start of a message on one line.
+fn preview(body: &str) -> String {
+    let line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(PREVIEW_CHARS) {
+        Some((cut, _)) => format!("{}…", line[..cut].trim_end()),
+        None => line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::preview;
+
+    #[test]
+    fn previews_are_one_short_line() {
+        assert_eq!(preview("Hello\n\nthere  you"), "Hello there you");
+        let long = "é".repeat(300);
+        let short = preview(&long);
+        assert_eq!(short.chars().count(), 141);
+        assert!(short.ends_with('…'));
+    }
+}

@@ -1,0 +1,78 @@
+//! `POST /api/v1/conversations/{id}/messages`.
+
+use actix_web::{HttpResponse, post, web};
+use confidant_openapi::Problem;
+use confidant_openapi::conversations::{CreateMessageRequest, Message as MessageView};
+use diesel_async::AsyncConnection;
+use uuid::Uuid;
+
+use super::{cannot_send, no_attachments_yet};
+use crate::auth::CurrentPerson;
+use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::conversation::Conversation;
+use crate::domain::conversations as rules;
+use crate::error::{ApiError, field_error};
+use crate::messaging::{self, message_view};
+use crate::state::AppState;
+
+/// Reply in a conversation, when the caller may (`can_reply`): not a client in a thread sent
+/// to several clients (R-MULTI-CLIENT), not an inactive or archived client (R-INACTIVE).
+/// The other participants with portal accounts are notified.
+#[utoipa::path(
+    tag = "conversations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The conversation's id")),
+    request_body = CreateMessageRequest,
+    responses(
+        (status = 201, description = "Sent", body = MessageView),
+        (status = 400, description = "Malformed body or unknown fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller may not post here; the detail says why", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An empty or too long body", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/conversations/{id}/messages")]
+pub async fn post_message(
+    state: web::Data<AppState>,
+    me: CurrentPerson,
+    id: web::Path<Uuid>,
+    body: web::Json<CreateMessageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let practice_id = me.practice_id();
+    let viewer = messaging::viewer(&me.person);
+    let mut conn = state.conn().await?;
+    let conversation =
+        Conversation::for_participant(&mut conn, practice_id, id.into_inner(), me.id())
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+    rules::may_post(conversation.kind(), viewer).map_err(cannot_send)?;
+    let text = rules::check_body(&body.body).map_err(|e| field_error("body", e))?;
+    no_attachments_yet(&body.attachment_ids)?;
+    let others: Vec<Uuid> = Conversation::participants(&mut conn, &[conversation.id])
+        .await?
+        .into_iter()
+        .map(|p| p.person_id)
+        .filter(|person| *person != me.id())
+        .collect();
+    let message = conn
+        .transaction(async |conn| {
+            let message =
+                Conversation::post(conn, practice_id, conversation.id, me.id(), &text).await?;
+            messaging::notify(conn, message.id, &others).await?;
+            AuditEvent::new(AuditAction::MessageSent, Some(practice_id), Some(me.id()))
+                .target("conversation", conversation.id)
+                .details(serde_json::json!({"message_id": message.id}))
+                .record(conn)
+                .await?;
+            Ok::<_, diesel::result::Error>(message)
+        })
+        .await?;
+    let author = confidant_openapi::conversations::Participant {
+        id: me.id(),
+        name: me.person.name.clone(),
+        kind: me.person.kind(),
+    };
+    Ok(HttpResponse::Created().json(message_view(&message, author, viewer)))
+}

@@ -1,0 +1,36 @@
+//! `POST /api/v1/conversations/{id}/read`.
+
+use actix_web::{HttpResponse, post, web};
+use confidant_openapi::Problem;
+use uuid::Uuid;
+
+use crate::auth::CurrentPerson;
+use crate::db::models::conversation::Conversation;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Mark a conversation read without opening it (R-READ).
+#[utoipa::path(
+    tag = "conversations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The conversation's id")),
+    responses(
+        (status = 204, description = "Marked read"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/conversations/{id}/read")]
+pub async fn mark_read(
+    state: web::Data<AppState>,
+    me: CurrentPerson,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    let conversation =
+        Conversation::for_participant(&mut conn, me.practice_id(), id.into_inner(), me.id())
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+    Conversation::mark_read(&mut conn, conversation.id, me.id()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

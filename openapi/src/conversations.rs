@@ -1,0 +1,237 @@
+//! Conversations (threads), their messages, read state and the unread badge.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::people::PersonKind;
+
+/// The longest subject accepted (R-COMPOSE).
+pub const MAX_SUBJECT_CHARS: usize = 200;
+/// The longest message body accepted (R-COMPOSE).
+pub const MAX_BODY_CHARS: usize = 50_000;
+
+/// What kind of thread this is; it fixes who may reply and who sees whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationKind {
+    /// Sent to exactly one person: the two write back and forth (R-REPLY-ONE).
+    Direct,
+    /// Sent to staff and at most one client: everyone replies to all (R-REPLY-ALL).
+    Group,
+    /// Sent to more than one client: clients see only the content and cannot reply
+    /// (R-MULTI-CLIENT).
+    MultiClient,
+    /// One thread of a message blast, between the sender and one client.
+    Blast,
+}
+
+/// Why the caller may not post in a thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyBlock {
+    /// A client in a thread sent to several clients: compose a new message instead.
+    MultiClient,
+    /// A client whose status is inactive or archived: reading only (R-INACTIVE).
+    Inactive,
+}
+
+/// Someone in a thread, as the caller may see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Participant {
+    /// Their id.
+    pub id: Uuid,
+    /// Their name.
+    pub name: String,
+    /// Staff or client.
+    pub kind: PersonKind,
+}
+
+/// One entry of "To" in a new message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RecipientRef {
+    /// One person.
+    Person {
+        /// Their id.
+        id: Uuid,
+    },
+    /// A staff group, expanded to its members when sending.
+    StaffGroup {
+        /// The group's id.
+        id: Uuid,
+    },
+    /// Every staff member at the moment of sending.
+    AllStaff,
+}
+
+/// `POST /api/v1/conversations`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CreateConversationRequest {
+    /// At least one recipient.
+    #[validate(length(min = 1, message = "Add at least one recipient."))]
+    pub recipients: Vec<RecipientRef>,
+    /// 1 to 200 characters.
+    pub subject: String,
+    /// 1 to 50,000 characters.
+    pub body: String,
+    /// Uploaded attachments to send along (see `/attachments`).
+    #[serde(default)]
+    pub attachment_ids: Vec<Uuid>,
+}
+
+/// `POST /api/v1/conversations/{id}/messages`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateMessageRequest {
+    /// 1 to 50,000 characters.
+    pub body: String,
+    /// Uploaded attachments to send along.
+    #[serde(default)]
+    pub attachment_ids: Vec<Uuid>,
+}
+
+/// A message in a thread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Message {
+    /// Its id.
+    pub id: Uuid,
+    /// Who wrote it.
+    pub author: Participant,
+    /// The text.
+    pub body: String,
+    /// When it was sent.
+    pub created_at: DateTime<Utc>,
+    /// Files sent with it.
+    pub attachments: Vec<AttachmentRef>,
+    /// Whether the caller may delete it (R-DEL-MSG).
+    pub can_delete: bool,
+}
+
+/// A file attached to a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AttachmentRef {
+    /// Its id, for `GET /api/v1/attachments/{id}`.
+    pub id: Uuid,
+    /// The file's display name.
+    pub file_name: String,
+    /// The verified content type.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: i64,
+}
+
+/// `GET /api/v1/conversations/{id}`: the whole thread, as the caller may see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Conversation {
+    /// Its id.
+    pub id: Uuid,
+    /// Its subject.
+    pub subject: String,
+    /// Its kind.
+    pub kind: ConversationKind,
+    /// Who started it.
+    pub started_by: Participant,
+    /// The participants the caller may see (in a thread sent to several clients, a client
+    /// sees only themselves and the staff who wrote).
+    pub participants: Vec<Participant>,
+    /// Whether the caller may post.
+    pub can_reply: bool,
+    /// Why not, when they may not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_blocked: Option<ReplyBlock>,
+    /// Whether the caller may delete the whole thread (R-DEL-THREAD).
+    pub can_delete: bool,
+    /// The messages, oldest first.
+    pub messages: Vec<Message>,
+}
+
+/// One row of an inbox list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ConversationSummary {
+    /// Its id.
+    pub id: Uuid,
+    /// Its subject.
+    pub subject: String,
+    /// The start of the latest message.
+    pub preview: String,
+    /// When the latest message was sent.
+    pub last_message_at: DateTime<Utc>,
+    /// Messages by others the caller has not read.
+    pub unread_count: i32,
+    /// Whether the caller may post.
+    pub can_reply: bool,
+    /// The participants the caller may see.
+    pub participants: Vec<Participant>,
+}
+
+/// Which conversations to list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Folder {
+    /// Threads with messages from others.
+    #[default]
+    Inbox,
+    /// Threads with messages from the caller.
+    Sent,
+    /// Every thread the caller takes part in.
+    All,
+}
+
+/// `GET /api/v1/conversations` parameters.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ConversationsQuery {
+    /// `inbox` (default), `sent` or `all`.
+    pub folder: Option<Folder>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 25).
+    pub limit: Option<u32>,
+}
+
+/// A page of conversations, newest activity first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ConversationPage {
+    /// This page.
+    pub items: Vec<ConversationSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /api/v1/unread`: the badge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UnreadCounts {
+    /// Conversations with messages by others newer than the caller's read mark.
+    pub conversations: i64,
+    /// Those messages.
+    pub messages: i64,
+}
+
+impl ConversationKind {
+    /// The name as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Group => "group",
+            Self::MultiClient => "multi_client",
+            Self::Blast => "blast",
+        }
+    }
+
+    /// The kind for a stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "direct" => Some(Self::Direct),
+            "group" => Some(Self::Group),
+            "multi_client" => Some(Self::MultiClient),
+            "blast" => Some(Self::Blast),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,769 @@
+//! Conversations (SPEC §2, §3, §5): reply rules, privacy, read state, deletion, notifications.
+
+use confidant_openapi::conversations::{
+    Conversation, ConversationKind, ConversationPage, Message, ReplyBlock, UnreadCounts,
+};
+use confidant_openapi::people::Person;
+use confidant_openapi::{Problem, ProblemCode};
+use confidant_tests::fixtures::{Member, StaffedPractice};
+use confidant_tests::{TestApp, spawn_app};
+use diesel_async::RunQueryDsl;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn to(people: &[&Person]) -> Value {
+    Value::Array(
+        people
+            .iter()
+            .map(|p| json!({"type": "person", "id": p.id}))
+            .collect(),
+    )
+}
+
+async fn send(
+    app: &TestApp,
+    from: &Member,
+    recipients: Value,
+    subject: &str,
+    body: &str,
+) -> reqwest::Response {
+    app.send_as(
+        Method::POST,
+        &from.token,
+        "/api/v1/conversations",
+        Some(json!({"recipients": recipients, "subject": subject, "body": body})),
+    )
+    .await
+}
+
+async fn start(
+    app: &TestApp,
+    from: &Member,
+    recipients: Value,
+    subject: &str,
+    body: &str,
+) -> Conversation {
+    let response = send(app, from, recipients, subject, body).await;
+    assert_eq!(response.status(), 201, "send {subject}");
+    response.json().await.expect("a conversation")
+}
+
+async fn open(app: &TestApp, who: &Member, id: uuid::Uuid) -> reqwest::Response {
+    app.get_as(&who.token, &format!("/api/v1/conversations/{id}"))
+        .await
+}
+
+async fn reply(app: &TestApp, who: &Member, id: uuid::Uuid, body: &str) -> reqwest::Response {
+    app.send_as(
+        Method::POST,
+        &who.token,
+        &format!("/api/v1/conversations/{id}/messages"),
+        Some(json!({"body": body})),
+    )
+    .await
+}
+
+async fn unread(app: &TestApp, who: &Member) -> UnreadCounts {
+    app.get_as(&who.token, "/api/v1/unread")
+        .await
+        .json()
+        .await
+        .expect("counts")
+}
+
+async fn inbox(app: &TestApp, who: &Member, folder: &str) -> ConversationPage {
+    app.get_as(
+        &who.token,
+        &format!("/api/v1/conversations?folder={folder}"),
+    )
+    .await
+    .json()
+    .await
+    .expect("page")
+}
+
+/// A second active client with an account in `p`.
+async fn second_client(app: &TestApp, p: &StaffedPractice) -> Member {
+    let domain = p
+        .owner
+        .person
+        .email
+        .split('@')
+        .nth(1)
+        .unwrap_or("x.test")
+        .to_owned();
+    let person = app
+        .add_person(
+            &p.owner.token,
+            json!({"kind": "client", "name": "Bea Second", "email": format!("bea@{domain}")}),
+        )
+        .await;
+    Member {
+        token: app.token_for(&person).await,
+        person,
+    }
+}
+
+#[tokio::test]
+async fn one_recipient_replies_and_the_thread_goes_on_between_the_two() {
+    // R-REPLY-ONE, R-READ
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Direct Clinic").await;
+    let thread = start(
+        &app,
+        &p.provider,
+        to(&[&p.client.person]),
+        "Your next session",
+        "See you Tuesday.",
+    )
+    .await;
+    assert_eq!(thread.kind, ConversationKind::Direct);
+    assert_eq!(
+        unread(&app, &p.client).await,
+        UnreadCounts {
+            conversations: 1,
+            messages: 1
+        }
+    );
+
+    let page = inbox(&app, &p.client, "inbox").await;
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].unread_count, 1);
+    assert_eq!(page.items[0].preview, "See you Tuesday.");
+
+    let seen: Conversation = open(&app, &p.client, thread.id)
+        .await
+        .json()
+        .await
+        .expect("thread");
+    assert!(seen.can_reply);
+    assert_eq!(seen.messages.len(), 1);
+    assert_eq!(
+        unread(&app, &p.client).await,
+        UnreadCounts {
+            conversations: 0,
+            messages: 0
+        },
+        "opening marks read"
+    );
+
+    assert_eq!(
+        reply(&app, &p.client, thread.id, "Thank you!")
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        unread(&app, &p.provider).await,
+        UnreadCounts {
+            conversations: 1,
+            messages: 1
+        }
+    );
+    let seen: Conversation = open(&app, &p.provider, thread.id)
+        .await
+        .json()
+        .await
+        .expect("thread");
+    let bodies: Vec<&str> = seen.messages.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, ["See you Tuesday.", "Thank you!"]);
+    assert_eq!(inbox(&app, &p.client, "sent").await.items.len(), 1);
+}
+
+#[tokio::test]
+async fn staff_and_one_client_all_reply_and_see_each_other() {
+    // R-REPLY-ALL
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Group Clinic").await;
+    let thread = start(
+        &app,
+        &p.provider,
+        to(&[&p.staff.person, &p.admin.person, &p.client.person]),
+        "Forms",
+        "Please sign the forms.",
+    )
+    .await;
+    assert_eq!(thread.kind, ConversationKind::Group);
+    for member in [&p.staff, &p.admin, &p.client] {
+        let seen: Conversation = open(&app, member, thread.id)
+            .await
+            .json()
+            .await
+            .expect("thread");
+        assert_eq!(seen.participants.len(), 4, "everyone sees everyone");
+        assert!(seen.can_reply);
+        assert_eq!(reply(&app, member, thread.id, "Noted.").await.status(), 201);
+    }
+}
+
+#[tokio::test]
+async fn clients_of_a_multi_client_thread_see_only_the_content_and_cannot_reply() {
+    // R-MULTI-CLIENT: every client-visible answer is searched for the other client.
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Privacy Clinic").await;
+    let bea = second_client(&app, &p).await;
+    let thread = start(
+        &app,
+        &p.provider,
+        to(&[&p.client.person, &bea.person, &p.staff.person]),
+        "Office closed Monday",
+        "We are closed on Monday.",
+    )
+    .await;
+    assert_eq!(thread.kind, ConversationKind::MultiClient);
+    // Staff see everyone and may post.
+    let staff_view: Conversation = open(&app, &p.staff, thread.id)
+        .await
+        .json()
+        .await
+        .expect("thread");
+    assert_eq!(staff_view.participants.len(), 4);
+    assert_eq!(
+        reply(&app, &p.staff, thread.id, "Reminder: closed Monday.")
+            .await
+            .status(),
+        201
+    );
+
+    let secrets = [
+        bea.person.id.to_string(),
+        bea.person.name.clone(),
+        bea.person.email.clone(),
+    ];
+    let mut answers = Vec::new();
+    let get = open(&app, &p.client, thread.id).await;
+    assert_eq!(get.status(), 200);
+    let text = get.text().await.expect("text");
+    let seen: Conversation = serde_json::from_str(&text).expect("thread");
+    assert!(!seen.can_reply);
+    assert_eq!(seen.reply_blocked, Some(ReplyBlock::MultiClient));
+    let visible: Vec<_> = seen.participants.iter().map(|p| p.id).collect();
+    assert!(visible.contains(&p.client.person.id) && visible.contains(&p.provider.person.id));
+    assert!(
+        visible.contains(&p.staff.person.id),
+        "the staff member wrote, so is shown"
+    );
+    assert_eq!(visible.len(), 3, "no other client, no count of them");
+    answers.push(text);
+    for path in [
+        "/api/v1/conversations?folder=inbox",
+        "/api/v1/conversations?folder=all",
+        "/api/v1/unread",
+    ] {
+        answers.push(
+            app.get_as(&p.client.token, path)
+                .await
+                .text()
+                .await
+                .expect("text"),
+        );
+    }
+    let refused = reply(&app, &p.client, thread.id, "Can I come Tuesday?").await;
+    assert_eq!(refused.status(), 403);
+    answers.push(refused.text().await.expect("text"));
+    let read = app
+        .send_as(
+            Method::POST,
+            &p.client.token,
+            &format!("/api/v1/conversations/{}/read", thread.id),
+            None,
+        )
+        .await;
+    assert_eq!(read.status(), 204);
+    let delete = app
+        .send_as(
+            Method::DELETE,
+            &p.client.token,
+            &format!("/api/v1/conversations/{}", thread.id),
+            None,
+        )
+        .await;
+    answers.push(delete.text().await.expect("text"));
+    for answer in &answers {
+        for secret in &secrets {
+            assert!(
+                !answer.contains(secret.as_str()),
+                "leaked {secret:?} in {answer}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn clients_address_only_staff_of_their_practice() {
+    // R-TO-CLIENT, R-NO-ALL-CLIENTS
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Client To Clinic").await;
+    let bea = second_client(&app, &p).await;
+    let other = app.staffed_practice("Elsewhere Clinic").await;
+    let cases = [
+        to(&[&bea.person]),
+        to(&[&other.provider.person]),
+        json!([{"type": "all_staff"}]),
+        json!([{"type": "person", "id": uuid::Uuid::new_v4()}]),
+    ];
+    for recipients in cases {
+        let response = send(&app, &p.client, recipients.clone(), "Hi", "Hello").await;
+        assert_eq!(response.status(), 422, "{recipients}");
+        let problem: Problem = response.json().await.expect("problem");
+        assert!(problem.errors.expect("errors").contains_key("recipients"));
+    }
+    let no_such_type = send(
+        &app,
+        &p.provider,
+        json!([{"type": "all_clients"}]),
+        "Hi",
+        "Hello",
+    )
+    .await;
+    assert_eq!(
+        no_such_type.status(),
+        400,
+        "there is no all-clients recipient"
+    );
+    assert!(
+        inbox(&app, &bea, "all").await.items.is_empty(),
+        "nothing was stored"
+    );
+    assert_eq!(
+        send(
+            &app,
+            &p.client,
+            to(&[&p.provider.person, &p.staff.person]),
+            "Hi",
+            "Hello"
+        )
+        .await
+        .status(),
+        201
+    );
+}
+
+#[tokio::test]
+async fn staff_groups_and_all_staff_are_expanded_when_sending() {
+    // R-TO-STAFF
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Expand Clinic").await;
+    let group: Value = app
+        .send_as(
+            Method::POST,
+            &p.owner.token,
+            "/api/v1/staff-groups",
+            Some(json!({"name": "Front desk", "member_ids": [p.staff.person.id]})),
+        )
+        .await
+        .json()
+        .await
+        .expect("group");
+    let thread = start(
+        &app,
+        &p.provider,
+        json!([{"type": "staff_group", "id": group["id"]}]),
+        "Desk",
+        "Can you call Cleo?",
+    )
+    .await;
+    let ids: Vec<_> = thread.participants.iter().map(|x| x.id).collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&p.staff.person.id));
+    // Added to the group later: not in the earlier thread.
+    app.send_as(
+        Method::PATCH,
+        &p.owner.token,
+        &format!("/api/v1/staff-groups/{}", group["id"].as_str().expect("id")),
+        Some(json!({"member_ids": [p.staff.person.id, p.admin.person.id]})),
+    )
+    .await;
+    assert_eq!(open(&app, &p.admin, thread.id).await.status(), 404);
+
+    let everyone = start(
+        &app,
+        &p.provider,
+        json!([{"type": "all_staff"}]),
+        "Staff meeting",
+        "At noon.",
+    )
+    .await;
+    assert_eq!(
+        everyone.participants.len(),
+        4,
+        "owner, admin, provider, staff; no clients"
+    );
+    assert_eq!(everyone.kind, ConversationKind::Group);
+}
+
+#[tokio::test]
+async fn composing_needs_recipients_subject_and_body_within_limits() {
+    // R-COMPOSE
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Compose Clinic").await;
+    let cases = [
+        (json!([]), "Hi", "Hello", "recipients"),
+        (to(&[&p.client.person]), "   ", "Hello", "subject"),
+        (
+            to(&[&p.client.person]),
+            &"s".repeat(201),
+            "Hello",
+            "subject",
+        ),
+        (to(&[&p.client.person]), "Hi", " \n ", "body"),
+        (to(&[&p.client.person]), "Hi", &"b".repeat(50_001), "body"),
+    ];
+    for (recipients, subject, body, field) in cases {
+        let response = send(&app, &p.provider, recipients, subject, body).await;
+        assert_eq!(response.status(), 422, "{field}");
+        let problem: Problem = response.json().await.expect("problem");
+        assert!(
+            problem.errors.expect("errors").contains_key(field),
+            "{field}"
+        );
+    }
+    assert!(
+        inbox(&app, &p.provider, "all").await.items.is_empty(),
+        "nothing stored"
+    );
+    let long = start(
+        &app,
+        &p.provider,
+        to(&[&p.client.person]),
+        &"s".repeat(200),
+        &"b".repeat(50_000),
+    )
+    .await;
+    assert_eq!(long.messages[0].body.len(), 50_000);
+}
+
+#[tokio::test]
+async fn inactive_and_archived_clients_read_but_cannot_send() {
+    // R-INACTIVE
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Inactive Clinic").await;
+    let thread = start(
+        &app,
+        &p.provider,
+        to(&[&p.client.person]),
+        "Check-in",
+        "How are you?",
+    )
+    .await;
+    let person = format!("/api/v1/people/{}", p.client.person.id);
+    for status in ["inactive", "archived"] {
+        app.send_as(
+            Method::PATCH,
+            &p.admin.token,
+            &person,
+            Some(json!({"status": status})),
+        )
+        .await;
+        let seen: Conversation = open(&app, &p.client, thread.id)
+            .await
+            .json()
+            .await
+            .expect("can still read");
+        assert_eq!(seen.reply_blocked, Some(ReplyBlock::Inactive));
+        let refused = reply(&app, &p.client, thread.id, "Fine").await;
+        assert_eq!(refused.status(), 403);
+        let problem: Problem = refused.json().await.expect("problem");
+        assert!(problem.detail.unwrap_or_default().contains("inactive"));
+        assert_eq!(
+            send(&app, &p.client, to(&[&p.provider.person]), "Hi", "Hello")
+                .await
+                .status(),
+            403
+        );
+    }
+    app.send_as(
+        Method::PATCH,
+        &p.admin.token,
+        &person,
+        Some(json!({"status": "active"})),
+    )
+    .await;
+    assert_eq!(
+        reply(&app, &p.client, thread.id, "Fine, thanks")
+            .await
+            .status(),
+        201
+    );
+}
+
+#[tokio::test]
+async fn only_participants_see_a_conversation() {
+    // R-READ, R-PORTAL-ONLY, R-TENANT
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Private Clinic").await;
+    let bea = second_client(&app, &p).await;
+    let other = app.staffed_practice("Other Clinic").await;
+    let thread = start(
+        &app,
+        &p.provider,
+        to(&[&p.client.person]),
+        "Private",
+        "Just for you.",
+    )
+    .await;
+    let id = thread.id;
+    for outsider in [&p.staff, &p.owner, &bea, &other.owner] {
+        assert_eq!(open(&app, outsider, id).await.status(), 404);
+        assert_eq!(reply(&app, outsider, id, "Hi").await.status(), 404);
+        for (method, path) in [
+            (Method::POST, format!("/api/v1/conversations/{id}/read")),
+            (Method::DELETE, format!("/api/v1/conversations/{id}")),
+            (
+                Method::DELETE,
+                format!(
+                    "/api/v1/conversations/{id}/messages/{}",
+                    thread.messages[0].id
+                ),
+            ),
+        ] {
+            let response = app.send_as(method, &outsider.token, &path, None).await;
+            assert_eq!(response.status(), 404, "{path}");
+            let problem: Problem = response.json().await.expect("problem");
+            assert_eq!(problem.code, ProblemCode::NotFound);
+        }
+        assert!(inbox(&app, outsider, "all").await.items.is_empty());
+    }
+    for path in [
+        format!("/api/v1/conversations/{id}"),
+        "/api/v1/conversations".into(),
+        "/api/v1/unread".into(),
+    ] {
+        assert_eq!(app.get(&path).await.status(), 401, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn staff_delete_their_own_messages_only() {
+    // R-DEL-MSG
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Delete Msg Clinic").await;
+    let thread = start(
+        &app,
+        &p.provider,
+        to(&[&p.client.person, &p.staff.person]),
+        "Notes",
+        "First",
+    )
+    .await;
+    let mine = thread.messages[0].id;
+    let theirs: Message = reply(&app, &p.staff, thread.id, "Second")
+        .await
+        .json()
+        .await
+        .expect("message");
+    let client_msg: Message = reply(&app, &p.client, thread.id, "Third")
+        .await
+        .json()
+        .await
+        .expect("message");
+    assert!(!client_msg.can_delete, "clients cannot delete");
+    let path = |m: uuid::Uuid| format!("/api/v1/conversations/{}/messages/{m}", thread.id);
+    assert_eq!(
+        app.send_as(Method::DELETE, &p.provider.token, &path(theirs.id), None)
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        app.send_as(Method::DELETE, &p.client.token, &path(client_msg.id), None)
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        app.send_as(Method::DELETE, &p.provider.token, &path(mine), None)
+            .await
+            .status(),
+        204
+    );
+    let seen: Conversation = open(&app, &p.client, thread.id)
+        .await
+        .json()
+        .await
+        .expect("thread");
+    let bodies: Vec<&str> = seen.messages.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, ["Second", "Third"]);
+    assert_eq!(
+        app.send_as(Method::DELETE, &p.provider.token, &path(mine), None)
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_starter_deletes_the_whole_thread_for_good() {
+    // R-DEL-THREAD, R-DEL-PERMANENT
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Delete Thread Clinic").await;
+    let thread = start(
+        &app,
+        &p.provider,
+        to(&[&p.client.person, &p.staff.person]),
+        "Wrong client",
+        "Sensitive words",
+    )
+    .await;
+    reply(&app, &p.client, thread.id, "Client words").await;
+    let path = format!("/api/v1/conversations/{}", thread.id);
+    assert_eq!(
+        app.send_as(Method::DELETE, &p.staff.token, &path, None)
+            .await
+            .status(),
+        403,
+        "not the starter"
+    );
+    assert_eq!(
+        app.send_as(Method::DELETE, &p.client.token, &path, None)
+            .await
+            .status(),
+        403,
+        "clients cannot delete"
+    );
+    assert_eq!(
+        app.send_as(Method::DELETE, &p.provider.token, &path, None)
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(open(&app, &p.client, thread.id).await.status(), 404);
+    assert!(inbox(&app, &p.client, "all").await.items.is_empty());
+    assert_eq!(
+        unread(&app, &p.staff).await,
+        UnreadCounts {
+            conversations: 0,
+            messages: 0
+        }
+    );
+
+    #[derive(diesel::QueryableByName)]
+    struct Dump {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        everything: String,
+    }
+    let mut conn = app.database.connect().await;
+    let rows: Vec<Dump> = diesel::sql_query(
+        "SELECT row_to_json(m)::text AS everything FROM messages m \
+         UNION ALL SELECT row_to_json(c)::text FROM conversations c \
+         UNION ALL SELECT row_to_json(a)::text FROM audit_events a WHERE action = 'conversation_deleted'",
+    )
+    .load(&mut conn)
+    .await
+    .expect("dump");
+    assert_eq!(rows.len(), 1, "only the audit record remains");
+    let audit: Value = serde_json::from_str(&rows[0].everything).expect("json");
+    assert_eq!(audit["details"]["messages"], 2, "{audit}");
+    for word in ["Sensitive", "Client words", "Wrong client"] {
+        assert!(!rows[0].everything.contains(word), "{}", rows[0].everything);
+    }
+}
+
+#[tokio::test]
+async fn recipients_with_accounts_get_one_content_free_email_per_message() {
+    // R-NOTIFY, R-NOTIFY-PRIVATE
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Notify Clinic").await;
+    let thread = start(
+        &app,
+        &p.provider,
+        to(&[&p.client.person, &p.other_client, &p.staff.person]),
+        "Lab results ready",
+        "Your results are in.",
+    )
+    .await;
+    app.run_jobs().await;
+    app.run_jobs().await;
+    let mails = app.mail.messages();
+    let mut to_whom: Vec<String> = mails.iter().flat_map(|m| m.recipients.clone()).collect();
+    to_whom.sort();
+    let mut expected = vec![p.client.person.email.clone(), p.staff.person.email.clone()];
+    expected.sort();
+    assert_eq!(
+        to_whom, expected,
+        "once each; not the author, not the client without an account"
+    );
+    for mail in &mails {
+        let raw = mail.raw_text();
+        let parsed = mail.parse();
+        let text = format!(
+            "{raw}\n{}\n{}\n{}",
+            parsed.subject,
+            parsed.text.unwrap_or_default(),
+            parsed.html.unwrap_or_default()
+        );
+        assert!(text.contains("Notify Clinic"));
+        assert!(text.contains("http://confidant.test/sign-in"));
+        for secret in [
+            "Lab results",
+            "Your results are in",
+            &p.provider.person.name,
+        ] {
+            assert!(!text.contains(secret), "{secret:?} in the email");
+        }
+    }
+    // A message deleted before its email went out sends nothing.
+    let sent: Message = reply(&app, &p.provider, thread.id, "Oops, wrong thread")
+        .await
+        .json()
+        .await
+        .expect("message");
+    app.send_as(
+        Method::DELETE,
+        &p.provider.token,
+        &format!("/api/v1/conversations/{}/messages/{}", thread.id, sent.id),
+        None,
+    )
+    .await;
+    app.run_jobs().await;
+    assert_eq!(app.mail.messages().len(), 2);
+}
+
+#[tokio::test]
+async fn the_inbox_pages_newest_first_without_gaps_or_repeats() {
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Paging Clinic").await;
+    for n in 0..7 {
+        start(
+            &app,
+            &p.provider,
+            to(&[&p.client.person]),
+            &format!("Thread {n}"),
+            "Hello",
+        )
+        .await;
+    }
+    let mut subjects = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/conversations?limit=3&cursor={c}"),
+            None => "/api/v1/conversations?limit=3".to_owned(),
+        };
+        let page: ConversationPage = app
+            .get_as(&p.client.token, &path)
+            .await
+            .json()
+            .await
+            .expect("page");
+        subjects.extend(page.items.into_iter().map(|i| i.subject));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..7).rev().map(|n| format!("Thread {n}")).collect();
+    assert_eq!(subjects, expected);
+    assert_eq!(
+        app.get_as(&p.client.token, "/api/v1/conversations?cursor=nonsense")
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        app.get_as(&p.client.token, "/api/v1/conversations?folder=trash")
+            .await
+            .status(),
+        400
+    );
+}
