@@ -77,9 +77,29 @@ pub async fn enqueue<J: BackgroundJob>(
     job: &J,
     idempotency_key: Option<&str>,
 ) -> diesel::QueryResult<bool> {
+    enqueue_after(conn, job, idempotency_key, std::time::Duration::ZERO).await
+}
+
+/// As [`enqueue`], but the job is due only after `delay` (e.g. to gather several events into
+/// one email).
+pub async fn enqueue_after<J: BackgroundJob>(
+    conn: &mut AsyncPgConnection,
+    job: &J,
+    idempotency_key: Option<&str>,
+    delay: std::time::Duration,
+) -> diesel::QueryResult<bool> {
     let payload = serde_json::to_string(job)
         .map_err(|error| diesel::result::Error::SerializationError(Box::new(error)))?;
-    queue::insert(conn, J::KIND, &payload, J::MAX_ATTEMPTS, idempotency_key).await
+    let delay_seconds = i64::try_from(delay.as_secs()).unwrap_or(i64::MAX);
+    queue::insert(
+        conn,
+        J::KIND,
+        &payload,
+        J::MAX_ATTEMPTS,
+        idempotency_key,
+        delay_seconds,
+    )
+    .await
 }
 
 /// Runs every job that is due now, one after another, until none is left, and returns how

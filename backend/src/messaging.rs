@@ -14,7 +14,9 @@ use uuid::Uuid;
 
 use crate::db::models::conversation::{MessageRow, ParticipantInfo};
 use crate::db::models::person::Person;
-use crate::db::schema::{messages, people, portal_accounts, practices, staff_group_members};
+use crate::db::schema::{
+    conversation_participants, messages, people, portal_accounts, practices, staff_group_members,
+};
 use crate::domain::conversations::{self as rules, Viewer};
 use crate::domain::recipients::addressable_by;
 use crate::email::{OutgoingEmail, templates};
@@ -123,10 +125,16 @@ pub async fn expand_recipients(
     Ok(recipients)
 }
 
-/// Enqueues one notification per recipient who has a portal account (R-NOTIFY), on the
-/// caller's connection so it commits with the message. Idempotent per message and person.
+/// How long combined notifications gather before one email goes out.
+pub const COMBINE_WINDOW_SECONDS: i64 = 5 * 60;
+
+/// Enqueues a notification for each recipient who has a portal account (R-NOTIFY), on the
+/// caller's connection so it commits with the message. Without combining: one email per
+/// message and person. With the practice's `combine_notifications`: at most one email per
+/// person per five-minute window, sent at its end.
 pub async fn notify(
     conn: &mut AsyncPgConnection,
+    practice_id: Uuid,
     message_id: Uuid,
     recipient_ids: &[Uuid],
 ) -> diesel::QueryResult<()> {
@@ -135,14 +143,87 @@ pub async fn notify(
         .select(portal_accounts::person_id)
         .load(conn)
         .await?;
+    let combine: bool = practices::table
+        .find(practice_id)
+        .select(practices::combine_notifications)
+        .first(conn)
+        .await?;
+    let now = chrono::Utc::now().timestamp();
+    let window = now.div_euclid(COMBINE_WINDOW_SECONDS);
+    let until_window_end = (window + 1) * COMBINE_WINDOW_SECONDS - now;
     for person_id in with_accounts {
-        let job = SendMessageNotificationJob {
-            message_id,
-            person_id,
-        };
-        jobs::enqueue(conn, &job, Some(&job.idempotency_key())).await?;
+        if combine {
+            let job = SendNotificationDigestJob { person_id };
+            let key = format!("notification-digest:{person_id}:{window}");
+            let delay = std::time::Duration::from_secs(until_window_end.max(0) as u64);
+            jobs::enqueue_after(conn, &job, Some(&key), delay).await?;
+        } else {
+            let job = SendMessageNotificationJob {
+                message_id,
+                person_id,
+            };
+            jobs::enqueue(conn, &job, Some(&job.idempotency_key())).await?;
+        }
     }
     Ok(())
+}
+
+/// The email that a secure message is waiting, to `person_id` if they have an account:
+/// the practice's name and a sign-in link, nothing else (R-NOTIFY-PRIVATE).
+async fn send_waiting_email(
+    ctx: &JobContext,
+    conn: &mut AsyncPgConnection,
+    person_id: Uuid,
+) -> Result<(), JobError> {
+    let recipient: Option<(String, String)> = people::table
+        .inner_join(practices::table.on(practices::id.eq(people::practice_id)))
+        .inner_join(portal_accounts::table.on(portal_accounts::person_id.eq(people::id)))
+        .filter(people::id.eq(person_id))
+        .select((people::email, practices::name))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((email, practice_name)) = recipient else {
+        return Ok(());
+    };
+    let mut link = ctx.config.public_url.clone();
+    link.set_path("/sign-in");
+    let (subject, text, html) = templates::secure_message_waiting(&practice_name, link.as_str());
+    ctx.mailer
+        .send(&OutgoingEmail {
+            to: email,
+            subject,
+            text,
+            html,
+        })
+        .await
+        .map_err(JobError::from)
+}
+
+/// One email for everything a person received in a combining window, if anything is still
+/// unread when the window closes (read or deleted meanwhile: no email).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendNotificationDigestJob {
+    /// Who to tell.
+    pub person_id: Uuid,
+}
+
+impl BackgroundJob for SendNotificationDigestJob {
+    const KIND: &'static str = "send_notification_digest";
+
+    async fn run(self, ctx: JobContext) -> Result<(), JobError> {
+        let mut conn = ctx.pool.get().await?;
+        let unread: i64 = conversation_participants::table
+            .filter(conversation_participants::person_id.eq(self.person_id))
+            .filter(conversation_participants::unread_count.gt(0))
+            .count()
+            .get_result(&mut conn)
+            .await?;
+        if unread == 0 {
+            return Ok(());
+        }
+        send_waiting_email(&ctx, &mut conn, self.person_id).await
+    }
 }
 
 /// Emails one person that a secure message is waiting (R-NOTIFY-PRIVATE: the practice's
@@ -179,30 +260,7 @@ impl BackgroundJob for SendMessageNotificationJob {
         if !still_there {
             return Ok(());
         }
-        let recipient: Option<(String, String)> = people::table
-            .inner_join(practices::table.on(practices::id.eq(people::practice_id)))
-            .inner_join(portal_accounts::table.on(portal_accounts::person_id.eq(people::id)))
-            .filter(people::id.eq(self.person_id))
-            .select((people::email, practices::name))
-            .first(&mut conn)
-            .await
-            .optional()?;
-        let Some((email, practice_name)) = recipient else {
-            return Ok(());
-        };
-        let mut link = ctx.config.public_url.clone();
-        link.set_path("/sign-in");
-        let (subject, text, html) =
-            templates::secure_message_waiting(&practice_name, link.as_str());
-        ctx.mailer
-            .send(&OutgoingEmail {
-                to: email,
-                subject,
-                text,
-                html,
-            })
-            .await
-            .map_err(JobError::from)
+        send_waiting_email(&ctx, &mut conn, self.person_id).await
     }
 }
 

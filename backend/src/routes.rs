@@ -7,6 +7,7 @@ pub mod conversations;
 pub mod health;
 pub mod me;
 pub mod people;
+pub mod practice;
 pub mod recipients;
 pub mod staff_groups;
 pub mod unread;
@@ -26,6 +27,7 @@ pub fn api_v1(config: &mut ServiceConfig) {
         .service(auth::logout::logout)
         .service(auth::accept_invitation::accept_invitation)
         .service(me::me)
+        .service(practice::update_practice)
         .service(people::list::list_people)
         .service(people::create::create_person)
         .service(people::get::get_person)

@@ -13,6 +13,18 @@ pub struct Practice {
     pub id: Uuid,
     /// Its name, as shown to its people and in emails.
     pub name: String,
+    /// Whether message notifications to a person within a few minutes are combined into one
+    /// email.
+    pub combine_notifications: bool,
+}
+
+/// `PATCH /api/v1/practice` (owner/admin). Absent fields stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePracticeRequest {
+    /// Combine message notifications that would arrive within a few minutes into one email.
+    #[serde(default)]
+    pub combine_notifications: Option<bool>,
 }
 
 /// `GET /api/v1/me`.

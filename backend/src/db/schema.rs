@@ -119,6 +119,7 @@ diesel::table! {
         name -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        combine_notifications -> Bool,
     }
 }
 

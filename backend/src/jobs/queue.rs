@@ -38,10 +38,11 @@ pub(super) async fn insert(
     payload: &str,
     max_attempts: i32,
     idempotency_key: Option<&str>,
+    delay_seconds: i64,
 ) -> diesel::QueryResult<bool> {
     let inserted = diesel::sql_query(
-        "INSERT INTO jobs (id, kind, payload, max_attempts, idempotency_key) \
-         VALUES ($1, $2, $3::jsonb, $4, $5) \
+        "INSERT INTO jobs (id, kind, payload, max_attempts, idempotency_key, run_at) \
+         VALUES ($1, $2, $3::jsonb, $4, $5, now() + make_interval(secs => $6)) \
          ON CONFLICT (idempotency_key) DO NOTHING",
     )
     .bind::<SqlUuid, _>(Uuid::now_v7())
@@ -49,6 +50,7 @@ pub(super) async fn insert(
     .bind::<Text, _>(payload)
     .bind::<Integer, _>(max_attempts.max(1))
     .bind::<Nullable<Text>, _>(idempotency_key)
+    .bind::<diesel::sql_types::Double, _>(delay_seconds.max(0) as f64)
     .execute(conn)
     .await?;
     Ok(inserted == 1)

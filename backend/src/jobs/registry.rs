@@ -30,6 +30,7 @@ impl Registry {
         Self::empty()
             .with::<crate::invitations::SendInvitationEmailJob>()
             .with::<crate::messaging::SendMessageNotificationJob>()
+            .with::<crate::messaging::SendNotificationDigestJob>()
     }
 
     /// This registry plus `J` (tests add their own job types this way).

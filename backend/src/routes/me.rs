@@ -28,6 +28,7 @@ pub async fn me(state: web::Data<AppState>, me: CurrentPerson) -> Result<web::Js
         practice: PracticeView {
             id: practice.id,
             name: practice.name,
+            combine_notifications: practice.combine_notifications,
         },
     }))
 }

@@ -767,3 +767,122 @@ async fn the_inbox_pages_newest_first_without_gaps_or_repeats() {
         400
     );
 }
+
+async fn setting(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
+    app.send_as(Method::PATCH, token, "/api/v1/practice", Some(body))
+        .await
+}
+
+#[tokio::test]
+async fn a_practice_may_combine_notifications_into_fewer_emails() {
+    // R-NOTIFY: "repeated messages in a short time to the same person may be combined"
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Digest Clinic").await;
+    assert_eq!(
+        setting(
+            &app,
+            &p.provider.token,
+            json!({"combine_notifications": true})
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        setting(
+            &app,
+            &p.client.token,
+            json!({"combine_notifications": true})
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        setting(&app, &p.admin.token, json!({"name": "Renamed"}))
+            .await
+            .status(),
+        400
+    );
+    let response = setting(&app, &p.admin.token, json!({"combine_notifications": true})).await;
+    assert_eq!(response.status(), 200);
+    let me: Value = app
+        .get_as(&p.client.token, "/api/v1/me")
+        .await
+        .json()
+        .await
+        .expect("me");
+    assert_eq!(me["practice"]["combine_notifications"], true);
+
+    for n in 0..3 {
+        start(
+            &app,
+            &p.provider,
+            to(&[&p.client.person]),
+            &format!("Update {n}"),
+            "Hello",
+        )
+        .await;
+    }
+    assert_eq!(
+        app.run_jobs().await,
+        0,
+        "the digest waits for its window to close"
+    );
+    let mut conn = app.database.connect().await;
+    let make_due = "UPDATE jobs SET run_at = now() WHERE state = 'available'";
+    diesel::sql_query(make_due)
+        .execute(&mut conn)
+        .await
+        .expect("make due");
+    app.run_jobs().await;
+    let to_client = |mails: &[confidant_tests::smtp::ReceivedMail]| {
+        mails
+            .iter()
+            .filter(|m| m.recipients.contains(&p.client.person.email))
+            .count()
+    };
+    let mails = to_client(&app.mail.messages());
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let digests: Count =
+        diesel::sql_query("SELECT count(*) AS n FROM jobs WHERE kind = 'send_notification_digest'")
+            .get_result(&mut conn)
+            .await
+            .expect("count");
+    // One email per window (two only if the sends straddled a window's end).
+    assert_eq!(mails as i64, digests.n);
+    assert!((1..3).contains(&mails), "three messages, {mails} emails");
+
+    // What was read before the window closed needs no email.
+    let before = app.mail.messages().len();
+    diesel::sql_query("UPDATE jobs SET idempotency_key = idempotency_key || ':done'")
+        .execute(&mut conn)
+        .await
+        .expect("start a fresh window");
+    let thread = start(
+        &app,
+        &p.provider,
+        to(&[&p.client.person]),
+        "Read quickly",
+        "Hello",
+    )
+    .await;
+    open(&app, &p.client, thread.id).await;
+    for conversation in inbox(&app, &p.client, "all").await.items {
+        open(&app, &p.client, conversation.id).await;
+    }
+    diesel::sql_query(make_due)
+        .execute(&mut conn)
+        .await
+        .expect("make due");
+    app.run_jobs().await;
+    assert_eq!(
+        app.mail.messages().len(),
+        before,
+        "nothing unread, no email"
+    );
+}

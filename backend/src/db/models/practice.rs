@@ -14,6 +14,8 @@ pub struct Practice {
     pub id: Uuid,
     /// Its name.
     pub name: String,
+    /// Whether message notifications are combined into fewer emails.
+    pub combine_notifications: bool,
 }
 
 /// A practice to insert.
@@ -31,6 +33,19 @@ impl Practice {
     pub async fn insert(conn: &mut AsyncPgConnection, new: &NewPractice<'_>) -> QueryResult<Self> {
         diesel::insert_into(practices::table)
             .values(new)
+            .returning(Self::as_returning())
+            .get_result(conn)
+            .await
+    }
+
+    /// Turns combined notifications on or off.
+    pub async fn set_combine_notifications(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        combine: bool,
+    ) -> QueryResult<Self> {
+        diesel::update(practices::table.find(id))
+            .set(practices::combine_notifications.eq(combine))
             .returning(Self::as_returning())
             .get_result(conn)
             .await

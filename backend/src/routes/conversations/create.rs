@@ -71,7 +71,7 @@ pub async fn create_conversation(
             let (conversation, message) =
                 Conversation::start(conn, practice_id, kind, &subject, me.id(), &ids, &text)
                     .await?;
-            messaging::notify(conn, message.id, &ids).await?;
+            messaging::notify(conn, practice_id, message.id, &ids).await?;
             AuditEvent::new(AuditAction::MessageSent, Some(practice_id), Some(me.id()))
                 .target("conversation", conversation.id)
                 .details(serde_json::json!({"message_id": message.id, "recipients": ids.len()}))

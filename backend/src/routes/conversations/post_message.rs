@@ -60,7 +60,7 @@ pub async fn post_message(
         .transaction(async |conn| {
             let message =
                 Conversation::post(conn, practice_id, conversation.id, me.id(), &text).await?;
-            messaging::notify(conn, message.id, &others).await?;
+            messaging::notify(conn, practice_id, message.id, &others).await?;
             AuditEvent::new(AuditAction::MessageSent, Some(practice_id), Some(me.id()))
                 .target("conversation", conversation.id)
                 .details(serde_json::json!({"message_id": message.id}))

@@ -1,0 +1,1 @@
+ALTER TABLE practices DROP COLUMN combine_notifications;
