@@ -886,3 +886,55 @@ async fn a_practice_may_combine_notifications_into_fewer_emails() {
         "nothing unread, no email"
     );
 }
+
+#[tokio::test]
+async fn every_conversation_route_refuses_a_caller_without_a_token() {
+    // R-PORTAL-ONLY
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Anonymous Clinic").await;
+    let thread = start(
+        &app,
+        &p.provider,
+        to(&[&p.client.person]),
+        "Private",
+        "Hello",
+    )
+    .await;
+    let id = thread.id;
+    let message = thread.messages[0].id;
+    let routes = [
+        (Method::GET, "/api/v1/conversations".to_owned()),
+        (Method::POST, "/api/v1/conversations".to_owned()),
+        (Method::GET, format!("/api/v1/conversations/{id}")),
+        (Method::POST, format!("/api/v1/conversations/{id}/messages")),
+        (Method::POST, format!("/api/v1/conversations/{id}/read")),
+        (Method::DELETE, format!("/api/v1/conversations/{id}")),
+        (
+            Method::DELETE,
+            format!("/api/v1/conversations/{id}/messages/{message}"),
+        ),
+        (Method::GET, "/api/v1/unread".to_owned()),
+    ];
+    for (method, path) in routes {
+        let response = app
+            .client
+            .request(method.clone(), app.url(&path))
+            .json(&json!({"body": "x", "subject": "x", "recipients": []}))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), 401, "{method} {path}");
+        let text = response.text().await.expect("text");
+        assert!(
+            !text.contains("Private") && !text.contains("Hello"),
+            "{text}"
+        );
+    }
+    // Nothing was changed by the attempts.
+    let seen: Conversation = open(&app, &p.provider, id)
+        .await
+        .json()
+        .await
+        .expect("thread");
+    assert_eq!(seen.messages.len(), 1);
+}
