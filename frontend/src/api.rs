@@ -2,8 +2,10 @@
 //! its own module; every failure becomes an [`ApiError`] whose text can be shown as it is.
 
 pub mod auth;
+pub mod conversations;
 pub mod health;
 pub mod people;
+pub mod recipients;
 pub mod staff_groups;
 
 use confidant_openapi::{Problem, ProblemCode};
@@ -37,6 +39,14 @@ impl ApiError {
         }
     }
 
+    /// The problem's code, when the server sent one.
+    pub fn code(&self) -> Option<ProblemCode> {
+        match self {
+            Self::Problem(problem) => Some(problem.code),
+            _ => None,
+        }
+    }
+
     /// True when the caller is not (or no longer) signed in.
     pub fn is_unauthorized(&self) -> bool {
         matches!(self, Self::Problem(p) if p.code == ProblemCode::Unauthorized)
@@ -59,6 +69,18 @@ impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message())
     }
+}
+
+/// `text` as a query-string value (percent-encoded, so search text and cursors arrive whole).
+pub fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// The HTTP methods the app uses.

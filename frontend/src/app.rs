@@ -6,12 +6,15 @@ use leptos_router::path;
 
 use crate::auth::Auth;
 use crate::components::sidebar::Sidebar;
+use crate::components::unread::Unread;
 use crate::pages::accept_invitation::AcceptInvitationPage;
 use crate::pages::admin::groups::GroupsPage;
 use crate::pages::admin::people::{ClientsPage, StaffPage};
+use crate::pages::compose::ComposePage;
 use crate::pages::messages::MessagesPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::sign_in::SignInPage;
+use crate::pages::thread::ThreadPage;
 
 /// The whole app.
 #[component]
@@ -30,6 +33,9 @@ pub fn App() -> impl IntoView {
                 >
                     <Route path=path!("") view=|| view! { <Redirect path="/messages" /> } />
                     <Route path=path!("messages") view=MessagesPage />
+                    // Before `:id`, so that "new" is never read as a conversation's id.
+                    <Route path=path!("messages/new") view=ComposePage />
+                    <Route path=path!("messages/:id") view=ThreadPage />
                     <Route path=path!("admin/clients") view=ClientsPage />
                     <Route path=path!("admin/staff") view=StaffPage />
                     <Route path=path!("admin/groups") view=GroupsPage />
@@ -39,9 +45,11 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The frame around every signed-in page.
+/// The frame around every signed-in page. It holds the unread count, so the badge is polled
+/// only while someone is signed in.
 #[component]
 fn SignedInLayout() -> impl IntoView {
+    Unread::provide();
     view! {
         <div class="shell">
             <Sidebar />

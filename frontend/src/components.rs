@@ -1,5 +1,9 @@
 //! Pieces of the layout shared by several pages.
 
+pub mod avatar;
 pub mod brand;
+pub mod confirm;
 pub mod sidebar;
 pub mod status_line;
+pub mod time;
+pub mod unread;

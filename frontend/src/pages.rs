@@ -2,6 +2,8 @@
 
 pub mod accept_invitation;
 pub mod admin;
+pub mod compose;
 pub mod messages;
 pub mod not_found;
 pub mod sign_in;
+pub mod thread;

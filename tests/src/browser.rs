@@ -165,6 +165,42 @@ impl Browser {
         panic!("the page never reached {path} (last: {last})");
     }
 
+    /// Waits until the page's path starts with `prefix` and is not `except`; returns it.
+    pub async fn wait_for_path_prefix(&self, prefix: &str, except: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(url) = self.client.current_url().await {
+                last = url.path().to_owned();
+                if last.starts_with(prefix) && last != except {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never reached {prefix}… (last: {last})");
+    }
+
+    /// Waits until no element matches `css` (a badge that went away, a deleted row).
+    pub async fn wait_for_absent(&self, css: &str) {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            match self.client.find_all(Locator::Css(css)).await {
+                Ok(found) if found.is_empty() => return,
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        panic!("`{css}` is still on the page");
+    }
+
+    /// How many elements match `css` right now.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .map_or(0, |found| found.len())
+    }
+
     /// Panics when any image on the page failed to load (a broken icon is a visible defect).
     pub async fn assert_no_broken_images(&self) {
         let broken = self

@@ -3,6 +3,7 @@
 mod e2e {
     mod auth;
     mod browser;
+    mod browser_messages;
     mod cli;
     mod conversations;
     mod email;

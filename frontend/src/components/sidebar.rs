@@ -1,16 +1,20 @@
-//! The left menu: the product's name, the sections, who is signed in, and the API status.
+//! The left menu: the product's name, the sections (Messages with its unread badge), who is
+//! signed in, and the API status.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::avatar::Avatar;
 use super::brand::BrandMark;
 use super::status_line::StatusLine;
+use super::unread::Unread;
 use crate::auth::{Auth, messages_title};
 
 /// The left menu.
 #[component]
 pub fn Sidebar() -> impl IntoView {
     let auth = Auth::get();
+    let unread = Unread::get();
     let session = move || auth.session();
     let messages_label = move || messages_title(session().as_ref());
     let is_admin = move || session().is_some_and(|s| s.is_admin());
@@ -35,6 +39,7 @@ pub fn Sidebar() -> impl IntoView {
                             </svg>
                         </span>
                         <span>{messages_label}</span>
+                        <UnreadBadge unread />
                     </A>
                 </li>
             </ul>
@@ -54,7 +59,7 @@ pub fn Sidebar() -> impl IntoView {
                     };
                     view! {
                         <div class="whoami" data-testid="whoami">
-                            <span class="avatar" aria-hidden="true">{initials(&s.me.person.name)}</span>
+                            <Avatar name=s.me.person.name.clone() />
                             <span class="whoami-text">
                                 <span class="whoami-name">{s.me.person.name.clone()}</span>
                                 <span class="whoami-meta">{format!("{role} · {}", s.me.practice.name)}</span>
@@ -81,10 +86,31 @@ fn role_label(role: confidant_openapi::people::Role) -> &'static str {
     }
 }
 
-fn initials(name: &str) -> String {
-    name.split_whitespace()
-        .filter_map(|word| word.chars().next())
-        .take(2)
-        .collect::<String>()
-        .to_uppercase()
+/// The number of conversations with unread messages, hidden at 0. When the count cannot be
+/// read, a warning mark says why (on hover and to screen readers) rather than a stale number.
+#[component]
+fn UnreadBadge(unread: Unread) -> impl IntoView {
+    move || {
+        if let Some(problem) = unread.error() {
+            let text = format!("Could not check for new messages: {problem}");
+            return Some(
+                view! {
+                    <span class="badge badge-warn" title=text.clone() aria-label=text data-testid="unread-error">"!"</span>
+                }
+                .into_any(),
+            );
+        }
+        let count = unread.conversations();
+        (count > 0).then(|| {
+            let label = if count == 1 {
+                "1 conversation with unread messages".to_owned()
+            } else {
+                format!("{count} conversations with unread messages")
+            };
+            view! {
+                <span class="badge" aria-label=label data-testid="unread-badge">{count}</span>
+            }
+            .into_any()
+        })
+    }
 }

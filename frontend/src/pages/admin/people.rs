@@ -39,18 +39,6 @@ fn role_label(role: Role) -> &'static str {
     }
 }
 
-/// `q` as a query-string value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[component]
 fn PeopleAdmin(kind: PersonKind) -> impl IntoView {
     let auth = Auth::get();
@@ -68,10 +56,10 @@ fn PeopleAdmin(kind: PersonKind) -> impl IntoView {
         let mut query = format!("kind={}&limit=50", kind.as_str());
         let q = search.get_untracked();
         if !q.trim().is_empty() {
-            query.push_str(&format!("&q={}", encode(q.trim())));
+            query.push_str(&format!("&q={}", api::query_value(q.trim())));
         }
         if let Some(cursor) = cursor {
-            query.push_str(&format!("&cursor={cursor}"));
+            query.push_str(&format!("&cursor={}", api::query_value(&cursor)));
         }
         query
     };

@@ -1,0 +1,110 @@
+//! Conversations, their messages, read marks, deletion and the unread badge
+//! (`/api/v1/conversations`, `/api/v1/unread`).
+
+use confidant_openapi::conversations::{
+    Conversation, ConversationPage, CreateConversationRequest, CreateMessageRequest, Folder,
+    Message, UnreadCounts,
+};
+use uuid::Uuid;
+
+use super::{ApiError, Method, call, call_empty, query_value};
+
+/// The name of a folder in the query string.
+fn folder_name(folder: Folder) -> &'static str {
+    match folder {
+        Folder::Inbox => "inbox",
+        Folder::Sent => "sent",
+        Folder::All => "all",
+    }
+}
+
+/// `GET /api/v1/conversations?folder=…&cursor=…`: one page, newest activity first.
+pub async fn list(
+    token: &str,
+    folder: Folder,
+    cursor: Option<&str>,
+) -> Result<ConversationPage, ApiError> {
+    let mut path = format!("/api/v1/conversations?folder={}", folder_name(folder));
+    if let Some(cursor) = cursor {
+        path.push_str(&format!("&cursor={}", query_value(cursor)));
+    }
+    call::<(), _>(Method::Get, &path, Some(token), None).await
+}
+
+/// `GET /api/v1/conversations/{id}`: the whole thread; the server marks it read.
+pub async fn get(token: &str, id: Uuid) -> Result<Conversation, ApiError> {
+    call::<(), _>(
+        Method::Get,
+        &format!("/api/v1/conversations/{id}"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+/// `POST /api/v1/conversations`: starts a thread.
+pub async fn create(
+    token: &str,
+    body: &CreateConversationRequest,
+) -> Result<Conversation, ApiError> {
+    call(
+        Method::Post,
+        "/api/v1/conversations",
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
+/// `POST /api/v1/conversations/{id}/messages`: replies in a thread.
+pub async fn reply(
+    token: &str,
+    id: Uuid,
+    body: &CreateMessageRequest,
+) -> Result<Message, ApiError> {
+    call(
+        Method::Post,
+        &format!("/api/v1/conversations/{id}/messages"),
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
+/// `POST /api/v1/conversations/{id}/read`: marks a thread read without opening it.
+pub async fn mark_read(token: &str, id: Uuid) -> Result<(), ApiError> {
+    call_empty::<()>(
+        Method::Post,
+        &format!("/api/v1/conversations/{id}/read"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+/// `DELETE /api/v1/conversations/{id}`: the whole thread, for good.
+pub async fn delete_conversation(token: &str, id: Uuid) -> Result<(), ApiError> {
+    call_empty::<()>(
+        Method::Delete,
+        &format!("/api/v1/conversations/{id}"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+/// `DELETE /api/v1/conversations/{id}/messages/{message_id}`: one message, for good.
+pub async fn delete_message(token: &str, id: Uuid, message_id: Uuid) -> Result<(), ApiError> {
+    call_empty::<()>(
+        Method::Delete,
+        &format!("/api/v1/conversations/{id}/messages/{message_id}"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+/// `GET /api/v1/unread`: the counts behind the badge.
+pub async fn unread(token: &str) -> Result<UnreadCounts, ApiError> {
+    call::<(), _>(Method::Get, "/api/v1/unread", Some(token), None).await
+}

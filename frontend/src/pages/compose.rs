@@ -1,0 +1,484 @@
+//! A new message: the To picker (type-ahead over what the server says the writer may
+//! address), a subject and a body, each checked here against the rules of R-COMPOSE before
+//! sending and again by the server, whose answers are shown next to the fields. After sending,
+//! the new thread opens. A client who may not send (inactive or archived) sees why instead.
+
+use confidant_openapi::ProblemCode;
+use confidant_openapi::conversations::{
+    CreateConversationRequest, MAX_SUBJECT_CHARS, RecipientRef,
+};
+use confidant_openapi::people::{ClientStatus, PersonKind};
+use confidant_openapi::recipients::Recipient;
+use gloo_timers::future::TimeoutFuture;
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+use crate::api::{self, ApiError};
+use crate::auth::Auth;
+use crate::components::avatar::Avatar;
+use crate::components::unread::Unread;
+use crate::pages::thread::body_problem;
+
+/// How long typing pauses before the directory is asked.
+const SEARCH_DELAY_MS: u32 = 180;
+
+/// What tells To entries apart.
+fn key(recipient: &Recipient) -> (&'static str, Option<uuid::Uuid>) {
+    match recipient {
+        Recipient::Person { id, .. } => ("person", Some(*id)),
+        Recipient::StaffGroup { id, .. } => ("staff_group", Some(*id)),
+        Recipient::AllStaff => ("all_staff", None),
+    }
+}
+
+/// What a To entry is called.
+fn label(recipient: &Recipient) -> String {
+    match recipient {
+        Recipient::Person { name, .. } | Recipient::StaffGroup { name, .. } => name.clone(),
+        Recipient::AllStaff => "All staff".into(),
+    }
+}
+
+/// What kind of To entry it is, in a word or two.
+fn kind_label(recipient: &Recipient) -> &'static str {
+    match recipient {
+        Recipient::Person {
+            kind: PersonKind::Client,
+            ..
+        } => "Client",
+        Recipient::Person {
+            kind: PersonKind::Staff,
+            ..
+        } => "Staff",
+        Recipient::StaffGroup { .. } => "Staff group",
+        Recipient::AllStaff => "Everyone on staff",
+    }
+}
+
+/// The entry as the API takes it.
+fn reference(recipient: &Recipient) -> RecipientRef {
+    match recipient {
+        Recipient::Person { id, .. } => RecipientRef::Person { id: *id },
+        Recipient::StaffGroup { id, .. } => RecipientRef::StaffGroup { id: *id },
+        Recipient::AllStaff => RecipientRef::AllStaff,
+    }
+}
+
+/// What is wrong with a subject, if anything (R-COMPOSE).
+fn subject_problem(subject: &str) -> Option<String> {
+    let length = subject.trim().chars().count();
+    if length == 0 {
+        Some("Enter a subject.".into())
+    } else if length > MAX_SUBJECT_CHARS {
+        Some(format!(
+            "Keep the subject to {MAX_SUBJECT_CHARS} characters (it has {length})."
+        ))
+    } else {
+        None
+    }
+}
+
+/// The new-message page, `/messages/new`.
+#[component]
+pub fn ComposePage() -> impl IntoView {
+    let auth = Auth::get();
+    // R-INACTIVE: the server refuses too; this saves writing a message that cannot be sent.
+    let may_send = move || {
+        auth.session().is_none_or(|s| {
+            !matches!(
+                s.me.person.status,
+                Some(ClientStatus::Inactive | ClientStatus::Archived)
+            )
+        })
+    };
+    view! {
+        <header class="page-header">
+            <h1>"New message"</h1>
+        </header>
+        <Show
+            when=may_send
+            fallback=|| view! {
+                <div class="notice notice-block" role="note" data-testid="cannot-send">
+                    <strong>"You cannot send messages right now."</strong>
+                    <span>"Your account is inactive: you can read your messages but not send new ones. Please contact your practice if you think this is a mistake."</span>
+                    <A href="/messages" attr:class="button button-secondary">"Back to messages"</A>
+                </div>
+            }
+        >
+            <Composer />
+        </Show>
+    }
+}
+
+#[component]
+fn Composer() -> impl IntoView {
+    let auth = Auth::get();
+    let unread = Unread::get();
+    let navigate = use_navigate();
+    let chosen = RwSignal::new(Vec::<Recipient>::new());
+    let subject = RwSignal::new(String::new());
+    let body = RwSignal::new(String::new());
+    let touched = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let failure = RwSignal::new(None::<ApiError>);
+
+    let recipients_problem = move || {
+        (touched.get() && chosen.with(Vec::is_empty))
+            .then(|| "Add at least one recipient.".to_owned())
+    };
+    // Too long is said while typing; empty only once they tried to send.
+    let subject_error = move || {
+        subject
+            .with(|s| subject_problem(s))
+            .filter(|_| touched.get() || subject.with(|s| !s.trim().is_empty()))
+            .or_else(|| failure.with(|f| f.as_ref().and_then(|f| f.field("subject"))))
+    };
+    let body_error = move || {
+        body.with(|b| body_problem(b))
+            .filter(|_| touched.get() || body.with(|b| !b.trim().is_empty()))
+            .or_else(|| failure.with(|f| f.as_ref().and_then(|f| f.field("body"))))
+    };
+    let to_error = move || {
+        recipients_problem()
+            .or_else(|| failure.with(|f| f.as_ref().and_then(|f| f.field("recipients"))))
+    };
+    // 403: the server says this person may not send (R-INACTIVE), a notice rather than an error.
+    let blocked = move || {
+        failure
+            .get()
+            .filter(|f| f.code() == Some(ProblemCode::Forbidden))
+            .map(|f| f.message())
+    };
+    let other_error = move || {
+        failure
+            .get()
+            .filter(|f| {
+                f.code() != Some(ProblemCode::Forbidden)
+                    && ["recipients", "subject", "body"]
+                        .iter()
+                        .all(|name| f.field(name).is_none())
+            })
+            .map(|f| f.message())
+    };
+    let subject_count = move || subject.with(|s| s.trim().chars().count());
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        touched.set(true);
+        let invalid = chosen.with_untracked(Vec::is_empty)
+            || subject.with_untracked(|s| subject_problem(s)).is_some()
+            || body.with_untracked(|b| body_problem(b)).is_some();
+        if busy.get_untracked() || invalid {
+            return;
+        }
+        busy.set(true);
+        failure.set(None);
+        let request = CreateConversationRequest {
+            recipients: chosen.with_untracked(|list| list.iter().map(reference).collect()),
+            subject: subject.get_untracked(),
+            body: body.get_untracked(),
+            attachment_ids: Vec::new(),
+        };
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let result = auth
+                .call(|token| {
+                    let request = request.clone();
+                    async move { api::conversations::create(&token, &request).await }
+                })
+                .await;
+            match result {
+                Ok(conversation) => {
+                    unread.refresh();
+                    navigate(
+                        &format!("/messages/{}", conversation.id),
+                        Default::default(),
+                    );
+                }
+                Err(error) => {
+                    failure.set(Some(error));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+
+    view! {
+        <form class="composer" on:submit=submit novalidate data-testid="composer">
+            {move || blocked().map(|text| view! {
+                <div class="notice notice-block" role="alert" data-testid="send-blocked">{text}</div>
+            })}
+            <div class="field">
+                <label for="to-search">"To"</label>
+                <ToPicker chosen invalid=Signal::derive(move || to_error().is_some()) />
+                {move || to_error().map(|text| view! { <span class="field-error" data-testid="to-error">{text}</span> })}
+            </div>
+            <div class="field">
+                <div class="field-label-row">
+                    <label for="subject">"Subject"</label>
+                    <span class="field-hint" class:over={move || subject_count() > MAX_SUBJECT_CHARS}>
+                        {move || format!("{} / {MAX_SUBJECT_CHARS}", subject_count())}
+                    </span>
+                </div>
+                <input
+                    id="subject"
+                    name="subject"
+                    autocomplete="off"
+                    data-testid="subject"
+                    aria-invalid=move || subject_error().is_some().to_string()
+                    bind:value=subject
+                />
+                {move || subject_error().map(|text| view! { <span class="field-error" data-testid="subject-error">{text}</span> })}
+            </div>
+            <div class="field">
+                <div class="field-label-row">
+                    <label for="body">"Message"</label>
+                    <span class="field-hint">"Up to 50,000 characters"</span>
+                </div>
+                <textarea
+                    id="body"
+                    name="body"
+                    rows="12"
+                    data-testid="body"
+                    aria-invalid=move || body_error().is_some().to_string()
+                    bind:value=body
+                ></textarea>
+                {move || body_error().map(|text| view! { <span class="field-error" data-testid="body-error">{text}</span> })}
+            </div>
+            {move || other_error().map(|text| view! { <p class="form-error" role="alert" data-testid="send-failure">{text}</p> })}
+            <div class="form-actions">
+                <button class="button" type="submit" data-testid="send" disabled=move || busy.get()>
+                    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+                        <path d="M4 12l16-8-6 16-2.5-6.5z" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" />
+                    </svg>
+                    {move || if busy.get() { "Sending…" } else { "Send" }}
+                </button>
+                <A href="/messages" attr:class="button button-secondary">"Discard"</A>
+                <span class="field-hint">"Recipients get an email saying a secure message is waiting — never its content."</span>
+            </div>
+        </form>
+    }
+}
+
+/// The To field: chosen entries as removable chips, and a type-ahead over the directory.
+/// Arrow keys move through the suggestions, Enter adds one, Backspace on an empty search
+/// removes the last chip, Escape closes the list.
+#[component]
+fn ToPicker(chosen: RwSignal<Vec<Recipient>>, invalid: Signal<bool>) -> impl IntoView {
+    let auth = Auth::get();
+    let input = NodeRef::<html::Input>::new();
+    let text = RwSignal::new(String::new());
+    let found = RwSignal::new(Vec::<Recipient>::new());
+    let searched = RwSignal::new(false);
+    let searching = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let open = RwSignal::new(false);
+    let highlighted = RwSignal::new(0usize);
+    // The number of the latest search, so that a slow answer never replaces a newer one.
+    let latest = StoredValue::new(0u64);
+
+    // What can still be added: the answer without what is already chosen.
+    let options = Memo::new(move |_| {
+        let chosen = chosen.get();
+        found
+            .get()
+            .into_iter()
+            .filter(|r| !chosen.contains(r))
+            .collect::<Vec<_>>()
+    });
+    let search = move |query: String, wait: bool| {
+        let Some(ticket) = latest.try_get_value().map(|n| n + 1) else {
+            return;
+        };
+        latest.set_value(ticket);
+        spawn_local(async move {
+            if wait {
+                TimeoutFuture::new(SEARCH_DELAY_MS).await;
+                if latest.try_get_value() != Some(ticket) {
+                    return;
+                }
+            }
+            searching.set(true);
+            let result = auth
+                .call(|token| {
+                    let query = query.clone();
+                    async move { api::recipients::search(&token, &query).await }
+                })
+                .await;
+            if latest.try_get_value() != Some(ticket) {
+                return;
+            }
+            match result {
+                Ok(list) => {
+                    found.set(list.items);
+                    error.set(None);
+                }
+                Err(failure) => error.set(Some(failure.message())),
+            }
+            highlighted.set(0);
+            searched.set(true);
+            searching.set(false);
+        });
+    };
+    let choose = move |recipient: Recipient| {
+        chosen.update(|list| {
+            if !list.contains(&recipient) {
+                list.push(recipient);
+            }
+        });
+        let had_text = !text.get_untracked().is_empty();
+        text.set(String::new());
+        highlighted.set(0);
+        if had_text {
+            search(String::new(), false);
+        }
+        if let Some(input) = input.get_untracked() {
+            input.focus().ok();
+        }
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let count = options.with_untracked(Vec::len);
+        match ev.key().as_str() {
+            "ArrowDown" => {
+                ev.prevent_default();
+                open.set(true);
+                if count > 0 {
+                    highlighted.update(|i| *i = (*i + 1) % count);
+                }
+            }
+            "ArrowUp" => {
+                ev.prevent_default();
+                if count > 0 {
+                    highlighted.update(|i| *i = (*i + count - 1) % count);
+                }
+            }
+            "Enter" => {
+                // Enter picks a suggestion; it never sends the half-written message.
+                ev.prevent_default();
+                if open.get_untracked()
+                    && let Some(recipient) = options
+                        .with_untracked(|list| list.get(highlighted.get_untracked()).cloned())
+                {
+                    choose(recipient);
+                }
+            }
+            "Escape" => open.set(false),
+            "Backspace" if text.with_untracked(String::is_empty) => {
+                chosen.update(|list| {
+                    list.pop();
+                });
+            }
+            _ => {}
+        }
+    };
+
+    view! {
+        <div class="to-field" class:to-field-invalid=move || invalid.get() on:click=move |_| {
+            if let Some(input) = input.get_untracked() {
+                input.focus().ok();
+            }
+        }>
+            <ul class="chips" aria-label="Recipients">
+                <For each=move || chosen.get() key=key let:recipient>
+                    {
+                        let name = label(&recipient);
+                        let remove_label = format!("Remove {name}");
+                        let gone = recipient.clone();
+                        view! {
+                            <li class="chip" data-testid="to-chip">
+                                <span>{name}</span>
+                                <button
+                                    class="chip-remove"
+                                    type="button"
+                                    aria-label=remove_label
+                                    on:click=move |ev| {
+                                        ev.stop_propagation();
+                                        chosen.update(|list| list.retain(|r| *r != gone));
+                                    }
+                                >
+                                    "×"
+                                </button>
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+            <input
+                id="to-search"
+                class="to-input"
+                type="text"
+                role="combobox"
+                autocomplete="off"
+                aria-autocomplete="list"
+                aria-controls="to-options"
+                aria-expanded=move || open.get().to_string()
+                placeholder=move || if chosen.with(Vec::is_empty) { "Type a name" } else { "Add another" }
+                data-testid="to-search"
+                node_ref=input
+                prop:value=move || text.get()
+                on:input=move |ev| {
+                    let value = event_target_value(&ev);
+                    text.set(value.clone());
+                    open.set(true);
+                    search(value, true);
+                }
+                on:focus=move |_| {
+                    open.set(true);
+                    if !searched.get_untracked() {
+                        search(text.get_untracked(), false);
+                    }
+                }
+                on:blur=move |_| open.set(false)
+                on:keydown=on_keydown
+            />
+            <Show when=move || open.get()>
+                <ul
+                    id="to-options"
+                    class="suggestions"
+                    role="listbox"
+                    aria-label="Suggestions"
+                    // Keeps the focus in the search box, so a click picks instead of closing.
+                    on:mousedown=|ev| ev.prevent_default()
+                >
+                    {move || error.get().map(|text| view! {
+                        <li class="suggestion-note suggestion-error" role="alert">{format!("Could not search: {text}")}</li>
+                    })}
+                    {move || (searching.get() && options.with(Vec::is_empty)).then(|| view! {
+                        <li class="suggestion-note">"Searching…"</li>
+                    })}
+                    {move || (searched.get() && !searching.get() && error.with(Option::is_none) && options.with(Vec::is_empty)).then(|| {
+                        let typed = text.get();
+                        view! {
+                            <li class="suggestion-note">
+                                {if typed.trim().is_empty() { "No one else to add.".to_owned() } else { format!("No one matches “{}”.", typed.trim()) }}
+                            </li>
+                        }
+                    })}
+                    {move || options.get().into_iter().enumerate().map(|(index, recipient)| {
+                        let name = label(&recipient);
+                        let kind = kind_label(&recipient);
+                        let muted = !matches!(recipient, Recipient::Person { kind: PersonKind::Staff, .. });
+                        view! {
+                            <li
+                                class="suggestion"
+                                class:highlighted=move || highlighted.get() == index
+                                role="option"
+                                aria-selected=move || (highlighted.get() == index).to_string()
+                                data-testid="to-option"
+                                on:mouseenter=move |_| highlighted.set(index)
+                                on:click=move |_| choose(recipient.clone())
+                            >
+                                <Avatar name=name.clone() muted />
+                                <span class="suggestion-name">{name}</span>
+                                <span class="suggestion-kind">{kind}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </Show>
+        </div>
+    }
+}

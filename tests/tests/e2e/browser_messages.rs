@@ -1,0 +1,304 @@
+//! Messages in the web app (SPEC §8), in a real headless Chromium: composing with the To
+//! picker, the unread badge, reading and replying, deleting for good, and the notices shown
+//! instead of a reply box or a composer when someone may not send.
+
+use confidant_openapi::conversations::Conversation;
+use confidant_tests::app::web_dist_dir;
+use confidant_tests::browser::Browser;
+use confidant_tests::fixtures::{Account, Member, PASSWORD};
+use confidant_tests::{TestApp, spawn_app_with};
+use reqwest::Method;
+use serde_json::json;
+
+async fn app_with_web() -> TestApp {
+    spawn_app_with(&[("CONFIDANT_WEB_DIR", web_dist_dir().display().to_string())]).await
+}
+
+/// The sign-in of a fixture member (their account has [`PASSWORD`]).
+fn account(member: &Member) -> Account {
+    Account {
+        id: member.person.id,
+        email: member.person.email.clone(),
+        password: PASSWORD.to_owned(),
+    }
+}
+
+async fn sign_in(browser: &Browser, app: &TestApp, account: &Account) {
+    browser
+        .client
+        .goto(&app.url("/sign-in"))
+        .await
+        .expect("open sign-in");
+    browser.fill("input[name=email]", &account.email).await;
+    browser
+        .fill("input[name=password]", &account.password)
+        .await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_path("/messages").await;
+}
+
+async fn sign_out(browser: &Browser) {
+    browser.click("[data-testid=sign-out]").await;
+    browser.wait_for_path("/sign-in").await;
+}
+
+// R-COMPOSE, R-READ, R-REPLY-ONE, R-DEL-THREAD, R-DEL-PERMANENT
+#[tokio::test]
+async fn provider_and_client_exchange_messages_and_the_provider_deletes_the_thread() {
+    let app = app_with_web().await;
+    let practice = app.staffed_practice("Browser Messages").await;
+    let browser = Browser::start().await;
+
+    // The provider starts with an empty inbox and writes through the composer.
+    sign_in(&browser, &app, &account(&practice.provider)).await;
+    browser.wait_for("[data-testid=empty-folder]").await;
+    browser.click("[data-testid=new-message]").await;
+    browser.wait_for_path("/messages/new").await;
+
+    // Nothing filled in: each rule is said next to its field, and nothing is sent.
+    browser.click("[data-testid=send]").await;
+    browser
+        .wait_for_text("[data-testid=to-error]", "Add at least one recipient")
+        .await;
+    browser
+        .wait_for_text("[data-testid=subject-error]", "Enter a subject")
+        .await;
+    browser
+        .wait_for_text("[data-testid=body-error]", "Write a message")
+        .await;
+    browser.screenshot("messages-composer-errors").await;
+
+    // The To picker suggests as one types; staff see groups, staff and clients.
+    browser.fill("[data-testid=to-search]", "l").await;
+    browser
+        .wait_for_text("[data-testid=to-option]", "All staff")
+        .await;
+    browser
+        .click_text("[data-testid=to-option]", "Cleo Client")
+        .await;
+    browser
+        .wait_for_text("[data-testid=to-chip]", "Cleo Client")
+        .await;
+    browser
+        .fill("[data-testid=subject]", "Appointment on Tuesday")
+        .await;
+    browser
+        .fill(
+            "[data-testid=body]",
+            "Hello Cleo,\nsee you on Tuesday at 10.\n<b>Bring your notes</b>",
+        )
+        .await;
+    browser.fill("[data-testid=to-search]", "Fr").await;
+    browser
+        .wait_for_text("[data-testid=to-option]", "Fran Desk")
+        .await;
+    browser.screenshot("messages-composer").await;
+    // Escape closes the suggestions without choosing.
+    browser
+        .wait_for("[data-testid=to-search]")
+        .await
+        .send_keys("\u{e00c}")
+        .await
+        .expect("press Escape");
+    browser.wait_for_absent("[data-testid=to-option]").await;
+    browser.click("[data-testid=send]").await;
+
+    // The new thread opens, with the text as written: line breaks kept, markup not run.
+    let thread_path = browser
+        .wait_for_path_prefix("/messages/", "/messages/new")
+        .await;
+    browser
+        .wait_for_text("[data-testid=thread-subject]", "Appointment on Tuesday")
+        .await;
+    let body = browser
+        .wait_for_text("[data-testid=message-body]", "Bring your notes")
+        .await;
+    assert!(body.contains("<b>Bring your notes</b>"), "{body}");
+    assert!(body.contains("Hello Cleo,\nsee you"), "{body}");
+    assert_eq!(browser.count("[data-testid=message-body] b").await, 0);
+    sign_out(&browser).await;
+
+    // The client sees one unread conversation; opening it clears the badge.
+    sign_in(&browser, &app, &account(&practice.client)).await;
+    browser
+        .wait_for_text("[data-testid=unread-badge]", "1")
+        .await;
+    let row = browser
+        .wait_for_text("[data-testid=conversation-row]", "Appointment on Tuesday")
+        .await;
+    assert!(row.contains("Paul Provider"), "{row}");
+    browser.click("[data-testid=conversation-row] a").await;
+    browser.wait_for_path(&thread_path).await;
+    browser
+        .wait_for_text("[data-testid=message]", "see you on Tuesday")
+        .await;
+    browser.wait_for_absent("[data-testid=unread-badge]").await;
+    assert_eq!(browser.count("[data-testid=delete-thread]").await, 0);
+    assert_eq!(browser.count("[data-testid=delete-message]").await, 0);
+
+    // An empty reply is refused here; a real one is added to the thread.
+    browser.click("[data-testid=send-reply]").await;
+    browser
+        .wait_for_text("[data-testid=reply-error]", "Write a message")
+        .await;
+    browser
+        .fill("[data-testid=reply-box]", "Thank you, see you then.")
+        .await;
+    browser.click("[data-testid=send-reply]").await;
+    browser
+        .wait_for_text("ol.messages", "Thank you, see you then.")
+        .await;
+    assert_eq!(browser.count("[data-testid=message]").await, 2);
+    sign_out(&browser).await;
+
+    // The provider has the reply waiting, reads it, and deletes the whole thread.
+    sign_in(&browser, &app, &account(&practice.provider)).await;
+    browser
+        .wait_for_text("[data-testid=unread-badge]", "1")
+        .await;
+    browser
+        .wait_for_text("[data-testid=conversation-row]", "Thank you, see you then.")
+        .await;
+    browser.screenshot("messages-inbox").await;
+    browser.click("[data-testid=conversation-row] a").await;
+    browser
+        .wait_for_text("ol.messages", "Thank you, see you then.")
+        .await;
+    browser.wait_for_absent("[data-testid=unread-badge]").await;
+    browser.screenshot("messages-thread").await;
+    browser.click("[data-testid=delete-thread]").await;
+    let confirm = browser
+        .wait_for_text("[data-testid=confirm-panel]", "cannot be undone")
+        .await;
+    assert!(confirm.contains("permanent"), "{confirm}");
+    browser.screenshot("messages-delete-confirm").await;
+    browser.click("[data-testid=confirm-delete]").await;
+    browser.wait_for_path("/messages").await;
+    browser.wait_for("[data-testid=empty-folder]").await;
+    assert_eq!(browser.count("[data-testid=conversation-row]").await, 0);
+    sign_out(&browser).await;
+
+    // Gone for the client too.
+    sign_in(&browser, &app, &account(&practice.client)).await;
+    browser.wait_for("[data-testid=empty-folder]").await;
+    assert_eq!(browser.count("[data-testid=conversation-row]").await, 0);
+    browser
+        .client
+        .goto(&app.url(&thread_path))
+        .await
+        .expect("open the old thread");
+    browser
+        .wait_for_text("[data-testid=thread-error]", "deleted")
+        .await;
+    browser.close().await;
+}
+
+// R-MULTI-CLIENT, R-INACTIVE
+#[tokio::test]
+async fn clients_who_may_not_send_see_why_instead_of_a_reply_box_or_composer() {
+    let app = app_with_web().await;
+    let practice = app.staffed_practice("Browser Blocked").await;
+    app.give_account(&practice.other_client).await;
+    let response = app
+        .send_as(
+            Method::POST,
+            &practice.provider.token,
+            "/api/v1/conversations",
+            Some(json!({
+                "recipients": [
+                    {"type": "person", "id": practice.client.person.id},
+                    {"type": "person", "id": practice.other_client.id},
+                ],
+                "subject": "Office closed on Friday",
+                "body": "The office is closed this Friday.",
+            })),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let thread: Conversation = response.json().await.expect("a conversation");
+
+    // Sent to two clients: Cleo reads it, cannot reply, and never sees the other client.
+    let browser = Browser::start().await;
+    sign_in(&browser, &app, &account(&practice.client)).await;
+    browser.click("[data-testid=conversation-row] a").await;
+    browser
+        .wait_for_path(&format!("/messages/{}", thread.id))
+        .await;
+    browser
+        .wait_for_text("[data-testid=reply-blocked]", "sent to several clients")
+        .await;
+    assert_eq!(browser.count("[data-testid=reply-box]").await, 0);
+    let participants = browser
+        .wait_for_text("[data-testid=participants]", "Paul Provider")
+        .await;
+    assert!(!participants.contains("Otto"), "{participants}");
+    browser.screenshot("messages-reply-blocked").await;
+    sign_out(&browser).await;
+
+    // Made inactive: reading still works, sending does not, and the app says so.
+    let response = app
+        .send_as(
+            Method::PATCH,
+            &practice.owner.token,
+            &format!("/api/v1/people/{}", practice.client.person.id),
+            Some(json!({"status": "inactive"})),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    sign_in(&browser, &app, &account(&practice.client)).await;
+    browser.click("[data-testid=new-message]").await;
+    browser
+        .wait_for_text("[data-testid=cannot-send]", "Your account is inactive")
+        .await;
+    assert_eq!(browser.count("[data-testid=send]").await, 0);
+    browser.screenshot("messages-cannot-send").await;
+    browser.close().await;
+}
+
+// Inbox lists: newest activity first, cursor-paginated (SPEC §2).
+#[tokio::test]
+async fn sent_folder_loads_more_conversations_a_page_at_a_time() {
+    let app = app_with_web().await;
+    let practice = app.staffed_practice("Browser Pages").await;
+    for n in 1..=27 {
+        let response = app
+            .send_as(
+                Method::POST,
+                &practice.provider.token,
+                "/api/v1/conversations",
+                Some(json!({
+                    "recipients": [{"type": "person", "id": practice.client.person.id}],
+                    "subject": format!("Note {n:02}"),
+                    "body": format!("Note number {n}."),
+                })),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+    }
+
+    let browser = Browser::start().await;
+    sign_in(&browser, &app, &account(&practice.provider)).await;
+    // Nothing from others yet: the inbox is empty, the sent folder is not.
+    browser.wait_for("[data-testid=empty-folder]").await;
+    browser.click("[data-testid=folder-sent]").await;
+    let first = browser
+        .wait_for_text("[data-testid=conversation-row]", "Note 27")
+        .await;
+    assert!(first.contains("Cleo Client"), "{first}");
+    assert_eq!(browser.count("[data-testid=conversation-row]").await, 25);
+    browser.click("[data-testid=load-more]").await;
+    browser
+        .wait_for_text("[data-testid=conversation-list]", "Note 01")
+        .await;
+    assert_eq!(browser.count("[data-testid=conversation-row]").await, 27);
+    browser.wait_for_absent("[data-testid=load-more]").await;
+
+    // The client has all 27 unread.
+    sign_out(&browser).await;
+    sign_in(&browser, &app, &account(&practice.client)).await;
+    browser
+        .wait_for_text("[data-testid=unread-badge]", "27")
+        .await;
+    browser.screenshot("messages-client-inbox").await;
+    browser.close().await;
+}
