@@ -212,10 +212,16 @@ impl Conversation {
             FolderFilter::All => query,
         };
         if let Some((at, id)) = after {
+            // A row comparison, not `a < x OR (a = x AND b < y)`: PostgreSQL turns it into a
+            // range on the folder index, so a page deep in 100k threads costs no more to find.
             query = query.filter(
-                cp::last_message_at
-                    .lt(at)
-                    .or(cp::last_message_at.eq(at).and(cp::conversation_id.lt(id))),
+                diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "(conversation_participants.last_message_at, conversation_participants.conversation_id) < (",
+                )
+                .bind::<diesel::sql_types::Timestamptz, _>(at)
+                .sql(", ")
+                .bind::<diesel::sql_types::Uuid, _>(id)
+                .sql(")"),
             );
         }
         query.load(conn).await

@@ -223,10 +223,14 @@ impl Person {
             );
         }
         if let Some((name, id)) = &filter.after {
+            // A row comparison, so the directory index serves it as a range (see
+            // `Conversation::page`).
             query = query.filter(
-                people::name
-                    .gt(name.clone())
-                    .or(people::name.eq(name.clone()).and(people::id.gt(*id))),
+                diesel::dsl::sql::<diesel::sql_types::Bool>("(people.name, people.id) > (")
+                    .bind::<diesel::sql_types::Text, _>(name.clone())
+                    .sql(", ")
+                    .bind::<diesel::sql_types::Uuid, _>(*id)
+                    .sql(")"),
             );
         }
         query.load(conn).await
