@@ -14,7 +14,7 @@ use crate::state::AppState;
 /// refresh tokens stop working at once. Answers 204 whether or not the token was known.
 #[utoipa::path(
     tag = "auth",
-    request_body = LogoutRequest,
+    request_body(content = Option<LogoutRequest>, description = "Optional: browsers send nothing and the HttpOnly cookie is used"),
     responses((status = 204, description = "Signed out"))
 )]
 #[post("/auth/logout")]

@@ -23,7 +23,7 @@ use crate::state::AppState;
 /// Browsers may send no body: the HttpOnly cookie from sign-in is used.
 #[utoipa::path(
     tag = "auth",
-    request_body = RefreshRequest,
+    request_body(content = Option<RefreshRequest>, description = "Optional: browsers send nothing and the HttpOnly cookie is used"),
     responses(
         (status = 200, description = "A new token pair", body = TokenResponse),
         (status = 401, description = "The token is unknown, spent, or its session ended", body = Problem, content_type = "application/problem+json"),
