@@ -8,6 +8,7 @@ mod workspace;
 use std::process::ExitCode;
 
 mod commands {
+    pub mod bench;
     pub mod openapi;
     pub mod run;
     pub mod test;
@@ -21,7 +22,8 @@ usage: cargo xtask <command>
             sign-ins) and serve Confidant on http://127.0.0.1:8080
   test      check formatting and lints, build the web app, run every test (unit, API,
             browser) and check that openapi/openapi.json is current
-  openapi   regenerate openapi/openapi.json from the code";
+  openapi   regenerate openapi/openapi.json from the code
+  bench     print speed figures, e.g. `cargo xtask bench inbox --threads 100000`";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
         Some("run") => commands::run::run(),
         Some("test") => commands::test::run(),
         Some("openapi") => commands::openapi::run(),
+        Some("bench") => commands::bench::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
