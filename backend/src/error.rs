@@ -309,6 +309,40 @@ fn code_for_status(status: StatusCode) -> ProblemCode {
     }
 }
 
+/// For unit tests: a unique violation whose details quote an email address, as PostgreSQL's
+/// do, to check that nothing logs or stores them.
+#[cfg(test)]
+pub(crate) fn unique_violation_quoting_an_email() -> diesel::result::Error {
+    struct Info;
+    impl diesel::result::DatabaseErrorInformation for Info {
+        fn message(&self) -> &str {
+            "duplicate key value violates unique constraint"
+        }
+        fn details(&self) -> Option<&str> {
+            Some("Key (email)=(jane@example.com) already exists.")
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            Some("people")
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            Some("people_email_key")
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+    diesel::result::Error::DatabaseError(
+        diesel::result::DatabaseErrorKind::UniqueViolation,
+        Box::new(Info),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,34 +434,7 @@ mod tests {
 
     #[test]
     fn database_errors_are_logged_without_their_message() {
-        struct Info;
-        impl diesel::result::DatabaseErrorInformation for Info {
-            fn message(&self) -> &str {
-                "duplicate key value violates unique constraint"
-            }
-            fn details(&self) -> Option<&str> {
-                Some("Key (email)=(jane@example.com) already exists.")
-            }
-            fn hint(&self) -> Option<&str> {
-                None
-            }
-            fn table_name(&self) -> Option<&str> {
-                Some("people")
-            }
-            fn column_name(&self) -> Option<&str> {
-                None
-            }
-            fn constraint_name(&self) -> Option<&str> {
-                Some("people_email_key")
-            }
-            fn statement_position(&self) -> Option<i32> {
-                None
-            }
-        }
-        let error = diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            Box::new(Info),
-        );
+        let error = unique_violation_quoting_an_email();
         let kind = error_kind(&error);
         assert!(kind.contains("people_email_key"), "{kind}");
         assert!(!kind.contains("jane@example.com"), "{kind}");

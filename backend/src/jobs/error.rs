@@ -118,34 +118,7 @@ mod tests {
 
     #[test]
     fn database_errors_are_retryable_and_hold_no_message() {
-        struct Info;
-        impl diesel::result::DatabaseErrorInformation for Info {
-            fn message(&self) -> &str {
-                "duplicate key value"
-            }
-            fn details(&self) -> Option<&str> {
-                Some("Key (email)=(jane@example.com) already exists.")
-            }
-            fn hint(&self) -> Option<&str> {
-                None
-            }
-            fn table_name(&self) -> Option<&str> {
-                Some("people")
-            }
-            fn column_name(&self) -> Option<&str> {
-                None
-            }
-            fn constraint_name(&self) -> Option<&str> {
-                Some("people_email_key")
-            }
-            fn statement_position(&self) -> Option<i32> {
-                None
-            }
-        }
-        let error = JobError::from(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            Box::new(Info),
-        ));
+        let error = JobError::from(crate::error::unique_violation_quoting_an_email());
         assert!(!error.is_permanent());
         assert!(error.reason().contains("people_email_key"), "{error}");
         assert!(!error.reason().contains('@'), "{error}");
