@@ -126,6 +126,11 @@ impl Drop for TestApp {
     }
 }
 
+/// Starts the server hosting the built web app (for browser tests).
+pub async fn spawn_app_with_web() -> TestApp {
+    spawn_app_with(&[("CONFIDANT_WEB_DIR", web_dist_dir().display().to_string())]).await
+}
+
 /// The built web app for browser tests: `CONFIDANT_TEST_WEB_DIR`, else `frontend/dist` of
 /// this workspace. Panics with the command to run when it has not been built.
 pub fn web_dist_dir() -> PathBuf {

@@ -116,21 +116,24 @@ impl Browser {
     /// Clicks the first element matching `css` whose text contains `text`.
     pub async fn click_text(&self, css: &str, text: &str) {
         let deadline = Instant::now() + WAIT;
+        let mut last_error = None;
         while Instant::now() < deadline {
             if let Ok(elements) = self.client.find_all(Locator::Css(css)).await {
                 for element in elements {
                     if element.text().await.is_ok_and(|t| t.contains(text)) {
-                        element
-                            .click()
-                            .await
-                            .unwrap_or_else(|e| panic!("click `{css}` {text:?}: {e}"));
-                        return;
+                        // A list that re-renders (type-ahead suggestions) can replace the
+                        // element between finding and clicking it: look it up again.
+                        match element.click().await {
+                            Ok(_) => return,
+                            Err(error) => last_error = Some(error.to_string()),
+                        }
+                        break;
                     }
                 }
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("no `{css}` with text {text:?} appeared");
+        panic!("no clickable `{css}` with text {text:?} appeared (last error: {last_error:?})");
     }
 
     /// Waits until the element matching `css` contains `text`; returns its whole text.
@@ -199,6 +202,24 @@ impl Browser {
             .find_all(Locator::Css(css))
             .await
             .map_or(0, |found| found.len())
+    }
+
+    /// Signs `account` in through the sign-in page and waits for the inbox.
+    pub async fn sign_in(&self, app: &crate::TestApp, account: &crate::fixtures::Account) {
+        self.client
+            .goto(&app.url("/sign-in"))
+            .await
+            .expect("open sign-in");
+        self.fill("input[name=email]", &account.email).await;
+        self.fill("input[name=password]", &account.password).await;
+        self.click("button[type=submit]").await;
+        self.wait_for_path("/messages").await;
+    }
+
+    /// Signs out through the left menu and waits for the sign-in page.
+    pub async fn sign_out(&self) {
+        self.click("[data-testid=sign-out]").await;
+        self.wait_for_path("/sign-in").await;
     }
 
     /// Panics when any image on the page failed to load (a broken icon is a visible defect).

@@ -200,6 +200,17 @@ pub struct StaffedPractice {
     pub other_client: confidant_openapi::people::Person,
 }
 
+impl Member {
+    /// Their sign-in (fixture accounts have [`PASSWORD`]).
+    pub fn account(&self) -> Account {
+        Account {
+            id: self.person.id,
+            email: self.person.email.clone(),
+            password: PASSWORD.to_owned(),
+        }
+    }
+}
+
 impl TestApp {
     /// Builds a [`StaffedPractice`] named `name` (emails end in `@<slug>.test`).
     pub async fn staffed_practice(&self, name: &str) -> StaffedPractice {

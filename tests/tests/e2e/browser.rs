@@ -1,36 +1,12 @@
 //! The web app in a real headless Chromium, served by the real server.
 
-use confidant_tests::app::web_dist_dir;
+use confidant_tests::app::spawn_app_with_web;
 use confidant_tests::browser::Browser;
 use confidant_tests::fixtures::Account;
-use confidant_tests::{TestApp, spawn_app_with};
-
-async fn app_with_web() -> TestApp {
-    spawn_app_with(&[("CONFIDANT_WEB_DIR", web_dist_dir().display().to_string())]).await
-}
-
-async fn sign_in(browser: &Browser, app: &TestApp, account: &Account) {
-    browser
-        .client
-        .goto(&app.url("/sign-in"))
-        .await
-        .expect("open sign-in");
-    browser.fill("input[name=email]", &account.email).await;
-    browser
-        .fill("input[name=password]", &account.password)
-        .await;
-    browser.click("button[type=submit]").await;
-    browser.wait_for_path("/messages").await;
-}
-
-async fn sign_out(browser: &Browser) {
-    browser.click("[data-testid=sign-out]").await;
-    browser.wait_for_path("/sign-in").await;
-}
 
 #[tokio::test]
 async fn signing_in_opens_the_app_shell_connected_to_the_api() {
-    let app = app_with_web().await;
+    let app = spawn_app_with_web().await;
     let practice = app.create_practice("Shell Practice").await;
     let browser = Browser::start().await;
 
@@ -61,7 +37,7 @@ async fn signing_in_opens_the_app_shell_connected_to_the_api() {
         )
         .await;
 
-    sign_in(&browser, &app, &practice.owner).await;
+    browser.sign_in(&app, &practice.owner).await;
     browser.wait_for("nav.sidebar").await;
     let whoami = browser
         .wait_for_text("[data-testid=whoami]", "Shell Practice Owner")
@@ -100,7 +76,7 @@ async fn signing_in_opens_the_app_shell_connected_to_the_api() {
         .goto(&app.url("/messages"))
         .await
         .expect("open");
-    sign_out(&browser).await;
+    browser.sign_out().await;
     browser
         .client
         .goto(&app.url("/messages"))
@@ -112,10 +88,10 @@ async fn signing_in_opens_the_app_shell_connected_to_the_api() {
 
 #[tokio::test]
 async fn owner_adds_and_invites_people_who_set_a_password_and_sign_in() {
-    let app = app_with_web().await;
+    let app = spawn_app_with_web().await;
     let practice = app.create_practice("Browser Practice").await;
     let browser = Browser::start().await;
-    sign_in(&browser, &app, &practice.owner).await;
+    browser.sign_in(&app, &practice.owner).await;
 
     // A provider, through the staff page.
     browser
@@ -194,7 +170,7 @@ async fn owner_adds_and_invites_people_who_set_a_password_and_sign_in() {
         .wait_for_text(".notice", "Invitation sent to cody@browser.test")
         .await;
     browser.screenshot("admin-clients").await;
-    sign_out(&browser).await;
+    browser.sign_out().await;
 
     // The emails arrive; each person follows their link, sets a password and is in.
     assert_eq!(app.run_jobs().await, 2);
@@ -241,7 +217,7 @@ async fn owner_adds_and_invites_people_who_set_a_password_and_sign_in() {
         browser.click("button[type=submit]").await;
         browser.wait_for_path("/messages").await;
         browser.wait_for_text("[data-testid=whoami]", name).await;
-        sign_out(&browser).await;
+        browser.sign_out().await;
 
         // And signs in again the ordinary way.
         let account = Account {
@@ -249,7 +225,7 @@ async fn owner_adds_and_invites_people_who_set_a_password_and_sign_in() {
             email: email.to_owned(),
             password: "a passphrase of my own".to_owned(),
         };
-        sign_in(&browser, &app, &account).await;
+        browser.sign_in(&app, &account).await;
         browser.wait_for_text("[data-testid=whoami]", name).await;
         // Clients have "My Messages" and no practice pages; staff without admin rights neither.
         let heading = if email.starts_with("cody") {
@@ -273,14 +249,14 @@ async fn owner_adds_and_invites_people_who_set_a_password_and_sign_in() {
                 .await
                 .is_err()
         );
-        sign_out(&browser).await;
+        browser.sign_out().await;
     }
     browser.close().await;
 }
 
 #[tokio::test]
 async fn status_line_reports_a_database_outage() {
-    let app = app_with_web().await;
+    let app = spawn_app_with_web().await;
     // Without a database the server still serves the app, but readiness fails.
     app.database.destroy_now().await;
 

@@ -3,54 +3,20 @@
 //! instead of a reply box or a composer when someone may not send.
 
 use confidant_openapi::conversations::Conversation;
-use confidant_tests::app::web_dist_dir;
+use confidant_tests::app::spawn_app_with_web;
 use confidant_tests::browser::Browser;
-use confidant_tests::fixtures::{Account, Member, PASSWORD};
-use confidant_tests::{TestApp, spawn_app_with};
 use reqwest::Method;
 use serde_json::json;
-
-async fn app_with_web() -> TestApp {
-    spawn_app_with(&[("CONFIDANT_WEB_DIR", web_dist_dir().display().to_string())]).await
-}
-
-/// The sign-in of a fixture member (their account has [`PASSWORD`]).
-fn account(member: &Member) -> Account {
-    Account {
-        id: member.person.id,
-        email: member.person.email.clone(),
-        password: PASSWORD.to_owned(),
-    }
-}
-
-async fn sign_in(browser: &Browser, app: &TestApp, account: &Account) {
-    browser
-        .client
-        .goto(&app.url("/sign-in"))
-        .await
-        .expect("open sign-in");
-    browser.fill("input[name=email]", &account.email).await;
-    browser
-        .fill("input[name=password]", &account.password)
-        .await;
-    browser.click("button[type=submit]").await;
-    browser.wait_for_path("/messages").await;
-}
-
-async fn sign_out(browser: &Browser) {
-    browser.click("[data-testid=sign-out]").await;
-    browser.wait_for_path("/sign-in").await;
-}
 
 // R-COMPOSE, R-READ, R-REPLY-ONE, R-DEL-THREAD, R-DEL-PERMANENT
 #[tokio::test]
 async fn provider_and_client_exchange_messages_and_the_provider_deletes_the_thread() {
-    let app = app_with_web().await;
+    let app = spawn_app_with_web().await;
     let practice = app.staffed_practice("Browser Messages").await;
     let browser = Browser::start().await;
 
     // The provider starts with an empty inbox and writes through the composer.
-    sign_in(&browser, &app, &account(&practice.provider)).await;
+    browser.sign_in(&app, &practice.provider.account()).await;
     browser.wait_for("[data-testid=empty-folder]").await;
     browser.click("[data-testid=new-message]").await;
     browser.wait_for_path("/messages/new").await;
@@ -116,10 +82,10 @@ async fn provider_and_client_exchange_messages_and_the_provider_deletes_the_thre
     assert!(body.contains("<b>Bring your notes</b>"), "{body}");
     assert!(body.contains("Hello Cleo,\nsee you"), "{body}");
     assert_eq!(browser.count("[data-testid=message-body] b").await, 0);
-    sign_out(&browser).await;
+    browser.sign_out().await;
 
     // The client sees one unread conversation; opening it clears the badge.
-    sign_in(&browser, &app, &account(&practice.client)).await;
+    browser.sign_in(&app, &practice.client.account()).await;
     browser
         .wait_for_text("[data-testid=unread-badge]", "1")
         .await;
@@ -149,10 +115,10 @@ async fn provider_and_client_exchange_messages_and_the_provider_deletes_the_thre
         .wait_for_text("ol.messages", "Thank you, see you then.")
         .await;
     assert_eq!(browser.count("[data-testid=message]").await, 2);
-    sign_out(&browser).await;
+    browser.sign_out().await;
 
     // The provider has the reply waiting, reads it, and deletes the whole thread.
-    sign_in(&browser, &app, &account(&practice.provider)).await;
+    browser.sign_in(&app, &practice.provider.account()).await;
     browser
         .wait_for_text("[data-testid=unread-badge]", "1")
         .await;
@@ -176,10 +142,10 @@ async fn provider_and_client_exchange_messages_and_the_provider_deletes_the_thre
     browser.wait_for_path("/messages").await;
     browser.wait_for("[data-testid=empty-folder]").await;
     assert_eq!(browser.count("[data-testid=conversation-row]").await, 0);
-    sign_out(&browser).await;
+    browser.sign_out().await;
 
     // Gone for the client too.
-    sign_in(&browser, &app, &account(&practice.client)).await;
+    browser.sign_in(&app, &practice.client.account()).await;
     browser.wait_for("[data-testid=empty-folder]").await;
     assert_eq!(browser.count("[data-testid=conversation-row]").await, 0);
     browser
@@ -196,7 +162,7 @@ async fn provider_and_client_exchange_messages_and_the_provider_deletes_the_thre
 // R-MULTI-CLIENT, R-INACTIVE
 #[tokio::test]
 async fn clients_who_may_not_send_see_why_instead_of_a_reply_box_or_composer() {
-    let app = app_with_web().await;
+    let app = spawn_app_with_web().await;
     let practice = app.staffed_practice("Browser Blocked").await;
     app.give_account(&practice.other_client).await;
     let response = app
@@ -219,7 +185,7 @@ async fn clients_who_may_not_send_see_why_instead_of_a_reply_box_or_composer() {
 
     // Sent to two clients: Cleo reads it, cannot reply, and never sees the other client.
     let browser = Browser::start().await;
-    sign_in(&browser, &app, &account(&practice.client)).await;
+    browser.sign_in(&app, &practice.client.account()).await;
     browser.click("[data-testid=conversation-row] a").await;
     browser
         .wait_for_path(&format!("/messages/{}", thread.id))
@@ -233,7 +199,7 @@ async fn clients_who_may_not_send_see_why_instead_of_a_reply_box_or_composer() {
         .await;
     assert!(!participants.contains("Otto"), "{participants}");
     browser.screenshot("messages-reply-blocked").await;
-    sign_out(&browser).await;
+    browser.sign_out().await;
 
     // Made inactive: reading still works, sending does not, and the app says so.
     let response = app
@@ -245,7 +211,7 @@ async fn clients_who_may_not_send_see_why_instead_of_a_reply_box_or_composer() {
         )
         .await;
     assert_eq!(response.status(), 200);
-    sign_in(&browser, &app, &account(&practice.client)).await;
+    browser.sign_in(&app, &practice.client.account()).await;
     browser.click("[data-testid=new-message]").await;
     browser
         .wait_for_text("[data-testid=cannot-send]", "Your account is inactive")
@@ -258,7 +224,7 @@ async fn clients_who_may_not_send_see_why_instead_of_a_reply_box_or_composer() {
 // Inbox lists: newest activity first, cursor-paginated (SPEC §2).
 #[tokio::test]
 async fn sent_folder_loads_more_conversations_a_page_at_a_time() {
-    let app = app_with_web().await;
+    let app = spawn_app_with_web().await;
     let practice = app.staffed_practice("Browser Pages").await;
     for n in 1..=27 {
         let response = app
@@ -277,7 +243,7 @@ async fn sent_folder_loads_more_conversations_a_page_at_a_time() {
     }
 
     let browser = Browser::start().await;
-    sign_in(&browser, &app, &account(&practice.provider)).await;
+    browser.sign_in(&app, &practice.provider.account()).await;
     // Nothing from others yet: the inbox is empty, the sent folder is not.
     browser.wait_for("[data-testid=empty-folder]").await;
     browser.click("[data-testid=folder-sent]").await;
@@ -294,8 +260,8 @@ async fn sent_folder_loads_more_conversations_a_page_at_a_time() {
     browser.wait_for_absent("[data-testid=load-more]").await;
 
     // The client has all 27 unread.
-    sign_out(&browser).await;
-    sign_in(&browser, &app, &account(&practice.client)).await;
+    browser.sign_out().await;
+    browser.sign_in(&app, &practice.client.account()).await;
     browser
         .wait_for_text("[data-testid=unread-badge]", "27")
         .await;
