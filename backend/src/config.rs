@@ -29,6 +29,8 @@ pub struct Config {
     pub workers: usize,
     /// `CONFIDANT_STORAGE`: where attachments are stored.
     pub storage: StorageLocation,
+    /// `CONFIDANT_STORAGE_KEY`: the master key that wraps each attachment's data key.
+    pub storage_key: StorageKey,
     /// `CONFIDANT_JWT_SECRET`: the key that signs access tokens.
     pub jwt_secret: JwtSecret,
     /// `CONFIDANT_WEB_DIR`: the built web app, served at `/` when set.
@@ -85,6 +87,58 @@ pub struct JwtSecret {
     bytes: Vec<u8>,
     /// True when no secret was configured and a random one was made for this process.
     pub generated: bool,
+}
+
+/// The attachment master key: 32 bytes, given as standard base64. Never printed.
+#[derive(Clone)]
+pub struct StorageKey {
+    bytes: [u8; 32],
+    /// True when no key was configured and a random one was made for this process: files
+    /// stored now cannot be read after a restart.
+    pub generated: bool,
+}
+
+impl StorageKey {
+    /// The raw key, for the encryption code only.
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.bytes
+    }
+
+    /// A key from its raw bytes (tests and tools).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self {
+            bytes,
+            generated: false,
+        }
+    }
+
+    fn parse(raw: &str) -> Result<Self, ConfigError> {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(raw.trim())
+            .ok()
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .map(Self::from_bytes)
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "CONFIDANT_STORAGE_KEY",
+                    "expected 32 random bytes in base64 (e.g. `openssl rand -base64 32`)",
+                )
+            })
+    }
+
+    fn random() -> Self {
+        Self {
+            bytes: rand::random(),
+            generated: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for StorageKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StorageKey(…)")
+    }
 }
 
 /// How log lines are written.
@@ -187,6 +241,10 @@ impl Config {
         let storage = StorageLocation::parse(
             &lookup("CONFIDANT_STORAGE").unwrap_or_else(|| ".data/storage".into()),
         )?;
+        let storage_key = match lookup("CONFIDANT_STORAGE_KEY") {
+            Some(raw) => StorageKey::parse(&raw)?,
+            None => StorageKey::random(),
+        };
         let jwt_secret = match lookup("CONFIDANT_JWT_SECRET") {
             Some(raw) => JwtSecret::parse(&raw)?,
             None => JwtSecret::random(),
@@ -251,6 +309,7 @@ impl Config {
             mail_from,
             workers,
             storage,
+            storage_key,
             jwt_secret,
             web_dir,
             log_format,
@@ -414,6 +473,7 @@ mod tests {
             StorageLocation::Folder(".data/storage".into())
         );
         assert!(config.jwt_secret.generated);
+        assert!(config.storage_key.generated);
         assert_eq!(config.session_idle, Duration::from_secs(30 * 60));
         assert!(config.database_url.is_none());
         assert!(config.require_database_url().is_err());
@@ -429,6 +489,8 @@ mod tests {
             ("CONFIDANT_SMTP_URL", "http://x"),
             ("CONFIDANT_STORAGE", "gs://bucket"),
             ("CONFIDANT_JWT_SECRET", "short"),
+            ("CONFIDANT_STORAGE_KEY", "c2hvcnQ="),
+            ("CONFIDANT_STORAGE_KEY", "not base64!"),
             ("CONFIDANT_LOG_FORMAT", "xml"),
             ("CONFIDANT_DB_POOL_SIZE", "0"),
             ("CONFIDANT_MAIL_FROM", "not an address"),
@@ -485,6 +547,17 @@ mod tests {
         let printed = format!("{config:?}");
         assert!(!printed.contains("s3cret"), "{printed}");
         assert!(printed.contains("mail.example.com"), "{printed}");
+    }
+
+    #[test]
+    fn storage_key_is_32_base64_bytes_and_never_printed() {
+        use base64::Engine as _;
+        let raw = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        let config = config(&[("CONFIDANT_STORAGE_KEY", &raw)]).expect("valid");
+        assert_eq!(config.storage_key.bytes(), &[7u8; 32]);
+        assert!(!config.storage_key.generated);
+        assert!(!format!("{config:?}").contains(&raw));
+        assert!(!format!("{config:?}").contains("7, 7"));
     }
 
     #[test]

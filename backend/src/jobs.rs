@@ -34,6 +34,7 @@ use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::attachments::FileStore;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::email::Mailer;
@@ -67,6 +68,8 @@ pub struct JobContext {
     pub mailer: Arc<Mailer>,
     /// The settings the server was started with.
     pub config: Arc<Config>,
+    /// Attachment files.
+    pub files: FileStore,
 }
 
 /// Enqueues `job` on the caller's connection, i.e. inside the caller's transaction if there is

@@ -2,6 +2,7 @@
 //! same application.
 
 pub mod api_doc;
+pub mod attachments;
 pub mod auth;
 pub mod config;
 pub mod db;

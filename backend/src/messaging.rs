@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use confidant_openapi::conversations::{
-    ConversationKind, Message as MessageView, Participant, RecipientRef,
+    AttachmentRef, ConversationKind, Message as MessageView, Participant, RecipientRef,
 };
 use confidant_openapi::people::PersonKind;
 use diesel::prelude::*;
@@ -306,13 +306,18 @@ pub fn participant(info: &ParticipantInfo) -> Participant {
 }
 
 /// The wire form of a message for `viewer`.
-pub fn message_view(row: &MessageRow, author: Participant, viewer: Viewer) -> MessageView {
+pub fn message_view(
+    row: &MessageRow,
+    author: Participant,
+    attachments: Vec<AttachmentRef>,
+    viewer: Viewer,
+) -> MessageView {
     MessageView {
         id: row.id,
         author,
         body: row.body.clone(),
         created_at: row.created_at,
-        attachments: Vec::new(),
+        attachments,
         can_delete: rules::may_delete_message(viewer, row.author_id),
     }
 }

@@ -2,6 +2,7 @@
 //! utoipa-actix-web collects them into the OpenAPI document as they are registered here, so a
 //! route cannot be served without being documented.
 
+pub mod attachments;
 pub mod auth;
 pub mod conversations;
 pub mod health;
@@ -45,5 +46,7 @@ pub fn api_v1(config: &mut ServiceConfig) {
         .service(conversations::read::mark_read)
         .service(conversations::delete::delete_conversation)
         .service(conversations::delete_message::delete_message)
+        .service(attachments::upload::upload_attachment)
+        .service(attachments::download::download_attachment)
         .service(unread::unread);
 }

@@ -12,6 +12,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api_doc;
+use crate::attachments::FileStore;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::{self, DbPool};
@@ -47,13 +48,21 @@ impl Application {
                 "CONFIDANT_JWT_SECRET is not set: using a random key, so sign-ins end on restart"
             );
         }
+        if config.storage_key.generated {
+            tracing::warn!(
+                "CONFIDANT_STORAGE_KEY is not set: using a random key, so attachments stored now \
+                 cannot be read after a restart"
+            );
+        }
         let listener = TcpListener::bind(config.listen)
             .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.listen))?;
         let address = listener.local_addr()?;
         let mailer = Mailer::from_config(&config)?;
         tracing::info!(smtp = mailer.server(), "emails go out through SMTP");
+        let files = FileStore::from_config(&config)?;
         let state = AppState {
             pool,
+            files: files.clone(),
             tokens: TokenKeys::new(&config.jwt_secret),
             config: Arc::new(config),
         };
@@ -61,6 +70,7 @@ impl Application {
             pool: state.pool.clone(),
             mailer: Arc::new(mailer),
             config: Arc::clone(&state.config),
+            files,
         };
         let server = serve(listener, state.clone())?;
         Ok(Self {

@@ -1,7 +1,9 @@
-//! What every request handler can reach: the database pool, the settings, the token keys.
+//! What every request handler can reach: the database pool, the settings, the token keys,
+//! the attachment store.
 
 use std::sync::Arc;
 
+use crate::attachments::FileStore;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::{DbConn, DbPool};
@@ -16,6 +18,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Issues and verifies access tokens.
     pub tokens: TokenKeys,
+    /// Attachment files.
+    pub files: FileStore,
 }
 
 impl AppState {

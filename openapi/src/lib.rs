@@ -5,6 +5,7 @@
 //! the end-to-end tests cannot disagree about the shape of a message. The committed
 //! `openapi/openapi.json` beside this crate is generated from these types by the server.
 
+pub mod attachments;
 pub mod auth;
 pub mod conversations;
 pub mod health;

@@ -12,6 +12,9 @@ use confidant::startup::Application;
 use crate::database::TestDatabase;
 use crate::smtp::SmtpSink;
 
+/// The attachment master key of test servers (32 bytes of 0x0B, base64).
+pub const TEST_STORAGE_KEY: &str = "CwsLCwsLCwsLCwsLCwsLCwsLCwsLCwsLCwsLCwsLCws=";
+
 /// A running server over its own database.
 pub struct TestApp {
     /// Where the server listens.
@@ -56,6 +59,7 @@ pub async fn spawn_app_with(settings: &[(&str, String)]) -> TestApp {
             "CONFIDANT_STORAGE".into(),
             storage.path().display().to_string(),
         ),
+        ("CONFIDANT_STORAGE_KEY".into(), TEST_STORAGE_KEY.into()),
         ("CONFIDANT_DB_POOL_SIZE".into(), "5".into()),
         ("CONFIDANT_SHUTDOWN_SECONDS".into(), "1".into()),
         ("CONFIDANT_SMTP_URL".into(), mail.url()),

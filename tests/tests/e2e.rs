@@ -1,6 +1,7 @@
 //! Confidant's end-to-end tests: one binary, one module per area.
 
 mod e2e {
+    mod attachments;
     mod auth;
     mod browser;
     mod browser_messages;

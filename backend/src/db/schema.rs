@@ -1,6 +1,21 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    attachments (id) {
+        id -> Uuid,
+        practice_id -> Uuid,
+        uploaded_by -> Uuid,
+        file_name -> Text,
+        content_type -> Text,
+        size -> Int8,
+        sha256 -> Bytea,
+        wrapped_key -> Bytea,
+        attached_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Uuid,
         practice_id -> Nullable<Uuid>,
@@ -73,6 +88,15 @@ diesel::table! {
         idempotency_key -> Nullable<Text>,
         created_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    message_attachments (message_id, attachment_id) {
+        practice_id -> Uuid,
+        message_id -> Uuid,
+        attachment_id -> Uuid,
+        position -> Int2,
     }
 }
 
@@ -170,17 +194,20 @@ diesel::table! {
 }
 
 diesel::joinable!(conversations -> practices (practice_id));
+diesel::joinable!(message_attachments -> messages (message_id));
 diesel::joinable!(people -> practices (practice_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(staff_groups -> practices (practice_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    attachments,
     audit_events,
     client_providers,
     conversation_participants,
     conversations,
     invitations,
     jobs,
+    message_attachments,
     messages,
     people,
     portal_accounts,

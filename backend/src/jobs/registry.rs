@@ -31,6 +31,8 @@ impl Registry {
             .with::<crate::invitations::SendInvitationEmailJob>()
             .with::<crate::messaging::SendMessageNotificationJob>()
             .with::<crate::messaging::SendNotificationDigestJob>()
+            .with::<crate::attachments::cleanup::RemoveStoredFilesJob>()
+            .with::<crate::attachments::cleanup::ExpireUploadJob>()
     }
 
     /// This registry plus `J` (tests add their own job types this way).

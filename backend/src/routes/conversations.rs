@@ -12,9 +12,12 @@ pub mod read;
 use std::collections::{HashMap, HashSet};
 
 use confidant_openapi::ProblemCode;
+use confidant_openapi::attachments::MAX_ATTACHMENTS_PER_MESSAGE;
 use confidant_openapi::conversations::{Conversation as ConversationView, ReplyBlock};
 use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
 
+use crate::db::models::attachment::{AttachError, Attachment};
 use crate::db::models::conversation::Conversation;
 use crate::db::models::person::Person;
 use crate::domain::conversations as rules;
@@ -44,9 +47,19 @@ pub async fn detail(
             .cloned()
             .ok_or(diesel::result::Error::NotFound)
     };
+    let mut files =
+        Attachment::of_messages(conn, &rows.iter().map(|m| m.id).collect::<Vec<_>>()).await?;
     let messages = rows
         .iter()
-        .map(|row| Ok(message_view(row, someone(row.author_id)?, viewer)))
+        .map(|row| {
+            let attachments = files.remove(&row.id).unwrap_or_default();
+            Ok(message_view(
+                row,
+                someone(row.author_id)?,
+                attachments,
+                viewer,
+            ))
+        })
         .collect::<Result<Vec<_>, diesel::result::Error>>()?;
     let reply = rules::may_post(kind, viewer);
     Ok(ConversationView {
@@ -79,15 +92,40 @@ pub fn cannot_send(block: ReplyBlock) -> ApiError {
     )
 }
 
-/// Attachments arrive with their own feature; until then a request naming any is refused
-/// rather than silently sent without them.
-pub fn no_attachments_yet(ids: &[uuid::Uuid]) -> Result<(), ApiError> {
-    if ids.is_empty() {
-        Ok(())
-    } else {
-        Err(field_error(
+/// The `attachment_ids` of a new message, checked before anything is written: at most
+/// [`MAX_ATTACHMENTS_PER_MESSAGE`], none twice. Whether each is the sender's own unsent upload
+/// is checked as they are claimed, in the message's transaction.
+pub fn check_attachment_ids(ids: &[Uuid]) -> Result<(), ApiError> {
+    if ids.len() > MAX_ATTACHMENTS_PER_MESSAGE {
+        return Err(field_error(
             "attachment_ids",
-            "Attachments cannot be sent yet.",
-        ))
+            format!("A message can carry at most {MAX_ATTACHMENTS_PER_MESSAGE} files."),
+        ));
     }
+    if ids.iter().collect::<HashSet<_>>().len() != ids.len() {
+        return Err(field_error(
+            "attachment_ids",
+            "The same file is attached twice.",
+        ));
+    }
+    Ok(())
+}
+
+/// Puts the uploads on the message, inside its transaction: a refusal undoes the message too.
+pub async fn attach(
+    conn: &mut AsyncPgConnection,
+    me: &Person,
+    message_id: Uuid,
+    ids: &[Uuid],
+) -> Result<(), ApiError> {
+    Attachment::attach(conn, me.practice_id, me.id, message_id, ids)
+        .await
+        .map_err(|error| match error {
+            AttachError::NotYours => field_error(
+                "attachment_ids",
+                "Some files are not uploads of yours waiting to be sent (they may already have \
+                 been sent, or have expired). Upload them again.",
+            ),
+            AttachError::Database(error) => error.into(),
+        })
 }

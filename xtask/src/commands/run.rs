@@ -35,7 +35,17 @@ pub fn run() -> Result {
             .env("DATABASE_URL", database_url)
             .env("CONFIDANT_LISTEN", &listen)
             .env("CONFIDANT_WEB_DIR", workspace::web_dist())
-            .env("CONFIDANT_JWT_SECRET", dev_jwt_secret()?),
+            .env("CONFIDANT_JWT_SECRET", dev_jwt_secret()?)
+            .env("CONFIDANT_STORAGE_KEY", dev_storage_key()?)
+            .env(
+                "CONFIDANT_STORAGE",
+                std::env::var("CONFIDANT_STORAGE").unwrap_or_else(|_| {
+                    workspace::root()
+                        .join(".data/storage")
+                        .display()
+                        .to_string()
+                }),
+            ),
         "starting Confidant",
     )
 }
@@ -97,10 +107,38 @@ fn dev_data_dir() -> PathBuf {
 
 /// A signing key kept in `.data/jwt-secret`, so that sign-ins survive restarts in development.
 fn dev_jwt_secret() -> Result<String> {
-    if let Ok(secret) = std::env::var("CONFIDANT_JWT_SECRET") {
+    dev_secret("CONFIDANT_JWT_SECRET", "jwt-secret", |bytes| {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    })
+}
+
+/// An attachment master key kept in `.data/storage-key`, so that files uploaded in development
+/// can still be read after a restart.
+fn dev_storage_key() -> Result<String> {
+    dev_secret("CONFIDANT_STORAGE_KEY", "storage-key", |bytes| {
+        // Base64 of 32 bytes is 43 characters and `=`; the last character carries only 4 bits,
+        // so it must be one whose low two bits are zero.
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut key: String = bytes
+            .iter()
+            .cycle()
+            .zip(0..42)
+            .map(|(b, i)| ALPHABET[usize::from(b.rotate_left(i % 8)) % 64] as char)
+            .collect();
+        key.push(ALPHABET[usize::from(bytes[0] % 16) * 4] as char);
+        key.push('=');
+        key
+    })
+}
+
+/// The secret in `variable` if set, else the one kept in `.data/<file>`, else a new one made
+/// from 32 random bytes by `make` and kept there.
+fn dev_secret(variable: &str, file: &str, make: fn(&[u8; 32]) -> String) -> Result<String> {
+    if let Ok(secret) = std::env::var(variable) {
         return Ok(secret);
     }
-    let path = workspace::root().join(".data/jwt-secret");
+    let path = workspace::root().join(".data").join(file);
     if let Ok(secret) = std::fs::read_to_string(&path)
         && secret.trim().len() >= 32
     {
@@ -110,7 +148,7 @@ fn dev_jwt_secret() -> Result<String> {
     std::fs::File::open("/dev/urandom")
         .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut bytes))
         .map_err(|error| format!("reading /dev/urandom for a development secret: {error}"))?;
-    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let secret = make(&bytes);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     }

@@ -9,7 +9,7 @@ use confidant_openapi::conversations::{
 };
 use diesel_async::AsyncConnection;
 
-use super::{cannot_send, detail, no_attachments_yet};
+use super::{attach, cannot_send, check_attachment_ids, detail};
 use crate::auth::CurrentPerson;
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::conversation::Conversation;
@@ -30,7 +30,7 @@ use crate::state::AppState;
         (status = 400, description = "Malformed body or unknown fields", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An inactive or archived client cannot send", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing or invalid recipients, subject or body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or invalid recipients, subject, body or attachments", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/conversations")]
@@ -58,7 +58,7 @@ pub async fn create_conversation(
     let (Some(subject), Some(text), true) = (subject, text, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
-    no_attachments_yet(&body.attachment_ids)?;
+    check_attachment_ids(&body.attachment_ids)?;
 
     let practice_id = me.practice_id();
     let mut conn = state.conn().await?;
@@ -71,13 +71,18 @@ pub async fn create_conversation(
             let (conversation, message) =
                 Conversation::start(conn, practice_id, kind, &subject, me.id(), &ids, &text)
                     .await?;
+            attach(conn, &me.person, message.id, &body.attachment_ids).await?;
             messaging::notify(conn, practice_id, message.id, &ids).await?;
             AuditEvent::new(AuditAction::MessageSent, Some(practice_id), Some(me.id()))
                 .target("conversation", conversation.id)
-                .details(serde_json::json!({"message_id": message.id, "recipients": ids.len()}))
+                .details(serde_json::json!({
+                    "message_id": message.id,
+                    "recipients": ids.len(),
+                    "attachments": body.attachment_ids.len(),
+                }))
                 .record(conn)
                 .await?;
-            Ok::<_, diesel::result::Error>(conversation)
+            Ok::<_, ApiError>(conversation)
         })
         .await?;
     Ok(HttpResponse::Created().json(detail(&mut conn, &conversation, &me.person).await?))

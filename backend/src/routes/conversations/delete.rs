@@ -5,7 +5,9 @@ use confidant_openapi::{Problem, ProblemCode};
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
+use crate::attachments;
 use crate::auth::CurrentPerson;
+use crate::db::models::attachment::Attachment;
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::conversation::Conversation;
 use crate::domain::conversations as rules;
@@ -13,8 +15,8 @@ use crate::error::ApiError;
 use crate::messaging;
 use crate::state::AppState;
 
-/// Delete a whole conversation for good, with every message in it, also those others wrote
-/// (R-DEL-THREAD): only the staff member who started it. Nothing can bring it back
+/// Delete a whole conversation for good, with every message in it, also those others wrote,
+/// and their files (R-DEL-THREAD): only the staff member who started it. Nothing can bring it back
 /// (R-DEL-PERMANENT); an audit record keeps who deleted which id and how many messages.
 #[utoipa::path(
     tag = "conversations",
@@ -46,14 +48,16 @@ pub async fn delete_conversation(
         ));
     }
     conn.transaction(async |conn| {
+        let held = Attachment::hold_for_conversation(conn, conversation.id).await?;
         let messages = Conversation::delete(conn, practice_id, conversation.id).await?;
+        let attachments = attachments::release(conn, held).await?;
         AuditEvent::new(
             AuditAction::ConversationDeleted,
             Some(practice_id),
             Some(me.id()),
         )
         .target("conversation", conversation.id)
-        .details(serde_json::json!({"messages": messages, "attachments": 0}))
+        .details(serde_json::json!({"messages": messages, "attachments": attachments}))
         .record(conn)
         .await
     })

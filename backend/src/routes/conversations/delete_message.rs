@@ -5,7 +5,9 @@ use confidant_openapi::{Problem, ProblemCode};
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
+use crate::attachments;
 use crate::auth::CurrentPerson;
+use crate::db::models::attachment::Attachment;
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::conversation::Conversation;
 use crate::domain::conversations as rules;
@@ -51,14 +53,18 @@ pub async fn delete_message(
         ));
     }
     conn.transaction(async |conn| {
+        let held = Attachment::hold_for_messages(conn, &[message.id]).await?;
         Conversation::delete_message(conn, conversation.id, message.id).await?;
+        let attachments = attachments::release(conn, held).await?;
         AuditEvent::new(
             AuditAction::MessageDeleted,
             Some(practice_id),
             Some(me.id()),
         )
         .target("message", message.id)
-        .details(serde_json::json!({"conversation_id": conversation.id, "attachments": 0}))
+        .details(
+            serde_json::json!({"conversation_id": conversation.id, "attachments": attachments}),
+        )
         .record(conn)
         .await
     })

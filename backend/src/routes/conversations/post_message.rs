@@ -6,8 +6,9 @@ use confidant_openapi::conversations::{CreateMessageRequest, Message as MessageV
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
-use super::{cannot_send, no_attachments_yet};
+use super::{attach, cannot_send, check_attachment_ids};
 use crate::auth::CurrentPerson;
+use crate::db::models::attachment::Attachment;
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::conversation::Conversation;
 use crate::domain::conversations as rules;
@@ -49,7 +50,7 @@ pub async fn post_message(
             .ok_or_else(ApiError::not_found)?;
     rules::may_post(conversation.kind(), viewer).map_err(cannot_send)?;
     let text = rules::check_body(&body.body).map_err(|e| field_error("body", e))?;
-    no_attachments_yet(&body.attachment_ids)?;
+    check_attachment_ids(&body.attachment_ids)?;
     let others: Vec<Uuid> = Conversation::participants(&mut conn, &[conversation.id])
         .await?
         .into_iter()
@@ -60,13 +61,17 @@ pub async fn post_message(
         .transaction(async |conn| {
             let message =
                 Conversation::post(conn, practice_id, conversation.id, me.id(), &text).await?;
+            attach(conn, &me.person, message.id, &body.attachment_ids).await?;
             messaging::notify(conn, practice_id, message.id, &others).await?;
             AuditEvent::new(AuditAction::MessageSent, Some(practice_id), Some(me.id()))
                 .target("conversation", conversation.id)
-                .details(serde_json::json!({"message_id": message.id}))
+                .details(serde_json::json!({
+                    "message_id": message.id,
+                    "attachments": body.attachment_ids.len(),
+                }))
                 .record(conn)
                 .await?;
-            Ok::<_, diesel::result::Error>(message)
+            Ok::<_, ApiError>(message)
         })
         .await?;
     let author = confidant_openapi::conversations::Participant {
@@ -74,5 +79,9 @@ pub async fn post_message(
         name: me.person.name.clone(),
         kind: me.person.kind(),
     };
-    Ok(HttpResponse::Created().json(message_view(&message, author, viewer)))
+    let attachments = Attachment::of_messages(&mut conn, &[message.id])
+        .await?
+        .remove(&message.id)
+        .unwrap_or_default();
+    Ok(HttpResponse::Created().json(message_view(&message, author, attachments, viewer)))
 }

@@ -1,0 +1,265 @@
+//! Attachment rows and their links to messages. The files themselves are in
+//! [`crate::attachments::FileStore`].
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use confidant_openapi::conversations::AttachmentRef;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{attachments, message_attachments, messages};
+
+/// An attachment row.
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
+#[diesel(table_name = attachments, check_for_backend(diesel::pg::Pg))]
+pub struct Attachment {
+    /// Its id; the stored file's name derives from it.
+    pub id: Uuid,
+    /// Its practice.
+    pub practice_id: Uuid,
+    /// Who uploaded it; only they can attach it.
+    pub uploaded_by: Uuid,
+    /// Display text only.
+    pub file_name: String,
+    /// The verified type.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// SHA-256 of the plaintext.
+    pub sha256: Vec<u8>,
+    /// The file's data key, wrapped by the master key.
+    pub wrapped_key: Vec<u8>,
+    /// When it was sent with a message; `None` while it waits in a composer.
+    pub attached_at: Option<DateTime<Utc>>,
+    /// When it was uploaded.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Why attachments could not be put on a message.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    /// Some id is not an unattached upload of the caller (or does not exist).
+    #[error("not the caller's unattached uploads")]
+    NotYours,
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// Attachments locked on their way out with the messages that carry them; see [`Held::release`].
+#[derive(Debug)]
+pub struct Held {
+    ids: Vec<Uuid>,
+    links: usize,
+}
+
+impl Attachment {
+    /// Stores a new upload's row.
+    pub async fn insert(&self, conn: &mut AsyncPgConnection) -> QueryResult<()> {
+        diesel::insert_into(attachments::table)
+            .values(self)
+            .execute(conn)
+            .await
+            .map(|_| ())
+    }
+
+    /// The answer's shape.
+    pub fn as_ref(&self) -> AttachmentRef {
+        AttachmentRef {
+            id: self.id,
+            file_name: self.file_name.clone(),
+            content_type: self.content_type.clone(),
+            size: self.size,
+        }
+    }
+
+    /// Puts `ids` (in that order) on `message_id`: each must be an upload of `uploader` in
+    /// `practice_id` that is not on any message yet. All or nothing; run inside the message's
+    /// transaction so that a refusal also undoes the message.
+    pub async fn attach(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        uploader: Uuid,
+        message_id: Uuid,
+        ids: &[Uuid],
+    ) -> Result<(), AttachError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        // Claiming sets `attached_at` under the row lock, so two messages can never both
+        // claim the same upload.
+        let claimed: Vec<Uuid> = diesel::update(
+            attachments::table
+                .filter(attachments::id.eq_any(ids))
+                .filter(attachments::practice_id.eq(practice_id))
+                .filter(attachments::uploaded_by.eq(uploader))
+                .filter(attachments::attached_at.is_null()),
+        )
+        .set(attachments::attached_at.eq(diesel::dsl::now))
+        .returning(attachments::id)
+        .get_results(conn)
+        .await?;
+        if claimed.len() != ids.len() {
+            return Err(AttachError::NotYours);
+        }
+        let links: Vec<_> = ids
+            .iter()
+            .zip(0i16..)
+            .map(|(id, position)| {
+                (
+                    message_attachments::practice_id.eq(practice_id),
+                    message_attachments::message_id.eq(message_id),
+                    message_attachments::attachment_id.eq(*id),
+                    message_attachments::position.eq(position),
+                )
+            })
+            .collect();
+        diesel::insert_into(message_attachments::table)
+            .values(links)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
+    /// The attachments of each of `message_ids`, in the order they were attached.
+    pub async fn of_messages(
+        conn: &mut AsyncPgConnection,
+        message_ids: &[Uuid],
+    ) -> QueryResult<HashMap<Uuid, Vec<AttachmentRef>>> {
+        if message_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<(Uuid, Self)> = message_attachments::table
+            .inner_join(
+                attachments::table.on(attachments::id.eq(message_attachments::attachment_id)),
+            )
+            .filter(message_attachments::message_id.eq_any(message_ids))
+            .order((
+                message_attachments::message_id,
+                message_attachments::position,
+            ))
+            .select((message_attachments::message_id, Self::as_select()))
+            .load(conn)
+            .await?;
+        let mut by_message: HashMap<Uuid, Vec<AttachmentRef>> = HashMap::new();
+        for (message_id, attachment) in rows {
+            by_message
+                .entry(message_id)
+                .or_default()
+                .push(attachment.as_ref());
+        }
+        Ok(by_message)
+    }
+
+    /// R-ATT-ACCESS: attachment `id` when `person_id` can see a message that carries it (is a
+    /// participant of its conversation, in their own practice).
+    pub async fn visible_to(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        person_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<Option<Self>> {
+        diesel::sql_query(
+            "SELECT a.* FROM attachments a \
+             WHERE a.id = $1 AND a.practice_id = $2 AND EXISTS ( \
+               SELECT 1 FROM message_attachments ma \
+               JOIN messages m ON m.id = ma.message_id \
+               JOIN conversation_participants p ON p.conversation_id = m.conversation_id \
+               WHERE ma.attachment_id = a.id AND p.person_id = $3)",
+        )
+        .bind::<SqlUuid, _>(id)
+        .bind::<SqlUuid, _>(practice_id)
+        .bind::<SqlUuid, _>(person_id)
+        .get_result(conn)
+        .await
+        .optional()
+    }
+
+    /// Locks the attachments carried by `message_ids` before those messages are deleted, so
+    /// that two deletions sharing a file (a blast's threads) cannot both leave it behind.
+    pub async fn hold_for_messages(
+        conn: &mut AsyncPgConnection,
+        message_ids: &[Uuid],
+    ) -> QueryResult<Held> {
+        let linked: Vec<Uuid> = message_attachments::table
+            .filter(message_attachments::message_id.eq_any(message_ids))
+            .select(message_attachments::attachment_id)
+            .load(conn)
+            .await?;
+        let links = linked.len();
+        let ids: Vec<Uuid> = attachments::table
+            .filter(attachments::id.eq_any(&linked))
+            .order(attachments::id)
+            .select(attachments::id)
+            .for_update()
+            .load(conn)
+            .await?;
+        Ok(Held { ids, links })
+    }
+
+    /// As [`Self::hold_for_messages`] for every message of a conversation.
+    pub async fn hold_for_conversation(
+        conn: &mut AsyncPgConnection,
+        conversation_id: Uuid,
+    ) -> QueryResult<Held> {
+        let message_ids: Vec<Uuid> = messages::table
+            .filter(messages::conversation_id.eq(conversation_id))
+            .select(messages::id)
+            .load(conn)
+            .await?;
+        Self::hold_for_messages(conn, &message_ids).await
+    }
+
+    /// Removes upload `id` if it was never sent; answers whether it did.
+    pub async fn delete_if_unattached(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+        diesel::delete(
+            attachments::table
+                .filter(attachments::id.eq(id))
+                .filter(attachments::attached_at.is_null()),
+        )
+        .execute(conn)
+        .await
+        .map(|deleted| deleted == 1)
+    }
+
+    /// Whether the row still exists.
+    pub async fn exists(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            attachments::table.filter(attachments::id.eq(id)),
+        ))
+        .get_result(conn)
+        .await
+    }
+}
+
+impl Held {
+    /// After the messages are gone: removes the rows of held attachments that no message
+    /// carries any more and answers their ids (whose files must now go), with the number of
+    /// attachment links that went with the messages (for the audit record).
+    pub async fn release(self, conn: &mut AsyncPgConnection) -> QueryResult<(Vec<Uuid>, usize)> {
+        if self.ids.is_empty() {
+            return Ok((Vec::new(), self.links));
+        }
+        let removed: Vec<Uuid> = diesel::sql_query(
+            "DELETE FROM attachments a WHERE a.id = ANY($1) \
+             AND NOT EXISTS (SELECT 1 FROM message_attachments ma WHERE ma.attachment_id = a.id) \
+             RETURNING a.id",
+        )
+        .bind::<Array<SqlUuid>, _>(&self.ids)
+        .load::<RemovedId>(conn)
+        .await?
+        .into_iter()
+        .map(|row| row.id)
+        .collect();
+        Ok((removed, self.links))
+    }
+}
+
+#[derive(QueryableByName)]
+struct RemovedId {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
