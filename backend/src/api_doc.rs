@@ -28,6 +28,7 @@ use confidant_openapi::{API_PREFIX, Problem, ProblemCode};
         (name = "staff-groups", description = "Named sets of staff that can be addressed at once"),
         (name = "recipients", description = "What the caller may address"),
         (name = "conversations", description = "Threads, messages, read marks, deletion and the unread badge"),
+        (name = "blasts", description = "One message to many clients, each as a new private thread, with live progress"),
         (name = "attachments", description = "Files checked by content, encrypted at rest, downloadable by those who can see their message"),
         (name = "health", description = "Liveness and readiness checks"),
     )

@@ -27,6 +27,9 @@ pub struct Config {
     pub mail_from: Mailbox,
     /// `CONFIDANT_WORKERS`: background job workers in this process; 0 runs none.
     pub workers: usize,
+    /// `CONFIDANT_JOB_LEASE_SECONDS`: how long a job stays with a worker that stopped
+    /// reporting (it crashed) before another worker takes it over.
+    pub job_lease: Duration,
     /// `CONFIDANT_STORAGE`: where attachments are stored.
     pub storage: StorageLocation,
     /// `CONFIDANT_STORAGE_KEY`: the master key that wraps each attachment's data key.
@@ -238,6 +241,21 @@ impl Config {
                     )
                 })?,
         };
+        let job_lease = match lookup("CONFIDANT_JOB_LEASE_SECONDS") {
+            None => Duration::from_secs(60),
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|seconds| (3..=3600).contains(seconds))
+                .map(Duration::from_secs)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "CONFIDANT_JOB_LEASE_SECONDS",
+                        format!("`{raw}` is not a number of seconds from 3 to 3600"),
+                    )
+                })?,
+        };
         let storage = StorageLocation::parse(
             &lookup("CONFIDANT_STORAGE").unwrap_or_else(|| ".data/storage".into()),
         )?;
@@ -308,6 +326,7 @@ impl Config {
             smtp_url: SmtpUrl(smtp_url),
             mail_from,
             workers,
+            job_lease,
             storage,
             storage_key,
             jwt_secret,
@@ -495,6 +514,7 @@ mod tests {
             ("CONFIDANT_DB_POOL_SIZE", "0"),
             ("CONFIDANT_MAIL_FROM", "not an address"),
             ("CONFIDANT_WORKERS", "many"),
+            ("CONFIDANT_JOB_LEASE_SECONDS", "1"),
             ("CONFIDANT_SESSION_IDLE_MINUTES", "0"),
             ("CONFIDANT_WEB_DIR", "/definitely/not/here"),
         ] {

@@ -1,5 +1,6 @@
 //! The product's rules as plain functions over plain types, easy to read and to unit-test.
 
+pub mod blasts;
 pub mod conversations;
 pub mod permissions;
 pub mod recipients;

@@ -105,6 +105,54 @@ pub async fn enqueue_after<J: BackgroundJob>(
     .await
 }
 
+/// How soon a job is claimed among those due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Priority {
+    /// Someone is waiting for it (an ordinary message's email).
+    Normal,
+    /// Part of a large batch (a blast's emails): claimed after every normal job that is due,
+    /// so a 10,000-client blast never holds up the email of a message sent meanwhile.
+    Bulk,
+}
+
+impl Priority {
+    fn value(self) -> i16 {
+        match self {
+            Self::Normal => 0,
+            Self::Bulk => -1,
+        }
+    }
+}
+
+/// Enqueues many jobs of one type with one statement, each with its idempotency key (see
+/// [`enqueue`]), due after `delay`. Answers how many were new.
+pub async fn enqueue_many<J: BackgroundJob>(
+    conn: &mut AsyncPgConnection,
+    jobs: &[(J, Option<String>)],
+    priority: Priority,
+    delay: std::time::Duration,
+) -> diesel::QueryResult<usize> {
+    if jobs.is_empty() {
+        return Ok(0);
+    }
+    let payloads = jobs
+        .iter()
+        .map(|(job, _)| serde_json::to_string(job))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| diesel::result::Error::SerializationError(Box::new(error)))?;
+    let keys: Vec<Option<String>> = jobs.iter().map(|(_, key)| key.clone()).collect();
+    queue::insert_many(
+        conn,
+        J::KIND,
+        &payloads,
+        &keys,
+        J::MAX_ATTEMPTS,
+        priority.value(),
+        i64::try_from(delay.as_secs()).unwrap_or(i64::MAX),
+    )
+    .await
+}
+
 /// Runs every job that is due now, one after another, until none is left, and returns how
 /// many were claimed (whatever their outcome). Failed jobs are scheduled for later and so end
 /// the loop. For tests and tools; servers use [`Workers`].

@@ -4,6 +4,7 @@
 pub mod api_doc;
 pub mod attachments;
 pub mod auth;
+pub mod blasts;
 pub mod config;
 pub mod db;
 pub mod domain;

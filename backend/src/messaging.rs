@@ -138,32 +138,63 @@ pub async fn notify(
     message_id: Uuid,
     recipient_ids: &[Uuid],
 ) -> diesel::QueryResult<()> {
-    let with_accounts: Vec<Uuid> = portal_accounts::table
-        .filter(portal_accounts::person_id.eq_any(recipient_ids))
+    let deliveries: Vec<(Uuid, Uuid)> = recipient_ids.iter().map(|p| (message_id, *p)).collect();
+    notify_many(conn, practice_id, &deliveries, jobs::Priority::Normal).await
+}
+
+/// [`notify`] for many `(message, recipient)` pairs at once (a blast's chunk), with a few
+/// statements whatever their number.
+pub async fn notify_many(
+    conn: &mut AsyncPgConnection,
+    practice_id: Uuid,
+    deliveries: &[(Uuid, Uuid)],
+    priority: jobs::Priority,
+) -> diesel::QueryResult<()> {
+    let people: Vec<Uuid> = deliveries.iter().map(|(_, person)| *person).collect();
+    let with_accounts: HashSet<Uuid> = portal_accounts::table
+        .filter(portal_accounts::person_id.eq_any(&people))
         .select(portal_accounts::person_id)
-        .load(conn)
-        .await?;
+        .load::<Uuid>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let deliveries = deliveries
+        .iter()
+        .filter(|(_, person)| with_accounts.contains(person));
     let combine: bool = practices::table
         .find(practice_id)
         .select(practices::combine_notifications)
         .first(conn)
         .await?;
-    let now = chrono::Utc::now().timestamp();
-    let window = now.div_euclid(COMBINE_WINDOW_SECONDS);
-    let until_window_end = (window + 1) * COMBINE_WINDOW_SECONDS - now;
-    for person_id in with_accounts {
-        if combine {
-            let job = SendNotificationDigestJob { person_id };
-            let key = format!("notification-digest:{person_id}:{window}");
-            let delay = std::time::Duration::from_secs(until_window_end.max(0) as u64);
-            jobs::enqueue_after(conn, &job, Some(&key), delay).await?;
-        } else {
-            let job = SendMessageNotificationJob {
-                message_id,
-                person_id,
-            };
-            jobs::enqueue(conn, &job, Some(&job.idempotency_key())).await?;
-        }
+    if combine {
+        let now = chrono::Utc::now().timestamp();
+        let window = now.div_euclid(COMBINE_WINDOW_SECONDS);
+        let until_window_end = (window + 1) * COMBINE_WINDOW_SECONDS - now;
+        let digests: Vec<_> = deliveries
+            .map(|(_, person_id)| {
+                let key = format!("notification-digest:{person_id}:{window}");
+                (
+                    SendNotificationDigestJob {
+                        person_id: *person_id,
+                    },
+                    Some(key),
+                )
+            })
+            .collect();
+        let delay = std::time::Duration::from_secs(until_window_end.max(0).unsigned_abs());
+        jobs::enqueue_many(conn, &digests, priority, delay).await?;
+    } else {
+        let emails: Vec<_> = deliveries
+            .map(|(message_id, person_id)| {
+                let job = SendMessageNotificationJob {
+                    message_id: *message_id,
+                    person_id: *person_id,
+                };
+                let key = job.idempotency_key();
+                (job, Some(key))
+            })
+            .collect();
+        jobs::enqueue_many(conn, &emails, priority, std::time::Duration::ZERO).await?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod blasts;
 pub mod conversations;
 pub mod health;
 pub mod me;
@@ -48,5 +49,8 @@ pub fn api_v1(config: &mut ServiceConfig) {
         .service(conversations::delete_message::delete_message)
         .service(attachments::upload::upload_attachment)
         .service(attachments::download::download_attachment)
+        .service(blasts::create::create_blast)
+        .service(blasts::list::list_blasts)
+        .service(blasts::get::get_blast)
         .service(unread::unread);
 }

@@ -12,6 +12,9 @@ use confidant::startup::Application;
 use crate::database::TestDatabase;
 use crate::smtp::SmtpSink;
 
+/// The token signing key of test servers.
+pub const TEST_JWT_SECRET: &str = "test-secret-that-is-long-enough-to-pass-the-check";
+
 /// The attachment master key of test servers (32 bytes of 0x0B, base64).
 pub const TEST_STORAGE_KEY: &str = "CwsLCwsLCwsLCwsLCwsLCwsLCwsLCwsLCwsLCwsLCws=";
 
@@ -51,10 +54,7 @@ pub async fn spawn_app_with(settings: &[(&str, String)]) -> TestApp {
             "CONFIDANT_PUBLIC_URL".into(),
             "http://confidant.test".into(),
         ),
-        (
-            "CONFIDANT_JWT_SECRET".into(),
-            "test-secret-that-is-long-enough-to-pass-the-check".into(),
-        ),
+        ("CONFIDANT_JWT_SECRET".into(), TEST_JWT_SECRET.into()),
         (
             "CONFIDANT_STORAGE".into(),
             storage.path().display().to_string(),

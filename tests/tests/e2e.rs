@@ -3,6 +3,8 @@
 mod e2e {
     mod attachments;
     mod auth;
+    mod blast_crash;
+    mod blasts;
     mod browser;
     mod browser_messages;
     mod cli;

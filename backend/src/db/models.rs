@@ -3,6 +3,7 @@
 
 pub mod attachment;
 pub mod audit;
+pub mod blast;
 pub mod conversation;
 pub mod invitation;
 pub mod person;

@@ -29,6 +29,42 @@ diesel::table! {
 }
 
 diesel::table! {
+    blast_attachments (blast_id, attachment_id) {
+        blast_id -> Uuid,
+        attachment_id -> Uuid,
+        position -> Int2,
+    }
+}
+
+diesel::table! {
+    blast_recipients (blast_id, client_id) {
+        blast_id -> Uuid,
+        client_id -> Uuid,
+        practice_id -> Uuid,
+        position -> Int4,
+        outcome -> Nullable<Text>,
+        conversation_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    blasts (id) {
+        id -> Uuid,
+        practice_id -> Uuid,
+        sender_id -> Uuid,
+        subject -> Text,
+        body -> Text,
+        state -> Text,
+        total -> Int4,
+        sent -> Int4,
+        skipped -> Int4,
+        failed -> Int4,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     client_providers (client_id, provider_id) {
         practice_id -> Uuid,
         client_id -> Uuid,
@@ -88,6 +124,7 @@ diesel::table! {
         idempotency_key -> Nullable<Text>,
         created_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
+        priority -> Int2,
     }
 }
 
@@ -193,6 +230,10 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(blast_attachments -> attachments (attachment_id));
+diesel::joinable!(blast_attachments -> blasts (blast_id));
+diesel::joinable!(blast_recipients -> blasts (blast_id));
+diesel::joinable!(blast_recipients -> conversations (conversation_id));
 diesel::joinable!(conversations -> practices (practice_id));
 diesel::joinable!(message_attachments -> messages (message_id));
 diesel::joinable!(people -> practices (practice_id));
@@ -202,6 +243,9 @@ diesel::joinable!(staff_groups -> practices (practice_id));
 diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     audit_events,
+    blast_attachments,
+    blast_recipients,
+    blasts,
     client_providers,
     conversation_participants,
     conversations,

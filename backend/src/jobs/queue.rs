@@ -56,6 +56,36 @@ pub(super) async fn insert(
     Ok(inserted == 1)
 }
 
+/// Inserts many jobs of one kind in one statement; answers how many were new (the others'
+/// idempotency keys were taken).
+pub(super) async fn insert_many(
+    conn: &mut AsyncPgConnection,
+    kind: &str,
+    payloads: &[String],
+    idempotency_keys: &[Option<String>],
+    max_attempts: i32,
+    priority: i16,
+    delay_seconds: i64,
+) -> diesel::QueryResult<usize> {
+    use diesel::sql_types::{Array, SmallInt};
+    let ids: Vec<Uuid> = payloads.iter().map(|_| Uuid::now_v7()).collect();
+    diesel::sql_query(
+        "INSERT INTO jobs (id, kind, payload, max_attempts, idempotency_key, run_at, priority) \
+         SELECT id, $2, payload::jsonb, $4, key, now() + make_interval(secs => $5), $6 \
+         FROM unnest($1::uuid[], $3::text[], $7::text[]) AS j(id, payload, key) \
+         ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind::<Array<SqlUuid>, _>(&ids)
+    .bind::<Text, _>(kind)
+    .bind::<Array<Text>, _>(payloads)
+    .bind::<Integer, _>(max_attempts.max(1))
+    .bind::<Double, _>(delay_seconds.max(0) as f64)
+    .bind::<SmallInt, _>(priority)
+    .bind::<Array<Nullable<Text>>, _>(idempotency_keys)
+    .execute(conn)
+    .await
+}
+
 /// Claims the next due job for `worker`, holding it for `lease`.
 ///
 /// Due means available with `run_at` in the past, or running with an expired lease (its
@@ -73,7 +103,7 @@ pub(super) async fn claim(
              SELECT id FROM jobs \
              WHERE (state = 'available' AND run_at <= now()) \
                 OR (state = 'running' AND locked_until < now()) \
-             ORDER BY run_at, id \
+             ORDER BY priority DESC, run_at, id \
              LIMIT 1 \
              FOR UPDATE SKIP LOCKED \
          ) \

@@ -33,6 +33,7 @@ impl Registry {
             .with::<crate::messaging::SendNotificationDigestJob>()
             .with::<crate::attachments::cleanup::RemoveStoredFilesJob>()
             .with::<crate::attachments::cleanup::ExpireUploadJob>()
+            .with::<crate::blasts::BlastFanOutJob>()
     }
 
     /// This registry plus `J` (tests add their own job types this way).

@@ -52,10 +52,13 @@ impl Default for WorkerSettings {
 }
 
 impl WorkerSettings {
-    /// The defaults, with `CONFIDANT_WORKERS` workers.
+    /// The defaults, with `CONFIDANT_WORKERS` workers and the configured lease (heartbeats
+    /// at a third of it).
     pub fn from_config(config: &Config) -> Self {
         Self {
             count: config.workers,
+            lease: config.job_lease,
+            heartbeat: config.job_lease / 3,
             ..Self::default()
         }
     }

@@ -10,7 +10,7 @@ use diesel::sql_types::{Array, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{attachments, message_attachments, messages};
+use crate::db::schema::{attachments, blast_attachments, message_attachments, messages};
 
 /// An attachment row.
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
@@ -76,21 +76,16 @@ impl Attachment {
         }
     }
 
-    /// Puts `ids` (in that order) on `message_id`: each must be an upload of `uploader` in
-    /// `practice_id` that is not on any message yet. All or nothing; run inside the message's
-    /// transaction so that a refusal also undoes the message.
-    pub async fn attach(
+    /// Claims `ids` for sending: each must be an upload of `uploader` in `practice_id` that
+    /// was not sent yet. All or nothing; run inside the sending transaction so that a refusal
+    /// undoes the message (or blast) too. Claiming sets `attached_at` under the row lock, so
+    /// two messages can never both claim the same upload.
+    async fn claim(
         conn: &mut AsyncPgConnection,
         practice_id: Uuid,
         uploader: Uuid,
-        message_id: Uuid,
         ids: &[Uuid],
     ) -> Result<(), AttachError> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        // Claiming sets `attached_at` under the row lock, so two messages can never both
-        // claim the same upload.
         let claimed: Vec<Uuid> = diesel::update(
             attachments::table
                 .filter(attachments::id.eq_any(ids))
@@ -102,9 +97,25 @@ impl Attachment {
         .returning(attachments::id)
         .get_results(conn)
         .await?;
-        if claimed.len() != ids.len() {
-            return Err(AttachError::NotYours);
+        if claimed.len() == ids.len() {
+            Ok(())
+        } else {
+            Err(AttachError::NotYours)
         }
+    }
+
+    /// Claims `ids` (see [`Self::claim`]) and puts them, in that order, on `message_id`.
+    pub async fn attach(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        uploader: Uuid,
+        message_id: Uuid,
+        ids: &[Uuid],
+    ) -> Result<(), AttachError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        Self::claim(conn, practice_id, uploader, ids).await?;
         let links: Vec<_> = ids
             .iter()
             .zip(0i16..)
@@ -118,6 +129,37 @@ impl Attachment {
             })
             .collect();
         diesel::insert_into(message_attachments::table)
+            .values(links)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Claims `ids` (see [`Self::claim`]) for a blast, which holds them until its fan-out has
+    /// put them on every thread's message.
+    pub async fn attach_to_blast(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        uploader: Uuid,
+        blast_id: Uuid,
+        ids: &[Uuid],
+    ) -> Result<(), AttachError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        Self::claim(conn, practice_id, uploader, ids).await?;
+        let links: Vec<_> = ids
+            .iter()
+            .zip(0i16..)
+            .map(|(id, position)| {
+                (
+                    blast_attachments::blast_id.eq(blast_id),
+                    blast_attachments::attachment_id.eq(*id),
+                    blast_attachments::position.eq(position),
+                )
+            })
+            .collect();
+        diesel::insert_into(blast_attachments::table)
             .values(links)
             .execute(conn)
             .await?;
@@ -189,15 +231,25 @@ impl Attachment {
             .select(message_attachments::attachment_id)
             .load(conn)
             .await?;
-        let links = linked.len();
+        let mut held = Self::hold(conn, &linked).await?;
+        held.links = linked.len();
+        Ok(held)
+    }
+
+    /// Locks attachments `ids` (in id order, so concurrent holders cannot deadlock) before
+    /// what carries them goes; see [`Held::release`].
+    pub async fn hold(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Held> {
         let ids: Vec<Uuid> = attachments::table
-            .filter(attachments::id.eq_any(&linked))
+            .filter(attachments::id.eq_any(ids))
             .order(attachments::id)
             .select(attachments::id)
             .for_update()
             .load(conn)
             .await?;
-        Ok(Held { ids, links })
+        Ok(Held {
+            links: ids.len(),
+            ids,
+        })
     }
 
     /// As [`Self::hold_for_messages`] for every message of a conversation.
@@ -236,9 +288,9 @@ impl Attachment {
 }
 
 impl Held {
-    /// After the messages are gone: removes the rows of held attachments that no message
-    /// carries any more and answers their ids (whose files must now go), with the number of
-    /// attachment links that went with the messages (for the audit record).
+    /// After the messages (or a blast's hold) are gone: removes the rows of held attachments
+    /// that no message or blast carries any more and answers their ids (whose files must now
+    /// go), with the number of attachment links that went (for the audit record).
     pub async fn release(self, conn: &mut AsyncPgConnection) -> QueryResult<(Vec<Uuid>, usize)> {
         if self.ids.is_empty() {
             return Ok((Vec::new(), self.links));
@@ -246,6 +298,7 @@ impl Held {
         let removed: Vec<Uuid> = diesel::sql_query(
             "DELETE FROM attachments a WHERE a.id = ANY($1) \
              AND NOT EXISTS (SELECT 1 FROM message_attachments ma WHERE ma.attachment_id = a.id) \
+             AND NOT EXISTS (SELECT 1 FROM blast_attachments ba WHERE ba.attachment_id = a.id) \
              RETURNING a.id",
         )
         .bind::<Array<SqlUuid>, _>(&self.ids)

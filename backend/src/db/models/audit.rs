@@ -38,6 +38,8 @@ pub enum AuditAction {
     MessageDeleted,
     /// A conversation was deleted for good, with its messages.
     ConversationDeleted,
+    /// A blast was accepted for sending.
+    BlastSent,
 }
 
 impl AuditAction {
@@ -57,6 +59,7 @@ impl AuditAction {
             Self::ConversationRead => "conversation_read",
             Self::MessageDeleted => "message_deleted",
             Self::ConversationDeleted => "conversation_deleted",
+            Self::BlastSent => "blast_sent",
         }
     }
 }

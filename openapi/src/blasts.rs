@@ -1,0 +1,90 @@
+//! `/api/v1/blasts`: one message from a staff member to many clients, each as a new private
+//! thread (SPEC §6).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// R-BLAST-MIN: the fewest clients a blast may go to.
+pub const MIN_BLAST_CLIENTS: usize = 2;
+
+/// `POST /api/v1/blasts`. The selection is `client_ids`, plus every active client assigned to
+/// the sender when `all_my_active_clients` is set, minus `exclude_client_ids`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBlastRequest {
+    /// Clients chosen one by one.
+    #[serde(default)]
+    pub client_ids: Vec<Uuid>,
+    /// Adds the sender's assigned clients whose status is active (R-BLAST-ALL).
+    #[serde(default)]
+    pub all_my_active_clients: bool,
+    /// Clients taken out of the selection again.
+    #[serde(default)]
+    pub exclude_client_ids: Vec<Uuid>,
+    /// 1 to 200 characters.
+    pub subject: String,
+    /// 1 to 50,000 characters.
+    pub body: String,
+    /// Uploaded attachments every client receives.
+    #[serde(default)]
+    pub attachment_ids: Vec<Uuid>,
+}
+
+/// Where a blast is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BlastState {
+    /// Accepted; no thread made yet.
+    Queued,
+    /// Threads are being made.
+    Sending,
+    /// Every selected client was handled.
+    Done,
+}
+
+/// A blast with its progress. `sent + skipped + failed` reaches `total` when it is done.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Blast {
+    /// Its id.
+    pub id: Uuid,
+    /// Where it is.
+    pub state: BlastState,
+    /// Clients selected.
+    pub total: i32,
+    /// Clients who received their thread.
+    pub sent: i32,
+    /// Inactive or archived clients, who received nothing (R-BLAST-ACTIVE).
+    pub skipped: i32,
+    /// Clients who could not be sent to (no longer in the practice).
+    pub failed: i32,
+    /// The subject every thread has.
+    pub subject: String,
+    /// When it was sent.
+    pub created_at: DateTime<Utc>,
+    /// When the last client was handled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /api/v1/blasts` query.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BlastsQuery {
+    /// From a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 25).
+    pub limit: Option<u32>,
+}
+
+/// A page of the caller's blasts, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BlastPage {
+    /// This page.
+    pub items: Vec<Blast>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}

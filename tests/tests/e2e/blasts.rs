@@ -1,0 +1,661 @@
+//! Message blasts (SPEC §6): a new private thread per client, only active clients, replies to
+//! the sender only, progress while it runs, exactly once, and no starving of ordinary mail.
+
+use confidant_openapi::blasts::{Blast, BlastPage, BlastState};
+use confidant_openapi::conversations::{Conversation, ConversationKind, ConversationPage};
+use confidant_openapi::{Problem, ProblemCode};
+use confidant_tests::files::text;
+use confidant_tests::fixtures::{Member, StaffedPractice};
+use confidant_tests::{TestApp, spawn_app};
+use diesel_async::RunQueryDsl;
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+async fn blast(app: &TestApp, from: &Member, body: Value) -> reqwest::Response {
+    app.send_as(Method::POST, &from.token, "/api/v1/blasts", Some(body))
+        .await
+}
+
+async fn accepted(app: &TestApp, from: &Member, body: Value) -> Blast {
+    let response = blast(app, from, body).await;
+    assert_eq!(response.status(), 202);
+    response.json().await.expect("a blast")
+}
+
+async fn progress(app: &TestApp, from: &Member, id: Uuid) -> Blast {
+    let response = app
+        .get_as(&from.token, &format!("/api/v1/blasts/{id}"))
+        .await;
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("a blast")
+}
+
+async fn threads(app: &TestApp, who: &Member) -> ConversationPage {
+    app.get_as(&who.token, "/api/v1/conversations?folder=all")
+        .await
+        .json()
+        .await
+        .expect("a page")
+}
+
+fn news(subject: &str) -> (String, String) {
+    (
+        subject.to_owned(),
+        "The office is closed on Monday.".to_owned(),
+    )
+}
+
+/// A third client of the provider, signed in.
+async fn third_client(app: &TestApp, p: &StaffedPractice) -> Member {
+    let person = app
+        .add_person(
+            &p.owner.token,
+            json!({"kind": "client", "name": "Tia Third", "email": "tia@third.test", "provider_ids": [p.provider.person.id]}),
+        )
+        .await;
+    Member {
+        token: app.token_for(&person).await,
+        person,
+    }
+}
+
+#[tokio::test]
+async fn each_client_gets_a_new_private_thread_with_the_sender_only() {
+    // R-BLAST-NEW, R-BLAST-QUEUE
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Blast Clinic").await;
+    let tia = third_client(&app, &p).await;
+    // An existing thread between the provider and Cleo, which the blast must not touch.
+    let existing: Conversation = app
+        .send_as(
+            Method::POST,
+            &p.provider.token,
+            "/api/v1/conversations",
+            Some(json!({"recipients": [{"type": "person", "id": p.client.person.id}], "subject": "Your plan", "body": "Let us talk."})),
+        )
+        .await
+        .json()
+        .await
+        .expect("a thread");
+
+    let (subject, body) = news("Closed Monday");
+    let sent = accepted(
+        &app,
+        &p.provider,
+        json!({"client_ids": [p.client.person.id, tia.person.id, p.other_client.id], "subject": subject, "body": body}),
+    )
+    .await;
+    assert_eq!(sent.state, BlastState::Queued);
+    assert_eq!(
+        (sent.total, sent.sent, sent.skipped, sent.failed),
+        (3, 0, 0, 0)
+    );
+    // Nothing is made until the worker runs.
+    assert_eq!(threads(&app, &tia).await.items.len(), 0);
+
+    app.run_jobs().await;
+    let done = progress(&app, &p.provider, sent.id).await;
+    assert_eq!(done.state, BlastState::Done);
+    assert_eq!(
+        (done.total, done.sent, done.skipped, done.failed),
+        (3, 3, 0, 0)
+    );
+    assert!(done.finished_at.is_some());
+
+    for client in [&p.client, &tia] {
+        let page = threads(&app, client).await;
+        let blast_threads: Vec<_> = page.items.iter().filter(|t| t.subject == subject).collect();
+        assert_eq!(blast_threads.len(), 1, "one new thread");
+        let thread: Conversation = app
+            .get_as(
+                &client.token,
+                &format!("/api/v1/conversations/{}", blast_threads[0].id),
+            )
+            .await
+            .json()
+            .await
+            .expect("the thread");
+        assert_eq!(thread.kind, ConversationKind::Blast);
+        assert_eq!(thread.messages.len(), 1);
+        assert_eq!(thread.messages[0].body, body);
+        assert_eq!(thread.messages[0].author.id, p.provider.person.id);
+        // Privacy: only the sender and themselves, nothing of the other recipients.
+        let mut seen: Vec<Uuid> = thread.participants.iter().map(|x| x.id).collect();
+        seen.sort();
+        let mut expected = vec![p.provider.person.id, client.person.id];
+        expected.sort();
+        assert_eq!(seen, expected);
+        let raw = app
+            .get_as(
+                &client.token,
+                &format!("/api/v1/conversations/{}", thread.id),
+            )
+            .await
+            .text()
+            .await
+            .expect("a body");
+        for other in [&p.client.person, &tia.person, &p.other_client] {
+            if other.id != client.person.id {
+                assert!(!raw.contains(&other.id.to_string()), "{raw}");
+                assert!(!raw.contains(&other.name), "{raw}");
+            }
+        }
+    }
+    // R-BLAST-NEW: the existing thread is untouched.
+    let before: Conversation = app
+        .get_as(
+            &p.client.token,
+            &format!("/api/v1/conversations/{}", existing.id),
+        )
+        .await
+        .json()
+        .await
+        .expect("the old thread");
+    assert_eq!(before.messages.len(), 1);
+    assert_eq!(before.subject, "Your plan");
+    assert_eq!(before.kind, ConversationKind::Direct);
+    // The sender sees one thread per client in Sent.
+    let sender: ConversationPage = app
+        .get_as(
+            &p.provider.token,
+            "/api/v1/conversations?folder=sent&limit=100",
+        )
+        .await
+        .json()
+        .await
+        .expect("a page");
+    assert_eq!(
+        sender.items.iter().filter(|t| t.subject == subject).count(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn a_blast_needs_two_clients_of_the_practice() {
+    // R-BLAST-MIN
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Min Clinic").await;
+    let elsewhere = app.staffed_practice("Far Clinic").await;
+    let (subject, body) = news("Closed");
+    for (selection, field) in [
+        (json!({"client_ids": [p.client.person.id]}), "client_ids"),
+        (json!({"client_ids": []}), "client_ids"),
+        // Duplicates count once.
+        (
+            json!({"client_ids": [p.client.person.id, p.client.person.id]}),
+            "client_ids",
+        ),
+        // Another practice's client, or a staff member, is not a client of this practice.
+        (
+            json!({"client_ids": [p.client.person.id, elsewhere.client.person.id]}),
+            "client_ids",
+        ),
+        (
+            json!({"client_ids": [p.client.person.id, p.staff.person.id]}),
+            "client_ids",
+        ),
+        // Paul has one active assigned client: Cleo.
+        (json!({"all_my_active_clients": true}), "client_ids"),
+    ] {
+        let mut request = selection.clone();
+        request["subject"] = json!(subject);
+        request["body"] = json!(body);
+        let response = blast(&app, &p.provider, request).await;
+        assert_eq!(response.status(), 422, "{selection}");
+        let problem: Problem = response.json().await.expect("a problem");
+        assert!(problem.errors.expect("fields").contains_key(field));
+    }
+    let empty_subject = blast(
+        &app,
+        &p.provider,
+        json!({"client_ids": [p.client.person.id, p.other_client.id], "subject": " ", "body": ""}),
+    )
+    .await;
+    assert_eq!(empty_subject.status(), 422);
+    let problem: Problem = empty_subject.json().await.expect("a problem");
+    let fields = problem.errors.expect("fields");
+    assert!(fields.contains_key("subject") && fields.contains_key("body"));
+    let unknown = blast(
+        &app,
+        &p.provider,
+        json!({"client_ids": [p.client.person.id, p.other_client.id], "subject": "s", "body": "b", "practice_id": p.id}),
+    )
+    .await;
+    assert_eq!(unknown.status(), 400);
+    // Nothing was stored.
+    let page: BlastPage = app
+        .get_as(&p.provider.token, "/api/v1/blasts")
+        .await
+        .json()
+        .await
+        .expect("a page");
+    assert!(page.items.is_empty());
+}
+
+#[tokio::test]
+async fn all_my_active_clients_minus_deselected_ones_skipping_inactive_and_archived() {
+    // R-BLAST-ALL, R-BLAST-ACTIVE
+    let app = spawn_app().await;
+    let p = app.staffed_practice("All Clinic").await;
+    let provider = p.provider.person.id;
+    let active = app
+        .add_clients_directly(p.id, Some(provider), 5, "active")
+        .await;
+    let inactive = app
+        .add_clients_directly(p.id, Some(provider), 2, "inactive")
+        .await;
+    let archived = app
+        .add_clients_directly(p.id, Some(provider), 1, "archived")
+        .await;
+    let not_mine = app.add_clients_directly(p.id, None, 3, "active").await;
+    let (subject, body) = news("Holiday hours");
+    // All mine (Cleo + 5 active), minus two of them, plus one inactive and one archived
+    // picked by hand, plus one client of someone else.
+    let sent = accepted(
+        &app,
+        &p.provider,
+        json!({
+            "all_my_active_clients": true,
+            "exclude_client_ids": [active[0], p.client.person.id],
+            "client_ids": [inactive[0], archived[0], not_mine[0]],
+            "subject": subject, "body": body,
+        }),
+    )
+    .await;
+    assert_eq!(
+        sent.total,
+        4 + 2 + 1,
+        "4 of mine, 2 picked not active, 1 of someone else"
+    );
+    app.run_jobs().await;
+    let done = progress(&app, &p.provider, sent.id).await;
+    assert_eq!((done.sent, done.skipped, done.failed), (5, 2, 0));
+    assert_eq!(done.state, BlastState::Done);
+
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        person_id: Uuid,
+    }
+    let mut conn = app.database.connect().await;
+    let receivers: Vec<Row> = diesel::sql_query(
+        "SELECT p.person_id FROM conversation_participants p \
+         JOIN conversations c ON c.id = p.conversation_id \
+         WHERE c.kind = 'blast' AND p.person_id <> $1 ORDER BY p.person_id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(provider)
+    .load(&mut conn)
+    .await
+    .expect("receivers");
+    let mut got: Vec<Uuid> = receivers.into_iter().map(|r| r.person_id).collect();
+    let mut expected = vec![active[1], active[2], active[3], active[4], not_mine[0]];
+    got.sort();
+    expected.sort();
+    assert_eq!(
+        got, expected,
+        "neither the deselected nor the inactive or archived"
+    );
+    // A client who is inactive at the time still has no thread (and no picked-out one either).
+    for skipped in [inactive[0], archived[0], active[0], p.client.person.id] {
+        assert!(!got.contains(&skipped));
+    }
+}
+
+#[tokio::test]
+async fn clients_reply_to_the_sender_only() {
+    // R-BLAST-REPLY
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Reply Clinic").await;
+    let tia = third_client(&app, &p).await;
+    let (subject, body) = news("Survey");
+    accepted(
+        &app,
+        &p.provider,
+        json!({"client_ids": [p.client.person.id, tia.person.id], "subject": subject, "body": body}),
+    )
+    .await;
+    app.run_jobs().await;
+    let mail_before = app.mail.messages().len();
+    let thread_id = threads(&app, &p.client).await.items[0].id;
+    let summary = &threads(&app, &p.client).await.items[0];
+    assert!(summary.can_reply);
+    let reply = app
+        .send_as(
+            Method::POST,
+            &p.client.token,
+            &format!("/api/v1/conversations/{thread_id}/messages"),
+            Some(json!({"body": "Thanks, see you Tuesday."})),
+        )
+        .await;
+    assert_eq!(reply.status(), 201);
+    app.run_jobs().await;
+    // The provider sees the reply; Tia's thread has only the blast message.
+    let provider_view: Conversation = app
+        .get_as(
+            &p.provider.token,
+            &format!("/api/v1/conversations/{thread_id}"),
+        )
+        .await
+        .json()
+        .await
+        .expect("the thread");
+    assert_eq!(provider_view.messages.len(), 2);
+    let tia_thread = threads(&app, &tia).await.items[0].id;
+    assert_ne!(tia_thread, thread_id);
+    let tia_view: Conversation = app
+        .get_as(&tia.token, &format!("/api/v1/conversations/{tia_thread}"))
+        .await
+        .json()
+        .await
+        .expect("the thread");
+    assert_eq!(tia_view.messages.len(), 1);
+    assert_eq!(
+        app.get_as(&tia.token, &format!("/api/v1/conversations/{thread_id}"))
+            .await
+            .status(),
+        404
+    );
+    // The one email after the reply goes to the provider only.
+    let mail = app.mail.messages();
+    let new: Vec<_> = mail[mail_before..]
+        .iter()
+        .flat_map(|m| m.recipients.clone())
+        .collect();
+    assert_eq!(new, vec![p.provider.person.email.clone()]);
+}
+
+#[tokio::test]
+async fn blasts_are_staff_only_and_seen_by_their_sender_alone() {
+    // R-BLAST-QUEUE
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Own Clinic").await;
+    let elsewhere = app.staffed_practice("Other Clinic").await;
+    let (subject, body) = news("Closed");
+    let request = json!({"client_ids": [p.client.person.id, p.other_client.id], "subject": subject, "body": body});
+    let client = blast(&app, &p.client, request.clone()).await;
+    assert_eq!(client.status(), 403);
+    let anonymous = app
+        .client
+        .post(app.url("/api/v1/blasts"))
+        .json(&request)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(anonymous.status(), 401);
+    let sent = accepted(&app, &p.provider, request).await;
+    let path = format!("/api/v1/blasts/{}", sent.id);
+    for (token, status) in [
+        (&p.staff.token, 404),
+        (&p.owner.token, 404),
+        (&elsewhere.owner.token, 404),
+        (&p.client.token, 403),
+    ] {
+        let response = app.get_as(token, &path).await;
+        assert_eq!(response.status(), status);
+        let problem: Problem = response.json().await.expect("a problem");
+        assert!(matches!(
+            problem.code,
+            ProblemCode::NotFound | ProblemCode::Forbidden
+        ));
+    }
+    assert_eq!(app.get(&path).await.status(), 401);
+    let mine: BlastPage = app
+        .get_as(&p.provider.token, "/api/v1/blasts")
+        .await
+        .json()
+        .await
+        .expect("a page");
+    assert_eq!(mine.items.len(), 1);
+    assert_eq!(mine.items[0].subject, subject);
+    let theirs: BlastPage = app
+        .get_as(&p.staff.token, "/api/v1/blasts")
+        .await
+        .json()
+        .await
+        .expect("a page");
+    assert!(theirs.items.is_empty());
+    assert_eq!(
+        app.get_as(&p.client.token, "/api/v1/blasts").await.status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn the_history_pages_newest_first() {
+    // R-BLAST-QUEUE
+    let app = spawn_app().await;
+    let p = app.staffed_practice("History Clinic").await;
+    for n in 0..5 {
+        accepted(
+            &app,
+            &p.provider,
+            json!({"client_ids": [p.client.person.id, p.other_client.id], "subject": format!("Note {n}"), "body": "b"}),
+        )
+        .await;
+    }
+    let first: BlastPage = app
+        .get_as(&p.provider.token, "/api/v1/blasts?limit=3")
+        .await
+        .json()
+        .await
+        .expect("a page");
+    let cursor = first.next_cursor.clone().expect("more");
+    let second: BlastPage = app
+        .get_as(
+            &p.provider.token,
+            &format!("/api/v1/blasts?limit=3&cursor={cursor}"),
+        )
+        .await
+        .json()
+        .await
+        .expect("a page");
+    let subjects: Vec<String> = first
+        .items
+        .iter()
+        .chain(&second.items)
+        .map(|b| b.subject.clone())
+        .collect();
+    assert_eq!(subjects, ["Note 4", "Note 3", "Note 2", "Note 1", "Note 0"]);
+    assert!(second.next_cursor.is_none());
+}
+
+#[tokio::test]
+async fn a_fan_out_run_twice_makes_no_second_thread() {
+    // R-BLAST-QUEUE: exactly once, however often the worker runs
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Once Clinic").await;
+    let clients = app
+        .add_clients_directly(p.id, Some(p.provider.person.id), 2_500, "active")
+        .await;
+    let sent = accepted(
+        &app,
+        &p.provider,
+        json!({"all_my_active_clients": true, "subject": "Once", "body": "b"}),
+    )
+    .await;
+    assert_eq!(sent.total as usize, clients.len() + 1);
+    // Two fan-outs of the same blast at once (a retry racing the original).
+    let ctx = app.job_context().clone();
+    let (a, b) = tokio::join!(
+        async {
+            let mut conn = ctx.pool.get().await.expect("a connection");
+            while confidant::blasts::send_chunk(&mut conn, sent.id)
+                .await
+                .expect("a chunk")
+            {}
+        },
+        async {
+            let mut conn = ctx.pool.get().await.expect("a connection");
+            while confidant::blasts::send_chunk(&mut conn, sent.id)
+                .await
+                .expect("a chunk")
+            {}
+        }
+    );
+    let ((), ()) = (a, b);
+    app.run_jobs().await;
+    let done = progress(&app, &p.provider, sent.id).await;
+    assert_eq!((done.sent, done.state), (sent.total, BlastState::Done));
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = app.database.connect().await;
+    let threads: Count =
+        diesel::sql_query("SELECT count(*) AS n FROM conversations WHERE kind = 'blast'")
+            .get_result(&mut conn)
+            .await
+            .expect("a count");
+    assert_eq!(threads.n, i64::from(sent.total));
+    let doubled: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM (SELECT p.person_id FROM conversation_participants p \
+         JOIN conversations c ON c.id = p.conversation_id WHERE c.kind = 'blast' \
+         GROUP BY p.person_id HAVING count(*) > 1 AND p.person_id <> $1) d",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(p.provider.person.id)
+    .get_result(&mut conn)
+    .await
+    .expect("a count");
+    assert_eq!(doubled.n, 0);
+}
+
+#[tokio::test]
+async fn blast_emails_do_not_hold_up_an_ordinary_message() {
+    // R-NOTIFY with R-BLAST-QUEUE: bulk mail goes after mail someone is waiting for
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Queue Clinic").await;
+    let tia = third_client(&app, &p).await;
+    accepted(
+        &app,
+        &p.provider,
+        json!({"client_ids": [p.client.person.id, tia.person.id], "subject": "Bulk", "body": "b"}),
+    )
+    .await;
+    // The fan-out alone, so that the blast's emails wait in the queue.
+    let mut conn = app.job_context().pool.get().await.expect("a connection");
+    let id: Uuid = {
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::Uuid)]
+            id: Uuid,
+        }
+        diesel::sql_query("SELECT id FROM blasts")
+            .get_result::<Id>(&mut conn)
+            .await
+            .expect("the blast")
+            .id
+    };
+    while confidant::blasts::send_chunk(&mut conn, id)
+        .await
+        .expect("a chunk")
+    {}
+    diesel::sql_query("UPDATE jobs SET state = 'completed' WHERE kind = 'blast_fan_out'")
+        .execute(&mut conn)
+        .await
+        .expect("fan-out marked done");
+    // Now an ordinary message to a staff member.
+    let response = app
+        .send_as(
+            Method::POST,
+            &p.provider.token,
+            "/api/v1/conversations",
+            Some(json!({"recipients": [{"type": "person", "id": p.staff.person.id}], "subject": "Urgent", "body": "Call me"})),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    app.run_jobs().await;
+    let order: Vec<String> = app
+        .mail
+        .messages()
+        .iter()
+        .flat_map(|m| m.recipients.clone())
+        .collect();
+    assert_eq!(order.len(), 3);
+    assert_eq!(
+        order[0], p.staff.person.email,
+        "the waiting message first: {order:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_blast_carries_its_files_to_every_thread_and_lets_go_of_them() {
+    // R-BLAST-NEW with R-ATT-ACCESS and R-DEL-PERMANENT
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Files Clinic").await;
+    let tia = third_client(&app, &p).await;
+    let file = app
+        .uploaded(&p.provider.token, &text("schedule.txt", "Mon closed"))
+        .await;
+    let sent = accepted(
+        &app,
+        &p.provider,
+        json!({"client_ids": [p.client.person.id, tia.person.id], "subject": "Schedule", "body": "Attached.", "attachment_ids": [file.id]}),
+    )
+    .await;
+    // The upload is taken: it cannot go out a second time.
+    let again = app
+        .send_as(
+            Method::POST,
+            &p.provider.token,
+            "/api/v1/conversations",
+            Some(json!({"recipients": [{"type": "person", "id": p.staff.person.id}], "subject": "x", "body": "y", "attachment_ids": [file.id]})),
+        )
+        .await;
+    assert_eq!(again.status(), 422);
+    app.run_jobs().await;
+    assert_eq!(progress(&app, &p.provider, sent.id).await.sent, 2);
+    let download = |token: String| {
+        let url = app.url(&format!("/api/v1/attachments/{}", file.id));
+        let client = app.client.clone();
+        async move {
+            client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("an answer")
+                .status()
+        }
+    };
+    assert_eq!(download(p.client.token.clone()).await, 200);
+    assert_eq!(download(tia.token.clone()).await, 200);
+    assert_eq!(download(p.staff.token.clone()).await, 404);
+
+    // Deleting one client's thread keeps the file for the other.
+    let thread_of = |member: &Member| {
+        let member = member.clone();
+        let app = &app;
+        async move { threads(app, &member).await.items[0].id }
+    };
+    let cleo_thread = thread_of(&p.client).await;
+    let tia_thread = thread_of(&tia).await;
+    for thread in [cleo_thread] {
+        let deleted = app
+            .send_as(
+                Method::DELETE,
+                &p.provider.token,
+                &format!("/api/v1/conversations/{thread}"),
+                None,
+            )
+            .await;
+        assert_eq!(deleted.status(), 204);
+    }
+    app.run_jobs().await;
+    assert_eq!(download(tia.token.clone()).await, 200);
+    assert_eq!(app.stored_files().len(), 1);
+    // The last thread gone: the file goes too.
+    let deleted = app
+        .send_as(
+            Method::DELETE,
+            &p.provider.token,
+            &format!("/api/v1/conversations/{tia_thread}"),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status(), 204);
+    app.run_jobs().await;
+    assert!(app.stored_files().is_empty());
+}
