@@ -3,6 +3,9 @@
 //!
 //! - `inbox [--threads N]`: one person with N threads (default 100,000) against one with 10:
 //!   the first inbox page, a page halfway down, and the unread badge.
+//! - `blast [--clients N] [--runs R]`: a blast to N clients (default 10,000), each with a
+//!   portal account: the time to the 202, to `done`, threads per second, and what the same
+//!   rows cost as raw SQL in one transaction (the physical limit).
 
 use std::time::{Duration, Instant};
 
@@ -23,8 +26,15 @@ async fn main() {
             let threads = flag(&args, "--threads").unwrap_or(100_000);
             inbox(threads).await;
         }
+        [command, ..] if command == "blast" => {
+            let clients = flag(&args, "--clients").unwrap_or(10_000);
+            let runs = flag(&args, "--runs").unwrap_or(5);
+            blast(clients, runs).await;
+        }
         _ => {
-            eprintln!("usage: cargo xtask bench inbox [--threads N]");
+            eprintln!(
+                "usage: cargo xtask bench inbox [--threads N] | blast [--clients N] [--runs R]"
+            );
             std::process::exit(2);
         }
     }
@@ -214,3 +224,136 @@ async fn inbox(count: i32) {
         ms(badge_few_unread) / ms(badge_quiet),
     );
 }
+
+fn median_of(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+async fn blast(clients: i32, runs: i32) {
+    use confidant::jobs::{Registry, WorkerSettings, Workers};
+    use confidant_openapi::blasts::{Blast, BlastState};
+
+    let app = spawn_app().await;
+    let p: StaffedPractice = app.staffed_practice("Bench Clinic").await;
+    let count = usize::try_from(clients).expect("a positive count");
+    eprintln!("bench: adding {count} clients with portal accounts…");
+    let ids = app
+        .add_clients_directly(p.id, Some(p.provider.person.id), count, "active")
+        .await;
+    let mut conn = app.database.connect().await;
+    diesel::sql_query(
+        "INSERT INTO portal_accounts (person_id, practice_id, email, password_hash) \
+         SELECT id, practice_id, email, 'not-a-hash' FROM people WHERE id = ANY($1)",
+    )
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(&ids)
+    .execute(&mut conn)
+    .await
+    .expect("accounts");
+    diesel::sql_query("ANALYZE")
+        .execute(&mut conn)
+        .await
+        .expect("analyze");
+    // The server's own workers, as `serve` runs them (two, default lease and polling).
+    let workers = Workers::start(
+        app.job_context().clone(),
+        Registry::empty().with::<confidant::blasts::BlastFanOutJob>(),
+        WorkerSettings::default(),
+    );
+    let mut accepted = Vec::new();
+    let mut finished = Vec::new();
+    for run in 1..=runs {
+        let started = Instant::now();
+        let response = app
+            .send_as(
+                reqwest::Method::POST,
+                &p.provider.token,
+                "/api/v1/blasts",
+                Some(serde_json::json!({
+                    "all_my_active_clients": true,
+                    "subject": format!("Office news {run}"),
+                    "body": "We are moving to a new office next month.",
+                })),
+            )
+            .await;
+        assert_eq!(response.status(), 202);
+        let to_202 = started.elapsed();
+        let blast: Blast = response.json().await.expect("a blast");
+        loop {
+            let now: Blast = app
+                .get_as(&p.provider.token, &format!("/api/v1/blasts/{}", blast.id))
+                .await
+                .json()
+                .await
+                .expect("progress");
+            if now.state == BlastState::Done {
+                assert_eq!(now.sent, blast.total);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let to_done = started.elapsed();
+        eprintln!(
+            "bench: run {run}: 202 after {:.0} ms, done after {:.0} ms",
+            ms(to_202),
+            ms(to_done)
+        );
+        accepted.push(to_202);
+        finished.push(to_done);
+    }
+    workers.shutdown(Duration::from_secs(5)).await;
+
+    // The physical limit: the same rows (threads, two participants each, messages,
+    // notification jobs) written as raw set-based SQL in one transaction.
+    let mut raw = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, RAW_BLAST_SQL)
+            .await
+            .expect("raw SQL");
+        raw.push(started.elapsed());
+    }
+    let total = clients + 1; // and the fixture's client
+    let (to_202, to_done, raw) = (median_of(accepted), median_of(finished), median_of(raw));
+    println!(
+        "blast benchmark: {total} clients with accounts, medians of {runs} runs, in-process \
+         server with 2 workers (500 ms job polling)"
+    );
+    println!("{:<36} {:>9}", "measure", "median");
+    println!("{:<36} {:>7.0} ms", "POST /blasts → 202", ms(to_202));
+    println!(
+        "{:<36} {:>7.0} ms",
+        "POST /blasts → state done",
+        ms(to_done)
+    );
+    println!(
+        "{:<36} {:>9.0}",
+        "threads per second (to done)",
+        f64::from(total) / to_done.as_secs_f64()
+    );
+    println!("{:<36} {:>7.0} ms", "same rows as raw SQL, one tx", ms(raw));
+    println!(
+        "ratio done / raw SQL: {:.1}x (the rest is chunking, job pickup and progress writes)",
+        ms(to_done) / ms(raw)
+    );
+}
+
+/// Threads, participants, messages and notification jobs for every client of the bench
+/// practice, as one set-based transaction (rolled back: only its cost matters).
+const RAW_BLAST_SQL: &str = "\
+BEGIN;
+CREATE TEMP TABLE raw_threads ON COMMIT DROP AS
+  SELECT p.id AS client, p.practice_id, gen_random_uuid() AS conv, gen_random_uuid() AS msg,
+         (SELECT id FROM people WHERE kind = 'staff' AND role = 'provider' LIMIT 1) AS sender
+  FROM people p WHERE p.kind = 'client' AND p.status = 'active';
+INSERT INTO conversations (id, practice_id, subject, kind, started_by, created_at)
+  SELECT conv, practice_id, 'Raw', 'blast', sender, now() FROM raw_threads;
+INSERT INTO conversation_participants (practice_id, conversation_id, person_id, last_message_at, unread_count, has_received, has_sent)
+  SELECT practice_id, conv, sender, now(), 0, false, true FROM raw_threads
+  UNION ALL SELECT practice_id, conv, client, now(), 1, true, false FROM raw_threads;
+INSERT INTO messages (id, practice_id, conversation_id, author_id, body, created_at)
+  SELECT msg, practice_id, conv, sender, 'We are moving to a new office next month.', now() FROM raw_threads;
+INSERT INTO jobs (id, kind, payload, max_attempts, idempotency_key, run_at, priority)
+  SELECT gen_random_uuid(), 'raw_notification', jsonb_build_object('message_id', msg, 'person_id', client),
+         10, 'raw:' || msg || ':' || client, now(), -1 FROM raw_threads;
+ROLLBACK;";
