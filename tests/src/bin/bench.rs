@@ -260,6 +260,10 @@ async fn blast(clients: i32, runs: i32) {
         Registry::empty().with::<confidant::blasts::BlastFanOutJob>(),
         WorkerSettings::default(),
     );
+    // An interactive request, idle and then while blasts fan out.
+    let inbox_page = "/api/v1/conversations?limit=25";
+    let idle = median(&app, &p.staff.token, inbox_page).await;
+    let mut during = Vec::new();
     let mut accepted = Vec::new();
     let mut finished = Vec::new();
     for run in 1..=runs {
@@ -290,6 +294,11 @@ async fn blast(clients: i32, runs: i32) {
                 assert_eq!(now.sent, blast.total);
                 break;
             }
+            let asked = Instant::now();
+            let page = app.get_as(&p.staff.token, inbox_page).await;
+            assert!(page.status().is_success());
+            page.bytes().await.expect("a page");
+            during.push(asked.elapsed());
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let to_done = started.elapsed();
@@ -332,6 +341,15 @@ async fn blast(clients: i32, runs: i32) {
         f64::from(total) / to_done.as_secs_f64()
     );
     println!("{:<36} {:>7.0} ms", "same rows as raw SQL, one tx", ms(raw));
+    let samples = during.len();
+    let worst = during.iter().max().copied().unwrap_or_default();
+    println!(
+        "{:<36} {:>7.1} ms (idle {:.1} ms, worst {:.0} ms, {samples} samples)",
+        "inbox page while a blast runs",
+        ms(median_of(during)),
+        ms(idle),
+        ms(worst),
+    );
     println!(
         "ratio done / raw SQL: {:.1}x (the rest is chunking, job pickup and progress writes)",
         ms(to_done) / ms(raw)
