@@ -51,6 +51,8 @@ pub fn api_v1(config: &mut ServiceConfig) {
         .service(attachments::download::download_attachment)
         .service(blasts::create::create_blast)
         .service(blasts::list::list_blasts)
+        // Before `/blasts/{id}`, which would otherwise take "audience" for an id.
+        .service(blasts::audience::blast_audience)
         .service(blasts::get::get_blast)
         .service(unread::unread);
 }

@@ -88,3 +88,10 @@ pub struct BlastPage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
+
+/// `GET /api/v1/blasts/audience`: what "All my active clients" stands for right now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BlastAudience {
+    /// How many clients assigned to the caller are active.
+    pub my_active_clients: i64,
+}

@@ -252,6 +252,20 @@ async fn all_my_active_clients_minus_deselected_ones_skipping_inactive_and_archi
     let (subject, body) = news("Holiday hours");
     // All mine (Cleo + 5 active), minus two of them, plus one inactive and one archived
     // picked by hand, plus one client of someone else.
+    let audience: Value = app
+        .get_as(&p.provider.token, "/api/v1/blasts/audience")
+        .await
+        .json()
+        .await
+        .expect("an audience");
+    assert_eq!(audience["my_active_clients"], 6, "Cleo and the 5 active");
+    assert_eq!(
+        app.get_as(&p.client.token, "/api/v1/blasts/audience")
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(app.get("/api/v1/blasts/audience").await.status(), 401);
     let sent = accepted(
         &app,
         &p.provider,
