@@ -1,5 +1,6 @@
 //! Pieces of the layout shared by several pages.
 
+pub mod attachments;
 pub mod avatar;
 pub mod brand;
 pub mod confirm;

@@ -1,6 +1,7 @@
 //! Headless Chromium through chromedriver (both from Debian's packages), driven by fantoccini.
 
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,6 +21,24 @@ const WAIT: Duration = Duration::from_secs(20);
 impl Browser {
     /// Starts chromedriver on a free port and opens a headless Chromium window of 1280×800.
     pub async fn start() -> Self {
+        Self::start_with(None).await
+    }
+
+    /// Like [`Browser::start`], but files the page downloads are saved into `folder` without
+    /// asking (see [`Browser::wait_for_download`]).
+    pub async fn start_with_downloads(folder: &Path) -> Self {
+        let browser = Self::start_with(Some(folder)).await;
+        // The preference is enough for most builds; headless ones also want to be told.
+        browser
+            .cdp(
+                "Page.setDownloadBehavior",
+                json!({"behavior": "allow", "downloadPath": folder.display().to_string()}),
+            )
+            .await;
+        browser
+    }
+
+    async fn start_with(downloads: Option<&Path>) -> Self {
         let port = local_postgres::free_port().expect("a free port for chromedriver");
         let driver = Command::new(chromedriver())
             .arg(format!("--port={port}"))
@@ -49,7 +68,12 @@ impl Browser {
                     "--disable-dev-shm-usage",
                     "--window-size=1280,800",
                     format!("--user-data-dir={}", profile.path().display()),
-                ]
+                ],
+                "prefs": downloads.map(|folder| json!({
+                    "download.default_directory": folder.display().to_string(),
+                    "download.prompt_for_download": false,
+                    "download.directory_upgrade": true,
+                })).unwrap_or_else(|| json!({})),
             }),
         );
         let client = ClientBuilder::rustls()
@@ -237,6 +261,130 @@ impl Browser {
         assert_eq!(broken, serde_json::json!([]), "broken images");
     }
 
+    /// Chooses `files` in the file input matching `css` (as if picked in the file dialog; the
+    /// input may be hidden behind a button).
+    pub async fn choose_files(&self, css: &str, files: &[&Path]) {
+        let paths = files
+            .iter()
+            .map(|path| path.display().to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
+        self.wait_for(css)
+            .await
+            .send_keys(&paths)
+            .await
+            .unwrap_or_else(|e| panic!("choose {paths:?} in `{css}`: {e}"));
+    }
+
+    /// Waits until exactly `n` elements match `css`.
+    pub async fn wait_for_count(&self, css: &str, n: usize) {
+        let deadline = Instant::now() + WAIT;
+        let mut last = 0;
+        while Instant::now() < deadline {
+            last = self.count(css).await;
+            if last == n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("`{css}` matched {last} elements, never {n}");
+    }
+
+    /// Waits until every element matching `css` (at least one) has `attribute` equal to `value`.
+    pub async fn wait_for_all_attribute(&self, css: &str, attribute: &str, value: &str) {
+        let deadline = Instant::now() + WAIT;
+        let mut last = Vec::new();
+        while Instant::now() < deadline {
+            if let Ok(elements) = self.client.find_all(Locator::Css(css)).await {
+                last.clear();
+                for element in elements {
+                    last.push(element.attr(attribute).await.ok().flatten());
+                }
+                if !last.is_empty() && last.iter().all(|seen| seen.as_deref() == Some(value)) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("not every `{css}` had {attribute}={value:?} (last seen: {last:?})");
+    }
+
+    /// Waits until `name` is completely downloaded into `folder` (no `.crdownload` left and
+    /// the size steady), and returns its path.
+    pub async fn wait_for_download(&self, folder: &Path, name: &str) -> PathBuf {
+        let path = folder.join(name);
+        let deadline = Instant::now() + WAIT;
+        let mut last_size = None;
+        while Instant::now() < deadline {
+            let partial = std::fs::read_dir(folder).is_ok_and(|entries| {
+                entries
+                    .flatten()
+                    .any(|entry| entry.file_name().to_string_lossy().ends_with(".crdownload"))
+            });
+            let size = std::fs::metadata(&path).ok().map(|m| m.len());
+            if !partial && size.is_some() && size == last_size {
+                return path;
+            }
+            last_size = size;
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        let found = std::fs::read_dir(folder)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        panic!(
+            "{name} was never downloaded into {} (found: {found:?})",
+            folder.display()
+        );
+    }
+
+    /// Runs a Chrome DevTools Protocol command on the page (through chromedriver) and returns
+    /// its answer.
+    pub async fn cdp(&self, command: &str, params: serde_json::Value) -> serde_json::Value {
+        self.client
+            .issue_cmd(ChromeCommand {
+                path: "goog/cdp/execute",
+                body: json!({"cmd": command, "params": params}),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("the DevTools command {command}: {e}"))
+    }
+
+    /// Slows the page's network down to `bytes_per_second` each way (to watch progress), or
+    /// back to full speed with `None`.
+    pub async fn throttle(&self, bytes_per_second: Option<u32>) {
+        self.cdp("Network.enable", json!({})).await;
+        let speed = bytes_per_second.map_or(-1.0, f64::from);
+        self.cdp(
+            "Network.emulateNetworkConditions",
+            json!({
+                "offline": false,
+                "latency": 0,
+                "downloadThroughput": speed,
+                "uploadThroughput": speed,
+            }),
+        )
+        .await;
+    }
+
+    /// Scrolls the (first) element matching `css` to the middle of the window (before a
+    /// screenshot of something further down the page).
+    pub async fn scroll_to(&self, css: &str) {
+        let element = self.wait_for(css).await;
+        let element = serde_json::to_value(element).expect("an element reference");
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![element],
+            )
+            .await
+            .expect("scroll");
+    }
+
     /// Saves a PNG screenshot to `target/screenshots/NAME.png` for people to look at.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("a screenshot");
@@ -259,6 +407,31 @@ impl Drop for Browser {
     fn drop(&mut self) {
         drop(self.driver.kill());
         drop(self.driver.wait());
+    }
+}
+
+/// A chromedriver extension command (`/session/{id}/<path>`, POST with a JSON body).
+#[derive(Debug)]
+struct ChromeCommand {
+    path: &'static str,
+    body: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for ChromeCommand {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base_url.join(&format!(
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &reqwest::Url) -> (reqwest::Method, Option<String>) {
+        (reqwest::Method::POST, Some(self.body.to_string()))
     }
 }
 

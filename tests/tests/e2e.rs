@@ -6,6 +6,7 @@ mod e2e {
     mod blast_crash;
     mod blasts;
     mod browser;
+    mod browser_attachments;
     mod browser_messages;
     mod cli;
     mod conversations;

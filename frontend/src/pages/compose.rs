@@ -1,7 +1,8 @@
 //! A new message: the To picker (type-ahead over what the server says the writer may
 //! address), a subject and a body, each checked here against the rules of R-COMPOSE before
 //! sending and again by the server, whose answers are shown next to the fields. After sending,
-//! the new thread opens. A client who may not send (inactive or archived) sees why instead.
+//! the new thread opens. Files can be attached: each uploads as soon as it is chosen, and Send
+//! waits for them. A client who may not send (inactive or archived) sees why instead.
 
 use confidant_openapi::ProblemCode;
 use confidant_openapi::conversations::{
@@ -18,6 +19,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::{self, ApiError};
 use crate::auth::Auth;
+use crate::components::attachments::{AttachFiles, PendingFiles};
 use crate::components::avatar::Avatar;
 use crate::components::unread::Unread;
 use crate::pages::thread::body_problem;
@@ -124,6 +126,7 @@ fn Composer() -> impl IntoView {
     let touched = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let failure = RwSignal::new(None::<ApiError>);
+    let files = PendingFiles::new();
 
     let recipients_problem = move || {
         (touched.get() && chosen.with(Vec::is_empty))
@@ -157,7 +160,7 @@ fn Composer() -> impl IntoView {
             .get()
             .filter(|f| {
                 f.code() != Some(ProblemCode::Forbidden)
-                    && ["recipients", "subject", "body"]
+                    && ["recipients", "subject", "body", "attachment_ids"]
                         .iter()
                         .all(|name| f.field(name).is_none())
             })
@@ -171,7 +174,8 @@ fn Composer() -> impl IntoView {
         let invalid = chosen.with_untracked(Vec::is_empty)
             || subject.with_untracked(|s| subject_problem(s)).is_some()
             || body.with_untracked(|b| body_problem(b)).is_some();
-        if busy.get_untracked() || invalid {
+        let files_ready = files.ready_to_send();
+        if busy.get_untracked() || invalid || !files_ready {
             return;
         }
         busy.set(true);
@@ -180,7 +184,7 @@ fn Composer() -> impl IntoView {
             recipients: chosen.with_untracked(|list| list.iter().map(reference).collect()),
             subject: subject.get_untracked(),
             body: body.get_untracked(),
-            attachment_ids: Vec::new(),
+            attachment_ids: files.ids(),
         };
         let navigate = navigate.clone();
         spawn_local(async move {
@@ -192,6 +196,7 @@ fn Composer() -> impl IntoView {
                 .await;
             match result {
                 Ok(conversation) => {
+                    files.clear();
                     unread.refresh();
                     navigate(
                         &format!("/messages/{}", conversation.id),
@@ -248,9 +253,13 @@ fn Composer() -> impl IntoView {
                 ></textarea>
                 {move || body_error().map(|text| view! { <span class="field-error" data-testid="body-error">{text}</span> })}
             </div>
+            <AttachFiles
+                files
+                error=Signal::derive(move || failure.with(|f| f.as_ref().and_then(|f| f.field("attachment_ids"))))
+            />
             {move || other_error().map(|text| view! { <p class="form-error" role="alert" data-testid="send-failure">{text}</p> })}
             <div class="form-actions">
-                <button class="button" type="submit" data-testid="send" disabled=move || busy.get()>
+                <button class="button" type="submit" data-testid="send" disabled=move || busy.get() || files.uploading()>
                     <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
                         <path d="M4 12l16-8-6 16-2.5-6.5z" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" />
                     </svg>

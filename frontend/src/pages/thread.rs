@@ -2,6 +2,8 @@
 //! first, and a reply box when the reader may post, or the reason why not. Staff can delete
 //! their own messages and the threads they started, after a confirmation that says it is
 //! permanent. Opening a thread marks it read on the server, so the badge is refreshed after.
+//! Files sent with a message are listed under it and download through the API; the reply box
+//! can attach files too.
 
 use confidant_openapi::ProblemCode;
 use confidant_openapi::conversations::{
@@ -16,6 +18,7 @@ use uuid::Uuid;
 
 use crate::api::{self, ApiError};
 use crate::auth::Auth;
+use crate::components::attachments::{AttachFiles, MessageAttachments, PendingFiles};
 use crate::components::avatar::Avatar;
 use crate::components::confirm::ConfirmPanel;
 use crate::components::time::Time;
@@ -309,6 +312,9 @@ fn MessageCard(
             </div>
             // Plain text: Leptos escapes it, and CSS keeps its line breaks.
             <div class="message-body" data-testid="message-body">{message.body}</div>
+            {(!message.attachments.is_empty()).then(|| view! {
+                <MessageAttachments attachments=message.attachments />
+            })}
             <Show when=move || confirming.get()>
                 <ConfirmPanel
                     message="Delete this message for everyone in the conversation? This is permanent and cannot be undone."
@@ -356,6 +362,7 @@ fn ReplyBox(id: Uuid, thread: RwSignal<Option<Conversation>>) -> impl IntoView {
     let touched = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let failure = RwSignal::new(None::<ApiError>);
+    let files = PendingFiles::new();
 
     // Too long is said while typing; empty only once they tried to send.
     let problem = move || {
@@ -365,14 +372,18 @@ fn ReplyBox(id: Uuid, thread: RwSignal<Option<Conversation>>) -> impl IntoView {
     };
     let send = move || {
         touched.set(true);
-        if busy.get_untracked() || draft.with_untracked(|text| body_problem(text)).is_some() {
+        let files_ready = files.ready_to_send();
+        if busy.get_untracked()
+            || draft.with_untracked(|text| body_problem(text)).is_some()
+            || !files_ready
+        {
             return;
         }
         busy.set(true);
         failure.set(None);
         let body = CreateMessageRequest {
             body: draft.get_untracked(),
-            attachment_ids: Vec::new(),
+            attachment_ids: files.ids(),
         };
         spawn_local(async move {
             let result = auth
@@ -389,6 +400,7 @@ fn ReplyBox(id: Uuid, thread: RwSignal<Option<Conversation>>) -> impl IntoView {
                         }
                     });
                     draft.set(String::new());
+                    files.clear();
                     touched.set(false);
                     unread.refresh();
                 }
@@ -402,7 +414,7 @@ fn ReplyBox(id: Uuid, thread: RwSignal<Option<Conversation>>) -> impl IntoView {
     let other_error = move || {
         failure
             .get()
-            .filter(|f| f.field("body").is_none())
+            .filter(|f| f.field("body").is_none() && f.field("attachment_ids").is_none())
             .map(|f| f.message())
     };
     view! {
@@ -432,9 +444,13 @@ fn ReplyBox(id: Uuid, thread: RwSignal<Option<Conversation>>) -> impl IntoView {
             ></textarea>
             {move || body_error().map(|text| view! { <span class="field-error" data-testid="reply-error">{text}</span> })}
             {move || other_error().map(|text| view! { <p class="form-error" role="alert" data-testid="reply-failure">{text}</p> })}
+            <AttachFiles
+                files
+                error=Signal::derive(move || failure.with(|f| f.as_ref().and_then(|f| f.field("attachment_ids"))))
+            />
             <div class="reply-actions">
                 <span class="field-hint">"Only the people in this conversation can read it. Ctrl+Enter sends."</span>
-                <button class="button" type="submit" data-testid="send-reply" disabled=move || busy.get()>
+                <button class="button" type="submit" data-testid="send-reply" disabled=move || busy.get() || files.uploading()>
                     {move || if busy.get() { "Sending…" } else { "Send reply" }}
                 </button>
             </div>
