@@ -3,6 +3,7 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod blasts;
 pub mod conversations;
 pub mod health;
 pub mod people;

@@ -10,6 +10,7 @@ use crate::components::unread::Unread;
 use crate::pages::accept_invitation::AcceptInvitationPage;
 use crate::pages::admin::groups::GroupsPage;
 use crate::pages::admin::people::{ClientsPage, StaffPage};
+use crate::pages::blasts::{BlastProgressPage, BlastsPage, NewBlastPage};
 use crate::pages::compose::ComposePage;
 use crate::pages::messages::MessagesPage;
 use crate::pages::not_found::NotFoundPage;
@@ -36,6 +37,9 @@ pub fn App() -> impl IntoView {
                     // Before `:id`, so that "new" is never read as a conversation's id.
                     <Route path=path!("messages/new") view=ComposePage />
                     <Route path=path!("messages/:id") view=ThreadPage />
+                    <Route path=path!("blasts") view=BlastsPage />
+                    <Route path=path!("blasts/new") view=NewBlastPage />
+                    <Route path=path!("blasts/:id") view=BlastProgressPage />
                     <Route path=path!("admin/clients") view=ClientsPage />
                     <Route path=path!("admin/staff") view=StaffPage />
                     <Route path=path!("admin/groups") view=GroupsPage />

@@ -2,6 +2,7 @@
 
 pub mod accept_invitation;
 pub mod admin;
+pub mod blasts;
 pub mod compose;
 pub mod messages;
 pub mod not_found;

@@ -33,7 +33,7 @@ pub struct CreateBlastRequest {
 }
 
 /// Where a blast is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BlastState {
     /// Accepted; no thread made yet.

@@ -7,6 +7,7 @@ mod e2e {
     mod blasts;
     mod browser;
     mod browser_attachments;
+    mod browser_blasts;
     mod browser_messages;
     mod cli;
     mod conversations;

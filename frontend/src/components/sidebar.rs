@@ -18,6 +18,7 @@ pub fn Sidebar() -> impl IntoView {
     let session = move || auth.session();
     let messages_label = move || messages_title(session().as_ref());
     let is_admin = move || session().is_some_and(|s| s.is_admin());
+    let is_staff = move || session().is_some_and(|s| s.is_staff());
     view! {
         <nav class="sidebar" aria-label="Main">
             <a class="brand" href="/messages">
@@ -42,6 +43,25 @@ pub fn Sidebar() -> impl IntoView {
                         <UnreadBadge unread />
                     </A>
                 </li>
+                <Show when=is_staff>
+                    <li>
+                        <A href="/blasts" attr:class="nav-link" attr:data-testid="nav-blasts">
+                            <span class="nav-icon" aria-hidden="true">
+                                <svg viewBox="0 0 24 24" width="18" height="18">
+                                    <path
+                                        d="M4 10v4h3l6 4V6L7 10zM16.5 8.5a5 5 0 0 1 0 7M19 6a8.5 8.5 0 0 1 0 12"
+                                        fill="none"
+                                        stroke="currentColor"
+                                        stroke-width="1.7"
+                                        stroke-linecap="round"
+                                        stroke-linejoin="round"
+                                    />
+                                </svg>
+                            </span>
+                            <span>"Blasts"</span>
+                        </A>
+                    </li>
+                </Show>
             </ul>
             <Show when=is_admin>
                 <p class="nav-heading">"Practice"</p>

@@ -1,0 +1,582 @@
+//! Blasts (SPEC §6): one message to many clients, each receiving it as a new private thread.
+//! The history (`/blasts`), the composer with its client picker (`/blasts/new`), and a
+//! blast's live progress (`/blasts/:id`).
+
+use std::collections::{HashMap, HashSet};
+
+use confidant_openapi::blasts::{Blast, BlastState, CreateBlastRequest, MIN_BLAST_CLIENTS};
+use confidant_openapi::conversations::MAX_SUBJECT_CHARS;
+use confidant_openapi::people::{ClientStatus, Person};
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use uuid::Uuid;
+
+use crate::api::{self, ApiError};
+use crate::auth::Auth;
+use crate::components::attachments::{AttachFiles, PendingFiles};
+use crate::components::time::Time;
+use crate::pages::thread::body_problem;
+
+/// How often a running blast's progress is read.
+const PROGRESS_POLL_MS: u32 = 700;
+/// Clients per page of the picker.
+const CLIENTS_PAGE: u32 = 100;
+
+/// "41 of 42 sent · 1 skipped".
+fn counts_text(blast: &Blast) -> String {
+    let mut text = format!("{} of {} sent", blast.sent, blast.total);
+    if blast.skipped > 0 {
+        text.push_str(&format!(" · {} skipped", blast.skipped));
+    }
+    if blast.failed > 0 {
+        text.push_str(&format!(" · {} failed", blast.failed));
+    }
+    text
+}
+
+fn state_label(state: BlastState) -> &'static str {
+    match state {
+        BlastState::Queued => "Queued",
+        BlastState::Sending => "Sending",
+        BlastState::Done => "Done",
+    }
+}
+
+/// Handled clients as a share of all, 0 to 100.
+fn percent(blast: &Blast) -> f64 {
+    if blast.total <= 0 {
+        return 0.0;
+    }
+    f64::from(blast.sent + blast.skipped + blast.failed) * 100.0 / f64::from(blast.total)
+}
+
+/// The history of the signed-in staff member's blasts, `/blasts`.
+#[component]
+pub fn BlastsPage() -> impl IntoView {
+    let auth = Auth::get();
+    let items = RwSignal::new(Vec::<Blast>::new());
+    let next_cursor = RwSignal::new(None::<String>);
+    let loading = RwSignal::new(true);
+    let error = RwSignal::new(None::<String>);
+    let load = move |cursor: Option<String>| {
+        loading.set(true);
+        spawn_local(async move {
+            let result = auth
+                .call(|token| {
+                    let cursor = cursor.clone();
+                    async move { api::blasts::list(&token, cursor.as_deref()).await }
+                })
+                .await;
+            match result {
+                Ok(page) => {
+                    if cursor.is_some() {
+                        items.update(|list| list.extend(page.items));
+                    } else {
+                        items.set(page.items);
+                    }
+                    next_cursor.set(page.next_cursor);
+                    error.set(None);
+                }
+                Err(failure) => error.set(Some(failure.message())),
+            }
+            loading.set(false);
+        });
+    };
+    load(None);
+    view! {
+        <header class="page-header">
+            <h1>"Blasts"</h1>
+            <A href="/blasts/new" attr:class="button" attr:data-testid="new-blast">
+                <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+                    <path d="M12 5v14M5 12h14" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" />
+                </svg>
+                "New blast"
+            </A>
+        </header>
+        {move || error.get().map(|text| view! {
+            <div class="form-error list-error" role="alert" data-testid="blasts-error">
+                <span>{format!("Could not load your blasts: {text}")}</span>
+                <button class="link-button" type="button" on:click=move |_| load(None)>"Try again"</button>
+            </div>
+        })}
+        <Show
+            when=move || !(items.with(Vec::is_empty) && !loading.get() && error.with(Option::is_none))
+            fallback=|| view! {
+                <div class="empty-state" data-testid="blasts-empty">
+                    <h2>"No blasts yet"</h2>
+                    <p>"A blast sends one message to many clients at once. Each client receives it as a private thread with you and never sees who else got it."</p>
+                    <A href="/blasts/new" attr:class="button">"Write a blast"</A>
+                </div>
+            }
+        >
+            <ul class="blast-list" data-testid="blast-list">
+                <For each=move || items.get() key=|b| (b.id, b.sent, b.skipped, b.state) let:blast>
+                    <li>
+                        <A href=format!("/blasts/{}", blast.id) attr:class="blast-row" attr:data-testid="blast-row">
+                            <span class="blast-row-main">
+                                <span class="blast-row-subject">{blast.subject.clone()}</span>
+                                <span class="blast-row-counts">{counts_text(&blast)}</span>
+                            </span>
+                            <span class=format!("state-pill state-{}", state_label(blast.state).to_lowercase())>
+                                {state_label(blast.state)}
+                            </span>
+                            <Time millis=blast.created_at.timestamp_millis() />
+                        </A>
+                    </li>
+                </For>
+            </ul>
+            {move || loading.get().then(|| view! { <p class="empty-line">"Loading…"</p> })}
+            {move || next_cursor.get().map(|cursor| view! {
+                <button class="button button-secondary load-more" type="button" on:click=move |_| load(Some(cursor.clone()))>
+                    "Show older blasts"
+                </button>
+            })}
+        </Show>
+    }
+}
+
+/// Who is selected: clients picked one by one, "All my active clients" with the ones taken
+/// out again (R-BLAST-ALL). The server resolves the same three parts when it is sent.
+#[derive(Clone, Default)]
+struct Selection {
+    all_mine: bool,
+    picked: HashSet<Uuid>,
+    excluded: HashSet<Uuid>,
+}
+
+/// The blast composer, `/blasts/new`.
+#[component]
+pub fn NewBlastPage() -> impl IntoView {
+    let auth = Auth::get();
+    let navigate = use_navigate();
+    let me = move || auth.session().map(|s| s.me.person.id);
+    let clients = RwSignal::new(Vec::<Person>::new());
+    let known = RwSignal::new(HashMap::<Uuid, Person>::new());
+    let next_cursor = RwSignal::new(None::<String>);
+    let search = RwSignal::new(String::new());
+    let loading = RwSignal::new(true);
+    let list_error = RwSignal::new(None::<String>);
+    let audience = RwSignal::new(None::<i64>);
+    let selection = RwSignal::new(Selection::default());
+    let menu_open = RwSignal::new(false);
+    let subject = RwSignal::new(String::new());
+    let body = RwSignal::new(String::new());
+    let touched = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let failure = RwSignal::new(None::<ApiError>);
+    let latest = StoredValue::new(0u64);
+    let files = PendingFiles::new();
+
+    // "Mine": assigned to me and active — what "All my active clients" takes.
+    let is_mine = move |person: &Person| {
+        let me = me();
+        person.status == Some(ClientStatus::Active)
+            && person
+                .provider_ids
+                .as_ref()
+                .is_some_and(|ids| me.is_some_and(|me| ids.contains(&me)))
+    };
+    let load = move |query: String, cursor: Option<String>, wait: bool| {
+        let Some(ticket) = latest.try_get_value().map(|n| n + 1) else {
+            return;
+        };
+        latest.set_value(ticket);
+        spawn_local(async move {
+            if wait {
+                TimeoutFuture::new(180).await;
+                if latest.try_get_value() != Some(ticket) {
+                    return;
+                }
+            }
+            loading.set(true);
+            let mut path = format!("kind=client&limit={CLIENTS_PAGE}");
+            if !query.trim().is_empty() {
+                path.push_str(&format!("&q={}", api::query_value(query.trim())));
+            }
+            if let Some(cursor) = &cursor {
+                path.push_str(&format!("&cursor={}", api::query_value(cursor)));
+            }
+            let result = auth
+                .call(|token| {
+                    let path = path.clone();
+                    async move { api::people::list(&token, &path).await }
+                })
+                .await;
+            if latest.try_get_value() != Some(ticket) {
+                return;
+            }
+            match result {
+                Ok(page) => {
+                    known.update(|map| {
+                        for person in &page.items {
+                            map.insert(person.id, person.clone());
+                        }
+                    });
+                    if cursor.is_some() {
+                        clients.update(|list| list.extend(page.items));
+                    } else {
+                        clients.set(page.items);
+                    }
+                    next_cursor.set(page.next_cursor);
+                    list_error.set(None);
+                }
+                Err(error) => list_error.set(Some(error.message())),
+            }
+            loading.set(false);
+        });
+    };
+    load(String::new(), None, false);
+    spawn_local(async move {
+        if let Ok(found) = auth
+            .call(|token| async move { api::blasts::audience(&token).await })
+            .await
+        {
+            audience.set(Some(found.my_active_clients));
+        }
+    });
+
+    let checked = move |person: &Person| {
+        selection.with(|s| {
+            s.picked.contains(&person.id)
+                || (s.all_mine && is_mine(person) && !s.excluded.contains(&person.id))
+        })
+    };
+    let toggle = move |person: Person| {
+        let mine = is_mine(&person);
+        selection.update(|s| {
+            if s.all_mine && mine {
+                if !s.excluded.remove(&person.id) {
+                    s.excluded.insert(person.id);
+                }
+            } else if !s.picked.remove(&person.id) {
+                s.picked.insert(person.id);
+            }
+        });
+    };
+    let select_all_mine = move |_| {
+        selection.update(|s| {
+            s.all_mine = true;
+            s.excluded.clear();
+            // Picked ones that are now covered by "all mine" need not be listed twice.
+            known.with_untracked(|map| {
+                s.picked
+                    .retain(|id| map.get(id).is_none_or(|person| !is_mine(person)));
+            });
+        });
+        menu_open.set(false);
+    };
+    let clear = move |_| {
+        selection.set(Selection::default());
+        menu_open.set(false);
+    };
+    let count = move || {
+        selection.with(|s| {
+            let mine = if s.all_mine {
+                audience.get().unwrap_or(0) - s.excluded.len() as i64
+            } else {
+                0
+            };
+            mine.max(0) + s.picked.len() as i64
+        })
+    };
+    let count_text = move || match count() {
+        1 => "1 client selected".to_owned(),
+        n => format!("{n} clients selected"),
+    };
+    let selection_problem = move || {
+        (touched.get() && count() < MIN_BLAST_CLIENTS as i64)
+            .then(|| format!("Select at least {MIN_BLAST_CLIENTS} clients."))
+            .or_else(|| failure.with(|f| f.as_ref().and_then(|f| f.field("client_ids"))))
+    };
+    let subject_error = move || {
+        let length = subject.with(|s| s.trim().chars().count());
+        let problem = if length == 0 {
+            touched.get().then(|| "Enter a subject.".to_owned())
+        } else if length > MAX_SUBJECT_CHARS {
+            Some(format!(
+                "Keep the subject to {MAX_SUBJECT_CHARS} characters (it has {length})."
+            ))
+        } else {
+            None
+        };
+        problem.or_else(|| failure.with(|f| f.as_ref().and_then(|f| f.field("subject"))))
+    };
+    let body_error = move || {
+        body.with(|b| body_problem(b))
+            .filter(|_| touched.get() || body.with(|b| !b.trim().is_empty()))
+            .or_else(|| failure.with(|f| f.as_ref().and_then(|f| f.field("body"))))
+    };
+    let other_error = move || {
+        failure
+            .get()
+            .filter(|f| {
+                ["client_ids", "subject", "body", "attachment_ids"]
+                    .iter()
+                    .all(|name| f.field(name).is_none())
+            })
+            .map(|f| f.message())
+    };
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        touched.set(true);
+        let subject_len = subject.with_untracked(|s| s.trim().chars().count());
+        let invalid = count() < MIN_BLAST_CLIENTS as i64
+            || subject_len == 0
+            || subject_len > MAX_SUBJECT_CHARS
+            || body.with_untracked(|b| body_problem(b)).is_some();
+        if busy.get_untracked() || invalid || !files.ready_to_send() {
+            return;
+        }
+        busy.set(true);
+        failure.set(None);
+        let chosen = selection.get_untracked();
+        let request = CreateBlastRequest {
+            client_ids: chosen.picked.into_iter().collect(),
+            all_my_active_clients: chosen.all_mine,
+            exclude_client_ids: chosen.excluded.into_iter().collect(),
+            subject: subject.get_untracked(),
+            body: body.get_untracked(),
+            attachment_ids: files.ids(),
+        };
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let result = auth
+                .call(|token| {
+                    let request = request.clone();
+                    async move { api::blasts::create(&token, &request).await }
+                })
+                .await;
+            match result {
+                Ok(blast) => {
+                    files.clear();
+                    navigate(&format!("/blasts/{}", blast.id), Default::default());
+                }
+                Err(error) => {
+                    failure.set(Some(error));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+
+    view! {
+        <header class="page-header">
+            <h1>"New blast"</h1>
+        </header>
+        <form class="composer blast-composer" on:submit=submit novalidate data-testid="blast-composer">
+            <div class="field">
+                <div class="field-label-row">
+                    <span>"Clients"</span>
+                    <span class="selected-count" data-testid="selected-count">{count_text}</span>
+                </div>
+                <div class="picker" class:invalid=move || selection_problem().is_some()>
+                    <div class="picker-bar">
+                        <input
+                            class="search"
+                            type="search"
+                            placeholder="Search clients by name or email"
+                            aria-label="Search clients"
+                            data-testid="client-search"
+                            prop:value=move || search.get()
+                            on:input=move |ev| {
+                                let text = event_target_value(&ev);
+                                search.set(text.clone());
+                                load(text, None, true);
+                            }
+                        />
+                        <div class="menu">
+                            <button
+                                class="button button-secondary button-small"
+                                type="button"
+                                aria-haspopup="menu"
+                                aria-expanded=move || menu_open.get().to_string()
+                                data-testid="select-menu"
+                                on:click=move |_| menu_open.update(|open| *open = !*open)
+                            >
+                                "Select all ▾"
+                            </button>
+                            <Show when=move || menu_open.get()>
+                                <ul class="menu-list" role="menu">
+                                    <li role="none">
+                                        <button type="button" role="menuitem" data-testid="select-all-mine" on:click=select_all_mine>
+                                            {move || match audience.get() {
+                                                Some(n) => format!("All my active clients ({n})"),
+                                                None => "All my active clients".to_owned(),
+                                            }}
+                                        </button>
+                                    </li>
+                                    <li role="none">
+                                        <button type="button" role="menuitem" data-testid="clear-selection" on:click=clear>
+                                            "Clear selection"
+                                        </button>
+                                    </li>
+                                </ul>
+                            </Show>
+                        </div>
+                    </div>
+                    {move || list_error.get().map(|text| view! {
+                        <p class="form-error" role="alert">{format!("Could not load clients: {text}")}</p>
+                    })}
+                    <ul class="client-list" data-testid="client-list">
+                        <For each=move || clients.get() key=|p| p.id let:person>
+                            {
+                                let row = person.clone();
+                                let status = person.status;
+                                let mine = is_mine(&person);
+                                let toggled = person.clone();
+                                view! {
+                                    <li>
+                                        <label class="client-row" data-testid="client-row">
+                                            <input
+                                                type="checkbox"
+                                                prop:checked=move || checked(&row)
+                                                on:change=move |_| toggle(toggled.clone())
+                                            />
+                                            <span class="client-name">{person.name.clone()}</span>
+                                            {mine.then(|| view! { <span class="tag">"Your client"</span> })}
+                                            {match status {
+                                                Some(ClientStatus::Inactive) => Some(view! { <span class="tag tag-warn" title="Inactive clients are skipped">"Inactive · skipped"</span> }),
+                                                Some(ClientStatus::Archived) => Some(view! { <span class="tag tag-warn" title="Archived clients are skipped">"Archived · skipped"</span> }),
+                                                _ => None,
+                                            }}
+                                        </label>
+                                    </li>
+                                }
+                            }
+                        </For>
+                    </ul>
+                    {move || (loading.get() && clients.with(Vec::is_empty)).then(|| view! { <p class="empty-line">"Loading clients…"</p> })}
+                    {move || (!loading.get() && clients.with(Vec::is_empty) && list_error.with(Option::is_none)).then(|| view! {
+                        <p class="empty-line">"No clients match."</p>
+                    })}
+                    {move || next_cursor.get().map(|cursor| view! {
+                        <button
+                            class="link-button load-more"
+                            type="button"
+                            on:click=move |_| load(search.get_untracked(), Some(cursor.clone()), false)
+                        >
+                            "Show more clients"
+                        </button>
+                    })}
+                </div>
+                {move || selection_problem().map(|text| view! { <span class="field-error" data-testid="selection-error">{text}</span> })}
+            </div>
+            <div class="field">
+                <div class="field-label-row">
+                    <label for="blast-subject">"Subject"</label>
+                    <span class="field-hint">{move || format!("{} / {MAX_SUBJECT_CHARS}", subject.with(|s| s.trim().chars().count()))}</span>
+                </div>
+                <input id="blast-subject" autocomplete="off" data-testid="subject" bind:value=subject />
+                {move || subject_error().map(|text| view! { <span class="field-error">{text}</span> })}
+            </div>
+            <div class="field">
+                <label for="blast-body">"Message"</label>
+                <textarea id="blast-body" rows="10" data-testid="body" bind:value=body></textarea>
+                {move || body_error().map(|text| view! { <span class="field-error">{text}</span> })}
+            </div>
+            <AttachFiles
+                files
+                error=Signal::derive(move || failure.with(|f| f.as_ref().and_then(|f| f.field("attachment_ids"))))
+            />
+            <div class="notice" role="note">
+                "Each client receives this as a new private thread with you. They see only you, never who else got it, and can reply to you. Inactive and archived clients are skipped."
+            </div>
+            {move || other_error().map(|text| view! { <p class="form-error" role="alert" data-testid="blast-failure">{text}</p> })}
+            <div class="form-actions">
+                <button class="button" type="submit" data-testid="send-blast" disabled=move || busy.get() || files.uploading()>
+                    {move || if busy.get() { "Sending…".to_owned() } else { format!("Send to {}", count_text().replace(" selected", "")) }}
+                </button>
+                <A href="/blasts" attr:class="button button-secondary">"Discard"</A>
+            </div>
+        </form>
+    }
+}
+
+/// A blast's progress, `/blasts/:id`: read again until it is done.
+#[component]
+pub fn BlastProgressPage() -> impl IntoView {
+    let auth = Auth::get();
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|raw| raw.parse::<Uuid>().ok())
+    };
+    let blast = RwSignal::new(None::<Blast>);
+    let error = RwSignal::new(None::<String>);
+    let alive = StoredValue::new(());
+    Effect::new(move |_| {
+        let Some(id) = id() else {
+            error.set(Some("There is no such blast.".into()));
+            return;
+        };
+        spawn_local(async move {
+            loop {
+                let result = auth
+                    .call(|token| async move { api::blasts::get(&token, id).await })
+                    .await;
+                // The page was left: stop reading.
+                if alive.try_get_value().is_none() {
+                    return;
+                }
+                match result {
+                    Ok(found) => {
+                        let done = found.state == BlastState::Done;
+                        blast.set(Some(found));
+                        error.set(None);
+                        if done {
+                            return;
+                        }
+                    }
+                    Err(failure) => error.set(Some(failure.message())),
+                }
+                TimeoutFuture::new(PROGRESS_POLL_MS).await;
+            }
+        });
+    });
+    view! {
+        <header class="page-header">
+            <h1>{move || blast.get().map(|b| b.subject).unwrap_or_else(|| "Blast".into())}</h1>
+            <A href="/blasts" attr:class="button button-secondary">"All blasts"</A>
+        </header>
+        {move || error.get().map(|text| view! { <p class="form-error" role="alert" data-testid="blast-error">{text}</p> })}
+        {move || blast.get().map(|b| {
+            let share = percent(&b);
+            let done = b.state == BlastState::Done;
+            view! {
+                <section class="progress-card" data-testid="blast-progress" data-state=state_label(b.state).to_lowercase()>
+                    <div class="progress-head">
+                        <span class=format!("state-pill state-{}", state_label(b.state).to_lowercase())>{state_label(b.state)}</span>
+                        <span class="progress-counts" data-testid="blast-counts">{counts_text(&b)}</span>
+                    </div>
+                    <div
+                        class="progress"
+                        role="progressbar"
+                        aria-valuemin="0"
+                        aria-valuemax="100"
+                        aria-valuenow=format!("{share:.0}")
+                    >
+                        <div class="progress-fill" style=format!("width: {share:.1}%")></div>
+                    </div>
+                    {if done {
+                        view! {
+                            <dl class="blast-summary" data-testid="blast-summary">
+                                <div><dt>"Sent"</dt><dd data-testid="count-sent">{b.sent}</dd></div>
+                                <div><dt>"Skipped"</dt><dd data-testid="count-skipped">{b.skipped}</dd></div>
+                                <div><dt>"Failed"</dt><dd>{b.failed}</dd></div>
+                            </dl>
+                            <p class="field-hint">"Each client who was sent the message has it as a private thread with you; their replies arrive in your inbox."</p>
+                        }.into_any()
+                    } else {
+                        view! { <p class="field-hint">"Creating a private thread for each client…"</p> }.into_any()
+                    }}
+                </section>
+            }
+        })}
+    }
+}
