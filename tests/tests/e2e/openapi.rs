@@ -58,3 +58,54 @@ async fn docs_page_is_served_offline() {
     let script = initializer.text().await.expect("JS");
     assert!(script.contains("/api-docs/openapi.json"), "{script}");
 }
+
+/// Every route the document says needs a bearer token answers a caller without one with a
+/// 401 problem — before looking at the body, so also for routes added later.
+#[tokio::test]
+async fn every_secured_route_refuses_a_caller_without_a_token() {
+    let app = spawn_app().await;
+    let document: serde_json::Value =
+        serde_json::from_str(&committed_document()).expect("the committed file is JSON");
+    let paths = document["paths"].as_object().expect("paths");
+    let mut checked = 0;
+    for (path, operations) in paths {
+        let concrete = path
+            .split('/')
+            .map(|segment| {
+                if segment.starts_with('{') {
+                    uuid::Uuid::new_v4().to_string()
+                } else {
+                    segment.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        for (method, operation) in operations.as_object().expect("operations") {
+            let secured = operation["security"]
+                .as_array()
+                .is_some_and(|schemes| schemes.iter().any(|s| s.get("bearer").is_some()));
+            if !secured {
+                continue;
+            }
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes())
+                .expect("an HTTP method");
+            let response = app
+                .client
+                .request(method.clone(), app.url(&concrete))
+                .send()
+                .await
+                .expect("an answer");
+            assert_eq!(response.status(), 401, "{method} {path}");
+            assert_eq!(
+                response
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok()),
+                Some("application/problem+json"),
+                "{method} {path}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 25, "only {checked} secured routes found");
+}
