@@ -9,7 +9,7 @@ pub mod list;
 pub mod post_message;
 pub mod read;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use confidant_openapi::ProblemCode;
 use confidant_openapi::attachments::MAX_ATTACHMENTS_PER_MESSAGE;
@@ -17,7 +17,7 @@ use confidant_openapi::conversations::{Conversation as ConversationView, ReplyBl
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use crate::db::models::attachment::{AttachError, Attachment};
+use crate::db::models::attachment::{AttachError, Attachment, Carrier};
 use crate::db::models::conversation::Conversation;
 use crate::db::models::person::Person;
 use crate::domain::conversations as rules;
@@ -111,14 +111,15 @@ pub fn check_attachment_ids(ids: &[Uuid]) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Puts the uploads on the message, inside its transaction: a refusal undoes the message too.
+/// Puts the uploads on a message or blast, inside its transaction: a refusal undoes the
+/// message too.
 pub async fn attach(
     conn: &mut AsyncPgConnection,
     me: &Person,
-    message_id: Uuid,
+    carrier: Carrier,
     ids: &[Uuid],
 ) -> Result<(), ApiError> {
-    Attachment::attach(conn, me.practice_id, me.id, message_id, ids)
+    Attachment::attach(conn, me.practice_id, me.id, carrier, ids)
         .await
         .map_err(|error| match error {
             AttachError::NotYours => field_error(
@@ -128,4 +129,23 @@ pub async fn attach(
             ),
             AttachError::Database(error) => error.into(),
         })
+}
+
+/// R-COMPOSE: the subject and body of a new thread or blast, checked, with every problem
+/// (these and those already in `errors`) answered at once.
+pub fn check_subject_and_body(
+    mut errors: BTreeMap<String, Vec<String>>,
+    subject: &str,
+    body: &str,
+) -> Result<(String, String), ApiError> {
+    let subject = rules::check_subject(subject)
+        .map_err(|e| errors.insert("subject".to_owned(), vec![e]))
+        .ok();
+    let body = rules::check_body(body)
+        .map_err(|e| errors.insert("body".to_owned(), vec![e]))
+        .ok();
+    match (subject, body) {
+        (Some(subject), Some(body)) if errors.is_empty() => Ok((subject, body)),
+        _ => Err(ApiError::validation(errors)),
+    }
 }

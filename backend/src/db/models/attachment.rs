@@ -38,6 +38,15 @@ pub struct Attachment {
     pub created_at: DateTime<Utc>,
 }
 
+/// What attachments are put on.
+#[derive(Debug, Clone, Copy)]
+pub enum Carrier {
+    /// A message.
+    Message(Uuid),
+    /// A blast, until its fan-out is done.
+    Blast(Uuid),
+}
+
 /// Why attachments could not be put on a message.
 #[derive(Debug, thiserror::Error)]
 pub enum AttachError {
@@ -104,65 +113,54 @@ impl Attachment {
         }
     }
 
-    /// Claims `ids` (see [`Self::claim`]) and puts them, in that order, on `message_id`.
+    /// Claims `ids` (see [`Self::claim`]) and puts them, in that order, on `carrier`: a
+    /// message, or a blast, which holds them until its fan-out has put them on every
+    /// thread's message.
     pub async fn attach(
         conn: &mut AsyncPgConnection,
         practice_id: Uuid,
         uploader: Uuid,
-        message_id: Uuid,
+        carrier: Carrier,
         ids: &[Uuid],
     ) -> Result<(), AttachError> {
         if ids.is_empty() {
             return Ok(());
         }
         Self::claim(conn, practice_id, uploader, ids).await?;
-        let links: Vec<_> = ids
-            .iter()
-            .zip(0i16..)
-            .map(|(id, position)| {
-                (
-                    message_attachments::practice_id.eq(practice_id),
-                    message_attachments::message_id.eq(message_id),
-                    message_attachments::attachment_id.eq(*id),
-                    message_attachments::position.eq(position),
-                )
-            })
-            .collect();
-        diesel::insert_into(message_attachments::table)
-            .values(links)
-            .execute(conn)
-            .await?;
-        Ok(())
-    }
-
-    /// Claims `ids` (see [`Self::claim`]) for a blast, which holds them until its fan-out has
-    /// put them on every thread's message.
-    pub async fn attach_to_blast(
-        conn: &mut AsyncPgConnection,
-        practice_id: Uuid,
-        uploader: Uuid,
-        blast_id: Uuid,
-        ids: &[Uuid],
-    ) -> Result<(), AttachError> {
-        if ids.is_empty() {
-            return Ok(());
+        let positions = ids.iter().copied().zip(0i16..);
+        match carrier {
+            Carrier::Message(message_id) => {
+                let links: Vec<_> = positions
+                    .map(|(id, position)| {
+                        (
+                            message_attachments::practice_id.eq(practice_id),
+                            message_attachments::message_id.eq(message_id),
+                            message_attachments::attachment_id.eq(id),
+                            message_attachments::position.eq(position),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(message_attachments::table)
+                    .values(links)
+                    .execute(conn)
+                    .await?;
+            }
+            Carrier::Blast(blast_id) => {
+                let links: Vec<_> = positions
+                    .map(|(id, position)| {
+                        (
+                            blast_attachments::blast_id.eq(blast_id),
+                            blast_attachments::attachment_id.eq(id),
+                            blast_attachments::position.eq(position),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(blast_attachments::table)
+                    .values(links)
+                    .execute(conn)
+                    .await?;
+            }
         }
-        Self::claim(conn, practice_id, uploader, ids).await?;
-        let links: Vec<_> = ids
-            .iter()
-            .zip(0i16..)
-            .map(|(id, position)| {
-                (
-                    blast_attachments::blast_id.eq(blast_id),
-                    blast_attachments::attachment_id.eq(*id),
-                    blast_attachments::position.eq(position),
-                )
-            })
-            .collect();
-        diesel::insert_into(blast_attachments::table)
-            .values(links)
-            .execute(conn)
-            .await?;
         Ok(())
     }
 

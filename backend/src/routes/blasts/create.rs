@@ -10,14 +10,13 @@ use uuid::Uuid;
 
 use crate::auth::CurrentPerson;
 use crate::blasts::BlastFanOutJob;
-use crate::db::models::attachment::{AttachError, Attachment};
+use crate::db::models::attachment::Carrier;
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::blast::Blast;
 use crate::domain::blasts as blast_rules;
-use crate::domain::conversations as rules;
 use crate::error::{ApiError, field_error};
 use crate::jobs;
-use crate::routes::conversations::check_attachment_ids;
+use crate::routes::conversations::{attach, check_attachment_ids, check_subject_and_body};
 use crate::state::AppState;
 
 /// Send one message to many clients, each as a **new** private thread with the sender only
@@ -47,16 +46,7 @@ pub async fn create_blast(
 ) -> Result<HttpResponse, ApiError> {
     me.require_staff()?;
     let body = body.into_inner();
-    let mut errors = BTreeMap::new();
-    let subject = rules::check_subject(&body.subject)
-        .map_err(|e| errors.insert("subject".to_owned(), vec![e]))
-        .ok();
-    let text = rules::check_body(&body.body)
-        .map_err(|e| errors.insert("body".to_owned(), vec![e]))
-        .ok();
-    let (Some(subject), Some(text), true) = (subject, text, errors.is_empty()) else {
-        return Err(ApiError::validation(errors));
-    };
+    let (subject, text) = check_subject_and_body(BTreeMap::new(), &body.subject, &body.body)?;
     check_attachment_ids(&body.attachment_ids)?;
 
     let practice_id = me.practice_id();
@@ -92,15 +82,13 @@ pub async fn create_blast(
     };
     conn.transaction(async |conn| {
         blast.insert(conn, &selected).await?;
-        Attachment::attach_to_blast(conn, practice_id, me.id(), blast.id, &body.attachment_ids)
-            .await
-            .map_err(|error| match error {
-                AttachError::NotYours => field_error(
-                    "attachment_ids",
-                    "Some files are not uploads of yours waiting to be sent. Upload them again.",
-                ),
-                AttachError::Database(error) => error.into(),
-            })?;
+        attach(
+            conn,
+            &me.person,
+            Carrier::Blast(blast.id),
+            &body.attachment_ids,
+        )
+        .await?;
         jobs::enqueue(
             conn,
             &BlastFanOutJob { blast_id: blast.id },

@@ -9,8 +9,9 @@ use confidant_openapi::conversations::{
 };
 use diesel_async::AsyncConnection;
 
-use super::{attach, cannot_send, check_attachment_ids, detail};
+use super::{attach, cannot_send, check_attachment_ids, check_subject_and_body, detail};
 use crate::auth::CurrentPerson;
+use crate::db::models::attachment::Carrier;
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::conversation::Conversation;
 use crate::domain::conversations as rules;
@@ -49,15 +50,7 @@ pub async fn create_conversation(
             vec!["Add at least one recipient.".to_owned()],
         );
     }
-    let subject = rules::check_subject(&body.subject)
-        .map_err(|e| errors.insert("subject".into(), vec![e]))
-        .ok();
-    let text = rules::check_body(&body.body)
-        .map_err(|e| errors.insert("body".into(), vec![e]))
-        .ok();
-    let (Some(subject), Some(text), true) = (subject, text, errors.is_empty()) else {
-        return Err(ApiError::validation(errors));
-    };
+    let (subject, text) = check_subject_and_body(errors, &body.subject, &body.body)?;
     check_attachment_ids(&body.attachment_ids)?;
 
     let practice_id = me.practice_id();
@@ -71,7 +64,13 @@ pub async fn create_conversation(
             let (conversation, message) =
                 Conversation::start(conn, practice_id, kind, &subject, me.id(), &ids, &text)
                     .await?;
-            attach(conn, &me.person, message.id, &body.attachment_ids).await?;
+            attach(
+                conn,
+                &me.person,
+                Carrier::Message(message.id),
+                &body.attachment_ids,
+            )
+            .await?;
             messaging::notify(conn, practice_id, message.id, &ids).await?;
             AuditEvent::new(AuditAction::MessageSent, Some(practice_id), Some(me.id()))
                 .target("conversation", conversation.id)

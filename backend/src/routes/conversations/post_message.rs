@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{attach, cannot_send, check_attachment_ids};
 use crate::auth::CurrentPerson;
-use crate::db::models::attachment::Attachment;
+use crate::db::models::attachment::{Attachment, Carrier};
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::conversation::Conversation;
 use crate::domain::conversations as rules;
@@ -61,7 +61,13 @@ pub async fn post_message(
         .transaction(async |conn| {
             let message =
                 Conversation::post(conn, practice_id, conversation.id, me.id(), &text).await?;
-            attach(conn, &me.person, message.id, &body.attachment_ids).await?;
+            attach(
+                conn,
+                &me.person,
+                Carrier::Message(message.id),
+                &body.attachment_ids,
+            )
+            .await?;
             messaging::notify(conn, practice_id, message.id, &others).await?;
             AuditEvent::new(AuditAction::MessageSent, Some(practice_id), Some(me.id()))
                 .target("conversation", conversation.id)
