@@ -31,3 +31,75 @@ pub fn confidant_command() -> Command {
     }
     command
 }
+
+/// The real `confidant serve` as a child process over a [`crate::TestApp`]'s database,
+/// storage, mail sink and keys (so the app's tokens work against it), with `settings` added
+/// or overriding. Killed when dropped.
+pub struct ServerProcess {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl ServerProcess {
+    /// Starts it and waits until `/readyz` answers 200.
+    pub async fn start(app: &crate::TestApp, settings: &[(&str, &str)]) -> Self {
+        use crate::app::{TEST_JWT_SECRET, TEST_STORAGE_KEY};
+        let port = local_postgres::free_port().expect("a free port");
+        let mut command = confidant_command();
+        command
+            .env("DATABASE_URL", app.database.url())
+            .env("CONFIDANT_LISTEN", format!("127.0.0.1:{port}"))
+            .env("CONFIDANT_JWT_SECRET", TEST_JWT_SECRET)
+            .env("CONFIDANT_STORAGE", app.storage.path())
+            .env("CONFIDANT_STORAGE_KEY", TEST_STORAGE_KEY)
+            .env("CONFIDANT_SMTP_URL", app.mail.url());
+        for (name, value) in settings {
+            command.env(name, value);
+        }
+        let child = command
+            .arg("serve")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("confidant serve starts");
+        let mut server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !reqwest::get(format!("{}/readyz", server.base))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            assert!(
+                server.child.try_wait().expect("poll").is_none(),
+                "the server exited early"
+            );
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server did not come up"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        server
+    }
+
+    /// `base` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// SIGKILL: no shutdown, no cleanup, open transactions cut off.
+    pub fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

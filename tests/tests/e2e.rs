@@ -19,6 +19,7 @@ mod e2e {
     mod openapi;
     mod people;
     mod recipients;
+    mod s3_storage;
     mod seed_demo;
     mod staff_groups;
     mod web_app;

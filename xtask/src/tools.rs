@@ -10,6 +10,8 @@ use crate::workspace::{self, output, step};
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132.0.0";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+// 0.14 is the newest that builds with the pinned toolchain (0.17 needs rustc 1.96).
+const S3S_FS_VERSION: &str = "0.14.1";
 
 /// The `PATH` for tool invocations: cargo's bin folder and the npm binaryen first.
 pub fn path_with_tools() -> std::ffi::OsString {
@@ -37,6 +39,27 @@ pub fn ensure_browser() -> Result {
     apt_install(
         &["chromium", "chromium-driver"],
         "Chromium and chromedriver are needed for the browser tests",
+    )
+}
+
+/// Installs `s3s-fs`, a small S3-compatible server from crates.io, for the test of attachment
+/// storage in S3.
+pub fn ensure_s3_server() -> Result {
+    let version = tool_output("s3s-fs", "--version").unwrap_or_default();
+    if version.split_whitespace().nth(1) == Some(S3S_FS_VERSION) {
+        return Ok(());
+    }
+    step(
+        workspace::cargo().args([
+            "install",
+            "--locked",
+            "s3s-fs",
+            "--version",
+            S3S_FS_VERSION,
+            "--features",
+            "binary",
+        ]),
+        "installing s3s-fs, an S3 server for the storage test (once; a few minutes)",
     )
 }
 

@@ -1,72 +1,35 @@
 //! R-BLAST-QUEUE under a crash: the real server process is killed with SIGKILL in the middle
 //! of a fan-out and started again; every eligible client ends with exactly one thread.
 
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use confidant_openapi::blasts::{Blast, BlastState};
-use confidant_tests::app::{TEST_JWT_SECRET, TEST_STORAGE_KEY};
-use confidant_tests::binary::confidant_command;
+use confidant_tests::binary::ServerProcess;
 use confidant_tests::{TestApp, spawn_app};
 use diesel_async::RunQueryDsl;
 use serde_json::json;
 
-/// The real `confidant serve` over the test app's database, storage and mail sink, with two
-/// workers and a short job lease so that a dead worker's job is taken over quickly.
-struct Server {
-    child: Child,
-    base: String,
+/// The real server with two workers and a short job lease, so that a dead worker's job is
+/// taken over quickly.
+async fn start_server(app: &TestApp) -> ServerProcess {
+    ServerProcess::start(
+        app,
+        &[
+            ("CONFIDANT_WORKERS", "2"),
+            ("CONFIDANT_JOB_LEASE_SECONDS", "3"),
+        ],
+    )
+    .await
 }
 
-impl Server {
-    async fn start(app: &TestApp) -> Self {
-        let port = local_postgres::free_port().expect("a free port");
-        let child = confidant_command()
-            .env("DATABASE_URL", app.database.url())
-            .env("CONFIDANT_LISTEN", format!("127.0.0.1:{port}"))
-            .env("CONFIDANT_JWT_SECRET", TEST_JWT_SECRET)
-            .env("CONFIDANT_STORAGE", app.storage.path())
-            .env("CONFIDANT_STORAGE_KEY", TEST_STORAGE_KEY)
-            .env("CONFIDANT_SMTP_URL", app.mail.url())
-            .env("CONFIDANT_WORKERS", "2")
-            .env("CONFIDANT_JOB_LEASE_SECONDS", "3")
-            .arg("serve")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("confidant serve starts");
-        let server = Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !reqwest::get(format!("{}/readyz", server.base))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            assert!(Instant::now() < deadline, "the server did not come up");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        server
-    }
-
-    /// SIGKILL: no shutdown, no cleanup, transactions cut off.
-    fn kill(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reaped");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn progress(client: &reqwest::Client, server: &Server, token: &str, id: uuid::Uuid) -> Blast {
+async fn progress(
+    client: &reqwest::Client,
+    server: &ServerProcess,
+    token: &str,
+    id: uuid::Uuid,
+) -> Blast {
     client
-        .get(format!("{}/api/v1/blasts/{id}", server.base))
+        .get(server.url(&format!("/api/v1/blasts/{id}")))
         .bearer_auth(token)
         .send()
         .await
@@ -106,11 +69,11 @@ async fn a_blast_killed_mid_fan_out_ends_with_exactly_one_thread_per_client() {
     let eligible = active.len() as i64 + 1; // and Cleo, the fixture's client
     let client = reqwest::Client::new();
 
-    let server = Server::start(&app).await;
+    let server = start_server(&app).await;
     let mut ids: Vec<uuid::Uuid> = inactive.clone();
     ids.extend(&active);
     let response = client
-        .post(format!("{}/api/v1/blasts", server.base))
+        .post(server.url("/api/v1/blasts"))
         .bearer_auth(&p.provider.token)
         .json(&json!({"all_my_active_clients": true, "client_ids": inactive, "subject": "Moving", "body": "We are moving to a new office."}))
         .send()
@@ -145,7 +108,7 @@ async fn a_blast_killed_mid_fan_out_ends_with_exactly_one_thread_per_client() {
     );
 
     // Start again: the job's lease runs out and a worker of the new process resumes it.
-    let server = Server::start(&app).await;
+    let server = start_server(&app).await;
     let deadline = Instant::now() + Duration::from_secs(120);
     let done = loop {
         let now = progress(&client, &server, &p.provider.token, blast.id).await;

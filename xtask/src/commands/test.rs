@@ -13,6 +13,7 @@ pub fn run() -> Result {
     tools::ensure_web_tools()?;
     tools::ensure_browser()?;
     tools::ensure_postgres_binaries()?;
+    tools::ensure_s3_server()?;
     step(
         workspace::cargo().args(["fmt", "--all", "--check"]),
         "checking formatting",
