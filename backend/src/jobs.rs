@@ -70,6 +70,26 @@ pub struct JobContext {
     pub config: Arc<Config>,
     /// Attachment files.
     pub files: FileStore,
+    /// Wakes this process's idle workers when work was just committed.
+    pub wake: JobWake,
+}
+
+/// Wakes the idle workers of this process at once, instead of at their next poll, after a
+/// request committed jobs that someone is waiting for (a blast's fan-out, a notification).
+/// Workers of other processes still find the jobs by polling.
+#[derive(Clone, Debug, Default)]
+pub struct JobWake(Arc<tokio::sync::Notify>);
+
+impl JobWake {
+    /// Call after the transaction that enqueued the jobs has committed.
+    pub fn wake(&self) {
+        self.0.notify_waiters();
+    }
+
+    /// Resolves at the next [`JobWake::wake`] after `enable` was called on it.
+    pub(crate) fn notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.0.notified()
+    }
 }
 
 /// Enqueues `job` on the caller's connection, i.e. inside the caller's transaction if there is

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::email::Mailer;
 use crate::error::{self, ApiError};
-use crate::jobs::{JobContext, Registry, WorkerSettings, Workers};
+use crate::jobs::{JobContext, JobWake, Registry, WorkerSettings, Workers};
 use crate::state::AppState;
 use crate::telemetry::PrivateRootSpan;
 use crate::web_app::{self, WebApp};
@@ -60,9 +60,11 @@ impl Application {
         let mailer = Mailer::from_config(&config)?;
         tracing::info!(smtp = mailer.server(), "emails go out through SMTP");
         let files = FileStore::from_config(&config)?;
+        let wake = JobWake::default();
         let state = AppState {
             pool,
             files: files.clone(),
+            jobs_wake: wake.clone(),
             tokens: TokenKeys::new(&config.jwt_secret),
             config: Arc::new(config),
         };
@@ -71,6 +73,7 @@ impl Application {
             mailer: Arc::new(mailer),
             config: Arc::clone(&state.config),
             files,
+            wake,
         };
         let server = serve(listener, state.clone())?;
         Ok(Self {

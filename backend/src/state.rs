@@ -8,6 +8,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
+use crate::jobs::JobWake;
 
 /// Shared application state, cheap to clone.
 #[derive(Clone)]
@@ -20,6 +21,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     /// Attachment files.
     pub files: FileStore,
+    /// Wakes this process's job workers after a request committed work for them.
+    pub jobs_wake: JobWake,
 }
 
 impl AppState {

@@ -126,6 +126,10 @@ async fn work(
         if stop.borrow().is_some() {
             break;
         }
+        // Listening before the claim: a wake that comes while claiming is not missed.
+        let woken = ctx.wake.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
         let pause = match runner::claim_next(&ctx.pool, &name, settings.lease).await {
             Ok(Some(job)) => {
                 let abandon = grace_ended(stop.clone());
@@ -141,6 +145,7 @@ async fn work(
         };
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
+            () = &mut woken => {}
             changed = stop.changed() => {
                 // An error means the `Workers` handle is gone: nobody can stop us later.
                 if changed.is_err() {

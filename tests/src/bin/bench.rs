@@ -326,7 +326,7 @@ async fn blast(clients: i32, runs: i32) {
     let (to_202, to_done, raw) = (median_of(accepted), median_of(finished), median_of(raw));
     println!(
         "blast benchmark: {total} clients with accounts, medians of {runs} runs, in-process \
-         server with 2 workers (500 ms job polling)"
+         server with 2 workers (woken by the request)"
     );
     println!("{:<36} {:>9}", "measure", "median");
     println!("{:<36} {:>7.0} ms", "POST /blasts → 202", ms(to_202));

@@ -673,3 +673,41 @@ async fn a_blast_carries_its_files_to_every_thread_and_lets_go_of_them() {
     app.run_jobs().await;
     assert!(app.stored_files().is_empty());
 }
+
+#[tokio::test]
+async fn the_fan_out_starts_at_once_without_waiting_for_the_next_poll() {
+    // R-BLAST-QUEUE: "within seconds" — the request wakes this process's idle workers
+    use confidant::jobs::{Registry, WorkerSettings, Workers};
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Wake Clinic").await;
+    // Workers that would otherwise look for work only once a minute.
+    let workers = Workers::start(
+        app.job_context().clone(),
+        Registry::standard(),
+        WorkerSettings {
+            count: 1,
+            poll_interval: std::time::Duration::from_secs(60),
+            ..WorkerSettings::default()
+        },
+    );
+    // Let the worker find the queue empty and go idle first.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let sent = accepted(
+        &app,
+        &p.provider,
+        json!({"client_ids": [p.client.person.id, p.other_client.id], "subject": "Now", "body": "b"}),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if progress(&app, &p.provider, sent.id).await.state == BlastState::Done {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the idle worker was not woken"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    workers.shutdown(std::time::Duration::from_secs(5)).await;
+}
