@@ -2,6 +2,7 @@
 //! and sign-in throttling.
 
 pub mod current;
+pub mod keyed_hash;
 pub mod password;
 pub mod refresh;
 pub mod throttle;

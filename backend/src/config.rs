@@ -36,6 +36,11 @@ pub struct Config {
     pub storage_key: StorageKey,
     /// `CONFIDANT_JWT_SECRET`: the key that signs access tokens.
     pub jwt_secret: JwtSecret,
+    /// `CONFIDANT_HASH_KEY`: the key of the keyed hashes stored instead of emails and
+    /// addresses (throttling counters, audit records). Derived from the JWT secret when unset.
+    pub hash_key: HashKey,
+    /// `CONFIDANT_UPLOAD_QUOTA_MB`: how many bytes of uploads not yet sent one person may hold.
+    pub upload_quota_bytes: u64,
     /// `CONFIDANT_WEB_DIR`: the built web app, served at `/` when set.
     pub web_dir: Option<PathBuf>,
     /// `CONFIDANT_LOG_FORMAT`: `text` (default) or `json`.
@@ -141,6 +146,61 @@ impl StorageKey {
 impl std::fmt::Debug for StorageKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("StorageKey(…)")
+    }
+}
+
+/// The key of the keyed hashes (HMAC-SHA256) that stand in for emails and network addresses
+/// wherever a lookup needs them but the value itself must not be stored. Never printed.
+#[derive(Clone)]
+pub struct HashKey {
+    bytes: Vec<u8>,
+    /// True when it is derived from a JWT secret that was itself generated for this process:
+    /// hashes then change on every restart (throttling counters start afresh).
+    pub generated: bool,
+}
+
+impl HashKey {
+    /// The key material, for [`crate::auth::keyed_hash`] only.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// A key from raw bytes (tests and tools).
+    pub fn from_bytes(bytes: &[u8]) -> Self {
+        Self {
+            bytes: bytes.to_vec(),
+            generated: false,
+        }
+    }
+
+    fn parse(raw: &str) -> Result<Self, ConfigError> {
+        if raw.trim().len() < MIN_JWT_SECRET_LEN {
+            return Err(ConfigError::new(
+                "CONFIDANT_HASH_KEY",
+                format!("too short; use at least {MIN_JWT_SECRET_LEN} random characters"),
+            ));
+        }
+        Ok(Self::from_bytes(raw.trim().as_bytes()))
+    }
+
+    /// A key of its own derived from the JWT secret (HMAC with a fixed label), so that an
+    /// installation that set only `CONFIDANT_JWT_SECRET` keeps stable hashes across restarts,
+    /// and the token key itself is never used for anything but tokens.
+    fn derived_from(jwt: &JwtSecret) -> Self {
+        use hmac::{KeyInit, Mac};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(jwt.as_bytes())
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(b"confidant keyed lookup hashes v1");
+        Self {
+            bytes: mac.finalize().into_bytes().to_vec(),
+            generated: jwt.generated,
+        }
+    }
+}
+
+impl std::fmt::Debug for HashKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HashKey(…)")
     }
 }
 
@@ -267,6 +327,25 @@ impl Config {
             Some(raw) => JwtSecret::parse(&raw)?,
             None => JwtSecret::random(),
         };
+        let hash_key = match lookup("CONFIDANT_HASH_KEY") {
+            Some(raw) => HashKey::parse(&raw)?,
+            None => HashKey::derived_from(&jwt_secret),
+        };
+        let upload_quota_bytes = match lookup("CONFIDANT_UPLOAD_QUOTA_MB") {
+            None => 50_000_000,
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|mb| (10..=100_000).contains(mb))
+                .map(|mb| mb * 1_000_000)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "CONFIDANT_UPLOAD_QUOTA_MB",
+                        format!("`{raw}` is not a number of megabytes from 10 to 100000"),
+                    )
+                })?,
+        };
         let web_dir = lookup("CONFIDANT_WEB_DIR").map(PathBuf::from);
         if let Some(dir) = &web_dir
             && !dir.join("index.html").is_file()
@@ -330,6 +409,8 @@ impl Config {
             storage,
             storage_key,
             jwt_secret,
+            hash_key,
+            upload_quota_bytes,
             web_dir,
             log_format,
             shutdown_timeout,
@@ -493,6 +574,11 @@ mod tests {
         );
         assert!(config.jwt_secret.generated);
         assert!(config.storage_key.generated);
+        assert!(
+            config.hash_key.generated,
+            "derived from a generated JWT secret"
+        );
+        assert_eq!(config.upload_quota_bytes, 50_000_000);
         assert_eq!(config.session_idle, Duration::from_secs(30 * 60));
         assert!(config.database_url.is_none());
         assert!(config.require_database_url().is_err());
@@ -508,6 +594,8 @@ mod tests {
             ("CONFIDANT_SMTP_URL", "http://x"),
             ("CONFIDANT_STORAGE", "gs://bucket"),
             ("CONFIDANT_JWT_SECRET", "short"),
+            ("CONFIDANT_HASH_KEY", "short"),
+            ("CONFIDANT_UPLOAD_QUOTA_MB", "5"),
             ("CONFIDANT_STORAGE_KEY", "c2hvcnQ="),
             ("CONFIDANT_STORAGE_KEY", "not base64!"),
             ("CONFIDANT_LOG_FORMAT", "xml"),
@@ -578,6 +666,21 @@ mod tests {
         assert!(!config.storage_key.generated);
         assert!(!format!("{config:?}").contains(&raw));
         assert!(!format!("{config:?}").contains("7, 7"));
+    }
+
+    #[test]
+    fn the_hash_key_is_its_own_or_derived_but_never_the_jwt_secret() {
+        let jwt = "jwt-s3cret-jwt-s3cret-jwt-s3cret-jwt-s3cret";
+        let derived = config(&[("CONFIDANT_JWT_SECRET", jwt)]).expect("valid");
+        assert!(!derived.hash_key.generated);
+        assert_ne!(derived.hash_key.as_bytes(), jwt.as_bytes());
+        let again = config(&[("CONFIDANT_JWT_SECRET", jwt)]).expect("valid");
+        assert_eq!(derived.hash_key.as_bytes(), again.hash_key.as_bytes());
+        let own = "hash-key-hash-key-hash-key-hash-key-0123";
+        let set =
+            config(&[("CONFIDANT_JWT_SECRET", jwt), ("CONFIDANT_HASH_KEY", own)]).expect("valid");
+        assert_eq!(set.hash_key.as_bytes(), own.as_bytes());
+        assert!(!format!("{set:?}").contains(own));
     }
 
     #[test]

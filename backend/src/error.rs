@@ -77,6 +77,19 @@ impl ApiError {
         )
     }
 
+    /// 503 with `Retry-After` when a shared resource stayed busy (every password hashing
+    /// thread, for instance): the request was not worked on and can simply be repeated.
+    pub fn busy(what: &'static str) -> Self {
+        tracing::warn!(what, "busy: request turned away");
+        Self {
+            retry_after_seconds: Some(1),
+            ..Self::new(
+                ProblemCode::ServiceUnavailable,
+                "The service is busy. Please try again in a moment.",
+            )
+        }
+    }
+
     /// 503 when no database connection could be had.
     pub fn database_unavailable(error: impl std::fmt::Display) -> Self {
         tracing::error!(cause = %error, "no database connection");
@@ -152,6 +165,17 @@ impl From<diesel::result::Error> for ApiError {
         match error {
             diesel::result::Error::NotFound => Self::not_found(),
             other => Self::internal("a database query", &other),
+        }
+    }
+}
+
+impl From<crate::auth::password::HashError> for ApiError {
+    fn from(error: crate::auth::password::HashError) -> Self {
+        match error {
+            crate::auth::password::HashError::Busy => Self::busy("password hashing"),
+            failed @ crate::auth::password::HashError::Failed => {
+                Self::internal("password hashing", &failed)
+            }
         }
     }
 }

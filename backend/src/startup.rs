@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
@@ -19,6 +18,7 @@ use crate::db::{self, DbPool};
 use crate::email::Mailer;
 use crate::error::{self, ApiError};
 use crate::jobs::{JobContext, JobWake, Registry, WorkerSettings, Workers};
+use crate::security_headers;
 use crate::state::AppState;
 use crate::telemetry::PrivateRootSpan;
 use crate::web_app::{self, WebApp};
@@ -106,6 +106,9 @@ impl Application {
         // Listen before anything runs: until then a SIGTERM would kill the process outright.
         let stop = StopSignal::listen()?;
         let grace = self.state.config.shutdown_timeout;
+        if self.state.config.workers > 0 {
+            schedule_maintenance(&self.state).await;
+        }
         let workers = Workers::start(
             self.jobs,
             Registry::standard(),
@@ -141,10 +144,26 @@ impl Application {
     }
 }
 
+/// Makes sure today's housekeeping job exists (every instance tries; one job results).
+async fn schedule_maintenance(state: &AppState) {
+    let scheduled = match state.pool.get().await {
+        Ok(mut conn) => crate::maintenance::DailyMaintenanceJob::today()
+            .schedule(&mut conn, std::time::Duration::ZERO)
+            .await
+            .map(|_| ())
+            .map_err(|error| crate::error::log_safe(&error)),
+        Err(error) => Err(error.to_string()),
+    };
+    if let Err(cause) = scheduled {
+        tracing::warn!(%cause, "could not schedule the daily maintenance; the next start will");
+    }
+}
+
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let document = api_doc::document();
     let web_app = state.config.web_dir.clone().map(WebApp::new);
     let shutdown_seconds = state.config.shutdown_timeout.as_secs();
+    let hsts = state.config.public_url.scheme() == "https";
     let server = HttpServer::new(move || {
         let (json, query, path) = error::extractor_configs();
         let (app, _document) = api_doc::register(
@@ -153,7 +172,8 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 .app_data(json)
                 .app_data(query)
                 .app_data(path)
-                .wrap(security_headers())
+                .app_data(web::Data::new(security_headers::Hsts(hsts)))
+                .wrap(actix_web::middleware::from_fn(security_headers::add))
                 .wrap(error::problem_for_framework_errors())
                 .wrap(TracingLogger::<PrivateRootSpan>::new())
                 .into_utoipa_app(),
@@ -185,15 +205,6 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
 
 async fn api_not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found())
-}
-
-/// Headers on every answer: no MIME sniffing, no framing, no referrer leaking paths, and no
-/// caching of API answers (they hold private data).
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
-        .add((header::REFERRER_POLICY, "no-referrer"))
 }
 
 /// SIGTERM or SIGINT, caught from the moment [`StopSignal::listen`] returns.

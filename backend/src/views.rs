@@ -5,6 +5,7 @@ use confidant_openapi::people::{Person as PersonView, PersonKind};
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 
+use crate::db::models::email_change::EmailChange;
 use crate::db::models::person::Person;
 
 /// A person as staff see them (with account state and, for clients, providers).
@@ -30,6 +31,10 @@ pub async fn people(conn: &mut AsyncPgConnection, rows: &[Person]) -> QueryResul
         .filter(|row| row.kind() == PersonKind::Client)
         .map(|row| row.id)
         .collect();
+    let mut pending: std::collections::HashMap<_, _> = EmailChange::pending_of(conn, &ids)
+        .await?
+        .into_iter()
+        .collect();
     let mut providers: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
     for (client, provider) in Person::provider_pairs(conn, first.practice_id, &client_ids).await? {
         providers.entry(client).or_default().push(provider);
@@ -45,6 +50,7 @@ pub async fn people(conn: &mut AsyncPgConnection, rows: &[Person]) -> QueryResul
             status: row.status(),
             provider_ids: (row.kind() == PersonKind::Client)
                 .then(|| providers.remove(&row.id).unwrap_or_default()),
+            pending_email: pending.remove(&row.id),
             has_portal_account: with_accounts.contains(&row.id),
             created_at: row.created_at,
         })

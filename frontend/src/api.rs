@@ -7,6 +7,7 @@ pub mod blasts;
 pub mod conversations;
 pub mod health;
 pub mod people;
+pub mod practice;
 pub mod recipients;
 pub mod staff_groups;
 

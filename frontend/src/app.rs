@@ -10,8 +10,10 @@ use crate::components::unread::Unread;
 use crate::pages::accept_invitation::AcceptInvitationPage;
 use crate::pages::admin::groups::GroupsPage;
 use crate::pages::admin::people::{ClientsPage, StaffPage};
+use crate::pages::admin::practice::PracticePage;
 use crate::pages::blasts::{BlastProgressPage, BlastsPage, NewBlastPage};
 use crate::pages::compose::ComposePage;
+use crate::pages::confirm_email::ConfirmEmailPage;
 use crate::pages::messages::MessagesPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::sign_in::SignInPage;
@@ -26,6 +28,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/sign-in") view=SignInPage />
                 <Route path=path!("/accept-invitation") view=AcceptInvitationPage />
+                <Route path=path!("/confirm-email") view=ConfirmEmailPage />
                 <ProtectedParentRoute
                     path=path!("")
                     condition=move || auth.signed_in()
@@ -43,6 +46,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/clients") view=ClientsPage />
                     <Route path=path!("admin/staff") view=StaffPage />
                     <Route path=path!("admin/groups") view=GroupsPage />
+                    <Route path=path!("admin/practice") view=PracticePage />
                 </ProtectedParentRoute>
             </Routes>
         </Router>

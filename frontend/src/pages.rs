@@ -4,6 +4,7 @@ pub mod accept_invitation;
 pub mod admin;
 pub mod blasts;
 pub mod compose;
+pub mod confirm_email;
 pub mod messages;
 pub mod not_found;
 pub mod sign_in;

@@ -54,6 +54,16 @@ pub struct AcceptInvitationRequest {
     pub password: String,
 }
 
+/// `POST /api/v1/auth/email-change/confirm`: confirm a new sign-in email with the token from
+/// the link sent to it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmEmailChangeRequest {
+    /// The token from the confirmation link.
+    #[validate(length(min = 1, max = 512, message = "The confirmation link is incomplete."))]
+    pub token: String,
+}
+
 /// The answer to a successful sign-in, refresh or invitation acceptance.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TokenResponse {

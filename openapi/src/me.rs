@@ -18,6 +18,21 @@ pub struct Practice {
     pub combine_notifications: bool,
 }
 
+/// `GET /api/v1/practice/usage` (owner/admin): what the practice stores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PracticeUsage {
+    /// Attachment files stored (a file sent with a blast counts once).
+    pub files: i64,
+    /// Their size in bytes.
+    pub bytes: i64,
+    /// Of those, uploads not sent yet (removed after a day).
+    pub unsent_files: i64,
+    /// Their size in bytes.
+    pub unsent_bytes: i64,
+    /// How many bytes of unsent uploads one person may hold.
+    pub upload_quota_bytes: i64,
+}
+
 /// `PATCH /api/v1/practice` (owner/admin). Absent fields stay as they are.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -62,6 +62,10 @@ pub struct Person {
     /// Clients only: the assigned providers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_ids: Option<Vec<Uuid>>,
+    /// A new sign-in email that waits for the person to confirm it from that address (a link
+    /// was sent there); until then `email` stays in use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_email: Option<String>,
     /// Whether the person has set a password and can sign in.
     pub has_portal_account: bool,
     /// When the person was added.
@@ -123,7 +127,8 @@ pub struct UpdatePersonRequest {
     #[validate(length(min = 1, max = 200, message = "Enter a name of 1 to 200 characters."))]
     #[serde(default)]
     pub name: Option<String>,
-    /// New default email on file (also the sign-in name).
+    /// New default email on file. For someone with a portal account it is also the sign-in
+    /// name, and waits for confirmation from the new address (see `pending_email`).
     #[validate(email(message = "Enter a valid email address."))]
     #[serde(default)]
     pub email: Option<String>,

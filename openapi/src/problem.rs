@@ -46,6 +46,8 @@ pub enum ProblemCode {
     Conflict,
     /// The request body is too large.
     PayloadTooLarge,
+    /// Storing this would pass a quota (for example the uploads a person may hold unsent).
+    QuotaExceeded,
     /// The content type of the body (or of an uploaded file) is not accepted.
     UnsupportedMediaType,
     /// The request is well-formed but some fields are not valid; see `errors`.
@@ -69,6 +71,7 @@ impl ProblemCode {
             Self::MethodNotAllowed => 405,
             Self::Conflict => 409,
             Self::PayloadTooLarge => 413,
+            Self::QuotaExceeded => 413,
             Self::UnsupportedMediaType => 415,
             Self::ValidationFailed => 422,
             Self::TooManyRequests => 429,
@@ -87,6 +90,7 @@ impl ProblemCode {
             Self::MethodNotAllowed => "Method not allowed",
             Self::Conflict => "Conflict",
             Self::PayloadTooLarge => "Too large",
+            Self::QuotaExceeded => "Quota reached",
             Self::UnsupportedMediaType => "Unsupported type",
             Self::ValidationFailed => "Some fields are not valid",
             Self::TooManyRequests => "Too many attempts",

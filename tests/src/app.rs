@@ -105,6 +105,16 @@ impl TestApp {
             .expect("the server answers")
     }
 
+    /// An HTTP client whose connections come from `local` (any of 127.0.0.0/8 on Linux), to
+    /// act as another network address towards the server.
+    pub fn client_from(&self, local: std::net::IpAddr) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(local)
+            .build()
+            .expect("an HTTP client")
+    }
+
     /// Runs every due job with the server's own job context and the standard registry, one
     /// after another until none is due; returns how many ran.
     pub async fn run_jobs(&self) -> usize {

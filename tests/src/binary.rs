@@ -90,6 +90,23 @@ impl ServerProcess {
         format!("{}{path}", self.base)
     }
 
+    /// The process id, e.g. to read its memory from `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Its resident memory in bytes, read from `/proc/<pid>/status` (`VmRSS`).
+    pub fn rss_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("the server's /proc status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|value| value.split_whitespace().next()?.parse::<u64>().ok())
+            .map(|kib| kib * 1024)
+            .expect("a VmRSS line")
+    }
+
     /// SIGKILL: no shutdown, no cleanup, open transactions cut off.
     pub fn kill(mut self) {
         self.child.kill().expect("SIGKILL");

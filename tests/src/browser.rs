@@ -82,11 +82,36 @@ impl Browser {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("a browser session");
-        Self {
+        let browser = Self {
             client,
             driver,
             _profile: profile,
-        }
+        };
+        browser.watch_for_csp_violations().await;
+        browser
+    }
+
+    /// Makes every page this browser opens note what its Content-Security-Policy refused, for
+    /// [`Browser::csp_violations`]. The listener comes from DevTools, before the page's own
+    /// scripts, so the policy does not apply to it.
+    async fn watch_for_csp_violations(&self) {
+        self.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": "window.__cspViolations = []; \
+                document.addEventListener('securitypolicyviolation', (e) => \
+                window.__cspViolations.push(e.violatedDirective + ' refused ' + (e.blockedURI || 'inline')));"}),
+        )
+        .await;
+    }
+
+    /// What the current page's Content-Security-Policy refused so far.
+    pub async fn csp_violations(&self) -> Vec<String> {
+        let found = self
+            .client
+            .execute("return window.__cspViolations || [];", vec![])
+            .await
+            .expect("read the CSP violations");
+        serde_json::from_value(found).unwrap_or_default()
     }
 
     /// Waits until an element matching `css` is present, and returns it.
@@ -394,8 +419,15 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write the screenshot");
     }
 
-    /// Ends the session (and the browser) cleanly.
+    /// Ends the session (and the browser) cleanly, after checking that the page the test
+    /// ended on broke no rule of its Content-Security-Policy (R-HEADERS: the app must work
+    /// under its strict policy).
     pub async fn close(mut self) {
+        let violations = self.csp_violations().await;
+        assert!(
+            violations.is_empty(),
+            "the page's Content-Security-Policy refused: {violations:?}"
+        );
         let client = self.client.clone();
         drop(client.close().await);
         drop(self.driver.kill());

@@ -102,6 +102,24 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Runs the due jobs and answers the token of the link (`…#token=…`) in the newest email
+    /// to `email`.
+    pub async fn token_from_mail(&self, email: &str) -> String {
+        self.run_jobs().await;
+        let mails = self.mail.messages();
+        let mail = mails
+            .iter()
+            .rev()
+            .find(|mail| mail.recipients.iter().any(|r| r == email))
+            .unwrap_or_else(|| panic!("no email to {email}"));
+        let text = mail.parse().text.expect("a text part");
+        let start = text.find("#token=").expect("a link with a token") + "#token=".len();
+        text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
+    }
+
     /// Adds a person through the API as `admin_token`'s holder; panics unless 201.
     pub async fn add_person(
         &self,

@@ -13,6 +13,8 @@ mod e2e {
     mod conversations;
     mod email;
     mod errors;
+    mod hardening;
+    mod headers;
     mod health;
     mod invitations;
     mod jobs;

@@ -16,12 +16,6 @@ pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// A stable, non-reversible key for an email address (throttling keys, logs).
-pub fn email_key(email: &str) -> String {
-    let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
-    URL_SAFE_NO_PAD.encode(&digest[..16])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,10 +28,5 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert_eq!(token_hash(&a), token_hash(&a));
         assert_ne!(token_hash(&a), token_hash(&b));
-        assert_eq!(
-            email_key("Jane@Example.com "),
-            email_key("jane@example.com")
-        );
-        assert!(!email_key("jane@example.com").contains("jane"));
     }
 }

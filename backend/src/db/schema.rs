@@ -97,6 +97,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_changes (id) {
+        id -> Uuid,
+        practice_id -> Uuid,
+        person_id -> Uuid,
+        old_email -> Text,
+        new_email -> Text,
+        token_hash -> Nullable<Bytea>,
+        requested_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
+        confirmed -> Bool,
+    }
+}
+
+diesel::table! {
     invitations (id) {
         id -> Uuid,
         practice_id -> Uuid,
@@ -125,6 +141,13 @@ diesel::table! {
         created_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
         priority -> Int2,
+    }
+}
+
+diesel::table! {
+    known_sign_in_addresses (key) {
+        key -> Text,
+        last_success_at -> Timestamptz,
     }
 }
 
@@ -185,6 +208,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    rate_limits (key) {
+        key -> Text,
+        hits -> Int4,
+        window_ends_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     refresh_tokens (token_hash) {
         token_hash -> Bytea,
         session_id -> Uuid,
@@ -201,14 +232,6 @@ diesel::table! {
         created_at -> Timestamptz,
         last_active_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
-    sign_in_failures (key) {
-        key -> Text,
-        failures -> Int4,
-        window_started_at -> Timestamptz,
     }
 }
 
@@ -249,16 +272,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     client_providers,
     conversation_participants,
     conversations,
+    email_changes,
     invitations,
     jobs,
+    known_sign_in_addresses,
     message_attachments,
     messages,
     people,
     portal_accounts,
     practices,
+    rate_limits,
     refresh_tokens,
     sessions,
-    sign_in_failures,
     staff_group_members,
     staff_groups,
 );

@@ -29,6 +29,18 @@ pub fn may_change(actor: Role, target: Option<Role>) -> bool {
     }
 }
 
+/// Whether `actor` may change the email of a person whose role is `target` (`None` for
+/// clients). An email is where sign-in links go, so changing it could hand someone else's
+/// account over: only an owner may change an admin's or another owner's email. Anyone who
+/// manages people may change their own.
+pub fn may_change_email(actor: Role, target: Option<Role>, is_self: bool) -> bool {
+    match actor {
+        Role::Owner => true,
+        Role::Admin => is_self || !matches!(target, Some(Role::Owner | Role::Admin)),
+        Role::Provider | Role::Staff => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,5 +64,18 @@ mod tests {
         assert!(may_change(Role::Admin, None));
         assert!(may_change(Role::Owner, Some(Role::Owner)));
         assert!(!may_change(Role::Provider, None));
+    }
+
+    #[test]
+    fn only_owners_change_the_email_of_admins_and_owners() {
+        // R-NO-TAKEOVER
+        assert!(may_change_email(Role::Owner, Some(Role::Admin), false));
+        assert!(may_change_email(Role::Owner, Some(Role::Owner), false));
+        assert!(!may_change_email(Role::Admin, Some(Role::Admin), false));
+        assert!(!may_change_email(Role::Admin, Some(Role::Owner), false));
+        assert!(may_change_email(Role::Admin, Some(Role::Admin), true));
+        assert!(may_change_email(Role::Admin, Some(Role::Provider), false));
+        assert!(may_change_email(Role::Admin, None, false));
+        assert!(!may_change_email(Role::Provider, None, false));
     }
 }

@@ -55,6 +55,54 @@ pub fn secure_message_waiting(practice_name: &str, sign_in_link: &str) -> (Strin
     render(subject, &practice, &blocks)
 }
 
+/// How many hours an email-confirmation link stays valid; the email states it.
+pub const EMAIL_CONFIRMATION_VALID_HOURS: u32 = 24;
+
+/// To the new address of a sign-in email change: confirm it with `link` before it becomes
+/// the sign-in name.
+pub fn email_change_confirmation(practice_name: &str, link: &str) -> (String, String, String) {
+    let practice = one_line(practice_name);
+    let subject = format!("Confirm your email for {practice}'s secure portal");
+    let blocks = [
+        Block::Heading("Confirm your email address".to_owned()),
+        Block::Paragraph(format!(
+            "{practice} asked to make this address the sign-in email of your account on its              secure messaging portal. It takes effect once you confirm it:"
+        )),
+        Block::Button {
+            label: "Confirm this address",
+            link,
+        },
+        Block::Note(format!(
+            "This link works once and expires in {EMAIL_CONFIRMATION_VALID_HOURS} hours."
+        )),
+        Block::Note(
+            "If you weren't expecting this, ignore this email: nothing changes.".to_owned(),
+        ),
+    ];
+    render(subject, &practice, &blocks)
+}
+
+/// To the old address of a sign-in email change: that it was asked for, so that nobody's
+/// sign-in moves without them hearing of it (R-NO-TAKEOVER). The new address is not named.
+pub fn email_change_notice(practice_name: &str, sign_in_link: &str) -> (String, String, String) {
+    let practice = one_line(practice_name);
+    let subject = format!("The sign-in email of your {practice} account is being changed");
+    let blocks = [
+        Block::Heading("Your sign-in email is being changed".to_owned()),
+        Block::Paragraph(format!(
+            "Someone at {practice} asked to change the sign-in email of your account on its              secure messaging portal to another address. The change takes effect when the new              address is confirmed."
+        )),
+        Block::Paragraph(format!(
+            "If you did not expect this, contact {practice} right away and ask them to              keep your account at this address."
+        )),
+        Block::Button {
+            label: "Sign in",
+            link: sign_in_link,
+        },
+    ];
+    render(subject, &practice, &blocks)
+}
+
 /// A piece of an email, rendered as text and as HTML.
 enum Block<'a> {
     Heading(String),

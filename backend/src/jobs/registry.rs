@@ -29,11 +29,14 @@ impl Registry {
         // STANDARD JOBS: list each job type of the server here, one `.with::<…>()` per type.
         Self::empty()
             .with::<crate::invitations::SendInvitationEmailJob>()
+            .with::<crate::email_changes::SendEmailConfirmationJob>()
+            .with::<crate::email_changes::SendEmailChangeNoticeJob>()
             .with::<crate::messaging::SendMessageNotificationJob>()
             .with::<crate::messaging::SendNotificationDigestJob>()
             .with::<crate::attachments::cleanup::RemoveStoredFilesJob>()
             .with::<crate::attachments::cleanup::ExpireUploadJob>()
             .with::<crate::blasts::BlastFanOutJob>()
+            .with::<crate::maintenance::DailyMaintenanceJob>()
     }
 
     /// This registry plus `J` (tests add their own job types this way).

@@ -4,6 +4,7 @@
 //! routes, out of reach of page scripts; integrators use the JSON body. Either works.
 
 pub mod accept_invitation;
+pub mod confirm_email;
 pub mod login;
 pub mod logout;
 pub mod refresh;

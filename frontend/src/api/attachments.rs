@@ -38,6 +38,17 @@ impl Abort {
     }
 }
 
+/// `DELETE /api/v1/attachments/{id}`: an unsent upload of one's own.
+pub async fn remove(token: &str, id: Uuid) -> Result<(), ApiError> {
+    super::call_empty::<()>(
+        super::Method::Delete,
+        &format!("/api/v1/attachments/{id}"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
 /// `POST /api/v1/attachments` with `file` as the part `file`, under its own name.
 /// `on_progress` hears the share sent so far (0 to 1) while the bytes go up.
 pub async fn upload(

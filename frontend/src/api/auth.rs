@@ -1,7 +1,9 @@
 //! Signing in and out. The refresh token lives in an HttpOnly cookie the server sets: page
 //! scripts never see it, so these calls send no refresh token of their own.
 
-use confidant_openapi::auth::{AcceptInvitationRequest, LoginRequest, TokenResponse};
+use confidant_openapi::auth::{
+    AcceptInvitationRequest, ConfirmEmailChangeRequest, LoginRequest, TokenResponse,
+};
 use confidant_openapi::me::Me;
 
 use super::{ApiError, Method, call, call_empty};
@@ -46,6 +48,17 @@ pub async fn accept_invitation(token: String, password: String) -> Result<TokenR
         "/api/v1/auth/invitations/accept",
         None,
         Some(&AcceptInvitationRequest { token, password }),
+    )
+    .await
+}
+
+/// `POST /api/v1/auth/email-change/confirm`.
+pub async fn confirm_email_change(token: String) -> Result<(), ApiError> {
+    call_empty(
+        Method::Post,
+        "/api/v1/auth/email-change/confirm",
+        None,
+        Some(&ConfirmEmailChangeRequest { token }),
     )
     .await
 }

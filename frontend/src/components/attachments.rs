@@ -351,14 +351,26 @@ impl PendingFiles {
         });
     }
 
-    /// Takes the file `key` off the list, stopping its upload if it is running.
-    fn remove(&self, key: u64) {
+    /// Takes the file `key` off the list, stopping its upload if it is running, and removing
+    /// it from the server if it was uploaded (so that it stops counting against the upload
+    /// quota; if that fails, the server removes it after a day anyway).
+    fn remove(&self, key: u64, auth: Auth) {
         if let Some(abort) = self
             .aborts
             .try_update_value(|aborts| aborts.remove(&key))
             .flatten()
         {
             abort.abort();
+        }
+        if let Some(Upload::Done(id)) = self
+            .list
+            .with_untracked(|list| list.iter().find(|p| p.key == key).map(|p| p.state.clone()))
+        {
+            spawn_local(async move {
+                let _already_expiring = auth
+                    .call(|token| async move { api::attachments::remove(&token, id).await })
+                    .await;
+            });
         }
         self.list.update(|list| list.retain(|p| p.key != key));
         self.note.set(None);
@@ -463,6 +475,7 @@ pub fn AttachFiles(
 /// One chosen file: icon, name, size, then its progress, or why it cannot go.
 #[component]
 fn PendingRow(files: PendingFiles, pending: Pending) -> impl IntoView {
+    let auth = Auth::get();
     let key = pending.key;
     let state = Memo::new(move |_| files.state(key));
     let kind = Kind::of("", &pending.name);
@@ -531,7 +544,7 @@ fn PendingRow(files: PendingFiles, pending: Pending) -> impl IntoView {
                 aria-label=remove_label.clone()
                 title=remove_label
                 data-testid="attachment-remove"
-                on:click=move |_| files.remove(key)
+                on:click=move |_| files.remove(key, auth)
             >
                 "×"
             </button>

@@ -69,6 +69,7 @@ pub fn Sidebar() -> impl IntoView {
                     <li><A href="/admin/clients" attr:class="nav-link">"Clients"</A></li>
                     <li><A href="/admin/staff" attr:class="nav-link">"Staff"</A></li>
                     <li><A href="/admin/groups" attr:class="nav-link">"Staff groups"</A></li>
+                    <li><A href="/admin/practice" attr:class="nav-link" attr:data-testid="nav-practice">"Settings & storage"</A></li>
                 </ul>
             </Show>
             <div class="sidebar-foot">

@@ -9,7 +9,7 @@ use crate::api;
 use crate::auth::Auth;
 
 /// The token from `#token=…` in the address (a fragment never reaches a server).
-fn token_from_address() -> Option<String> {
+pub fn token_from_address() -> Option<String> {
     let hash = web_sys::window()?.location().hash().ok()?;
     hash.trim_start_matches('#')
         .split('&')

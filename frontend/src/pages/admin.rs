@@ -1,4 +1,5 @@
-//! Pages for a practice's owners and admins: clients, staff and staff groups.
+//! Pages for a practice's owners and admins: clients, staff, staff groups and the practice.
 
 pub mod groups;
 pub mod people;
+pub mod practice;

@@ -560,8 +560,11 @@ pub fn BlastProgressPage() -> impl IntoView {
                         aria-valuemin="0"
                         aria-valuemax="100"
                         aria-valuenow=format!("{share:.0}")
+                        aria-label="Blast progress"
                     >
-                        <div class="progress-fill" style=format!("width: {share:.1}%")></div>
+                        // Set through the style object, not a `style` attribute: the page's
+                        // Content-Security-Policy refuses inline style attributes.
+                        <div class="progress-fill" style:width=format!("{share:.1}%")></div>
                     </div>
                     {if done {
                         view! {

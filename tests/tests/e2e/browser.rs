@@ -271,3 +271,108 @@ async fn status_line_reports_a_database_outage() {
         .await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_api_docs_render_under_their_policy() {
+    // R-HEADERS: Swagger UI gets a policy of its own; it must still render every route.
+    let app = spawn_app_with_web().await;
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&app.url("/docs/"))
+        .await
+        .expect("open the docs");
+    browser.wait_for(".opblock").await;
+    assert!(browser.count(".opblock").await > 25);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_new_sign_in_email_is_confirmed_from_its_link() {
+    // R-NO-TAKEOVER: the change waits for the new address.
+    let app = spawn_app_with_web().await;
+    let w = app.staffed_practice("Browser Confirm").await;
+    let response = app
+        .send_as(
+            reqwest::Method::PATCH,
+            &w.owner.token,
+            &format!("/api/v1/people/{}", w.client.person.id),
+            Some(serde_json::json!({"email": "cleo.next@browserconfirm.test"})),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let token = app.token_from_mail("cleo.next@browserconfirm.test").await;
+
+    let browser = Browser::start().await;
+    // The admin sees the change waiting.
+    browser
+        .sign_in(
+            &app,
+            &Account {
+                id: w.owner.person.id,
+                email: w.owner.person.email.clone(),
+                password: confidant_tests::fixtures::PASSWORD.to_owned(),
+            },
+        )
+        .await;
+    browser
+        .client
+        .goto(&app.url("/admin/clients"))
+        .await
+        .expect("open clients");
+    browser
+        .wait_for_text(
+            "[data-testid=pending-email]",
+            "cleo.next@browserconfirm.test",
+        )
+        .await;
+    browser.screenshot("admin-pending-email").await;
+    browser.sign_out().await;
+
+    browser
+        .client
+        .goto(&app.url(&format!("/confirm-email#token={token}")))
+        .await
+        .expect("open the link");
+    browser.click_text("button", "Confirm this address").await;
+    browser
+        .wait_for_text("[data-testid=confirmed]", "sign-in email now")
+        .await;
+    browser.screenshot("email-confirmed").await;
+    assert_eq!(
+        app.login(
+            "cleo.next@browserconfirm.test",
+            confidant_tests::fixtures::PASSWORD
+        )
+        .await
+        .status(),
+        200
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn owners_see_the_practices_storage_and_notification_setting() {
+    let app = spawn_app_with_web().await;
+    let practice = app.create_practice("Storage Practice").await;
+    let browser = Browser::start().await;
+    browser.sign_in(&app, &practice.owner).await;
+    browser.click("[data-testid=nav-practice]").await;
+    browser
+        .wait_for_text("[data-testid=storage-total]", "0 files")
+        .await;
+    browser.click("[data-testid=combine-notifications]").await;
+    browser.wait_for_text("p.notice", "Saved").await;
+    browser.screenshot("practice-settings").await;
+    let me: serde_json::Value = app
+        .get_as(
+            &app.sign_in(&practice.owner).await.access_token,
+            "/api/v1/me",
+        )
+        .await
+        .json()
+        .await
+        .expect("me");
+    assert_eq!(me["practice"]["combine_notifications"], true);
+    browser.close().await;
+}

@@ -23,23 +23,6 @@ async fn invite(app: &TestApp, token: &str, person: &Person) -> reqwest::Respons
     .await
 }
 
-/// Runs the jobs and returns the token from the newest email to `email`.
-async fn token_from_mail(app: &TestApp, email: &str) -> String {
-    app.run_jobs().await;
-    let mails = app.mail.messages();
-    let mail = mails
-        .iter()
-        .rev()
-        .find(|mail| mail.recipients.iter().any(|r| r == email))
-        .unwrap_or_else(|| panic!("no email to {email}"));
-    let text = mail.parse().text.expect("a text part");
-    let start = text.find("#token=").expect("a link with a token") + "#token=".len();
-    text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
-}
-
 async fn accept(app: &TestApp, token: &str, password: &str) -> reqwest::Response {
     app.client
         .post(app.url("/api/v1/auth/invitations/accept"))
@@ -99,7 +82,7 @@ async fn invited_people_set_a_password_from_the_email_and_sign_in() {
     }
 
     for person in [&provider, &client] {
-        let token = token_from_mail(&app, &person.email).await;
+        let token = app.token_from_mail(&person.email).await;
         let response = accept(&app, &token, NEW_PASSWORD).await;
         assert_eq!(response.status(), 200);
         let tokens: TokenResponse = response.json().await.expect("tokens");
@@ -121,7 +104,7 @@ async fn an_invitation_works_once_and_not_after_it_expires() {
         )
         .await;
     invite(&app, &owner, &client).await;
-    let token = token_from_mail(&app, &client.email).await;
+    let token = app.token_from_mail(&client.email).await;
     assert_eq!(accept(&app, &token, NEW_PASSWORD).await.status(), 200);
     let again = accept(&app, &token, "another long passphrase").await;
     assert_eq!(again.status(), 422);
@@ -136,7 +119,7 @@ async fn an_invitation_works_once_and_not_after_it_expires() {
 
     // A fresh invitation whose week has passed.
     invite(&app, &owner, &client).await;
-    let token = token_from_mail(&app, &client.email).await;
+    let token = app.token_from_mail(&client.email).await;
     let mut conn = app.database.connect().await;
     diesel::sql_query(
         "UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE used_at IS NULL",
@@ -159,9 +142,9 @@ async fn a_new_invitation_replaces_the_old_link() {
         )
         .await;
     invite(&app, &owner, &client).await;
-    let first = token_from_mail(&app, &client.email).await;
+    let first = app.token_from_mail(&client.email).await;
     invite(&app, &owner, &client).await;
-    let second = token_from_mail(&app, &client.email).await;
+    let second = app.token_from_mail(&client.email).await;
     assert_ne!(first, second);
     assert_eq!(accept(&app, &first, NEW_PASSWORD).await.status(), 422);
     assert_eq!(accept(&app, &second, NEW_PASSWORD).await.status(), 200);
@@ -179,7 +162,7 @@ async fn no_usable_token_is_stored_anywhere() {
         )
         .await;
     invite(&app, &owner, &client).await;
-    let token = token_from_mail(&app, &client.email).await;
+    let token = app.token_from_mail(&client.email).await;
     #[derive(diesel::QueryableByName)]
     struct Dump {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -205,16 +188,15 @@ async fn no_usable_token_is_stored_anywhere() {
 }
 
 #[tokio::test]
-async fn accepting_sets_a_valid_password_and_ends_older_sessions() {
+async fn accepting_needs_a_valid_password() {
     let app = spawn_app().await;
     let practice = app.create_practice("Reset Clinic").await;
     let owner = app.sign_in(&practice.owner).await.access_token;
     let staff = app
         .add_person(&owner, json!({"kind": "staff", "name": "Rex Reset", "email": "rex@reset.test", "role": "staff"}))
         .await;
-    let old_token = app.token_for(&staff).await;
     invite(&app, &owner, &staff).await;
-    let token = token_from_mail(&app, &staff.email).await;
+    let token = app.token_from_mail(&staff.email).await;
 
     let short = accept(&app, &token, "short").await;
     assert_eq!(short.status(), 422);
@@ -222,7 +204,32 @@ async fn accepting_sets_a_valid_password_and_ends_older_sessions() {
     assert!(problem.errors.expect("errors").contains_key("password"));
 
     assert_eq!(accept(&app, &token, NEW_PASSWORD).await.status(), 200);
-    assert_eq!(app.get_as(&old_token, "/api/v1/me").await.status(), 401);
+}
+
+#[tokio::test]
+async fn someone_who_has_an_account_is_not_invited_again() {
+    // R-NO-TAKEOVER: an invitation sets a password, so it must not reach an existing account
+    // (an admin could otherwise set one for an address they control).
+    let app = spawn_app().await;
+    let practice = app.create_practice("Again Clinic").await;
+    let owner = app.sign_in(&practice.owner).await.access_token;
+    let staff = app
+        .add_person(&owner, json!({"kind": "staff", "name": "Rex Again", "email": "rex@again.test", "role": "staff"}))
+        .await;
+    let token = app.token_for(&staff).await;
+    let response = invite(&app, &owner, &staff).await;
+    assert_eq!(response.status(), 409);
+    let problem: Problem = response.json().await.expect("problem");
+    assert!(
+        problem
+            .detail
+            .unwrap_or_default()
+            .contains("reset their password"),
+        "says what to do instead"
+    );
+    assert_eq!(app.run_jobs().await, 0, "no invitation email was queued");
+    assert!(app.mail.messages().is_empty());
+    assert_eq!(app.get_as(&token, "/api/v1/me").await.status(), 200);
 }
 
 #[tokio::test]
@@ -269,7 +276,13 @@ async fn only_owners_and_admins_of_the_practice_invite() {
         .await
         .expect("owner");
     assert_eq!(invite(&app, &admin, &owner_person).await.status(), 403);
-    assert_eq!(invite(&app, &admin, &client_person).await.status(), 202);
+    let newcomer = app
+        .add_person(
+            &owner,
+            json!({"kind": "client", "name": "Nia New", "email": "nia@gate.test"}),
+        )
+        .await;
+    assert_eq!(invite(&app, &admin, &newcomer).await.status(), 202);
     // Refused invitations sent nothing.
     assert_eq!(app.run_jobs().await, 1);
 }
@@ -294,6 +307,6 @@ async fn an_smtp_outage_delays_the_invitation_but_does_not_lose_it() {
         .execute(&mut conn)
         .await
         .expect("let the retry be due");
-    let token = token_from_mail(&app, &client.email).await;
+    let token = app.token_from_mail(&client.email).await;
     assert_eq!(accept(&app, &token, NEW_PASSWORD).await.status(), 200);
 }

@@ -316,7 +316,7 @@ async fn status_changes_are_kept_and_audited() {
 }
 
 #[tokio::test]
-async fn email_changes_move_the_sign_in_too() {
+async fn email_changes_move_the_sign_in_too_once_confirmed() {
     let w = world().await;
     let path = format!("/api/v1/people/{}", w.provider_person.id);
     let response = w
@@ -329,6 +329,16 @@ async fn email_changes_move_the_sign_in_too() {
         )
         .await;
     assert_eq!(response.status(), 200);
+    let token = w.app.token_from_mail("paul.new@maplehealth.test").await;
+    let confirmed = w
+        .app
+        .client
+        .post(w.app.url("/api/v1/auth/email-change/confirm"))
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(confirmed.status(), 204);
     assert_eq!(
         w.app
             .login(

@@ -275,6 +275,56 @@ impl Attachment {
         .map(|deleted| deleted == 1)
     }
 
+    /// Removes `uploader`'s own upload `id` if it was never sent; answers whether it did.
+    pub async fn delete_own_unsent(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        uploader: Uuid,
+        id: Uuid,
+    ) -> QueryResult<bool> {
+        diesel::delete(
+            attachments::table
+                .filter(attachments::id.eq(id))
+                .filter(attachments::practice_id.eq(practice_id))
+                .filter(attachments::uploaded_by.eq(uploader))
+                .filter(attachments::attached_at.is_null()),
+        )
+        .execute(conn)
+        .await
+        .map(|deleted| deleted == 1)
+    }
+
+    /// Bytes of `uploader`'s uploads that were not sent yet (the upload quota counts them).
+    pub async fn unsent_bytes(conn: &mut AsyncPgConnection, uploader: Uuid) -> QueryResult<i64> {
+        attachments::table
+            .filter(attachments::uploaded_by.eq(uploader))
+            .filter(attachments::attached_at.is_null())
+            .select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "coalesce(sum(size), 0)::bigint",
+            ))
+            .get_result(conn)
+            .await
+    }
+
+    /// What a practice stores: `(files, bytes, unsent files, unsent bytes)`.
+    pub async fn usage(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+    ) -> QueryResult<(i64, i64, i64, i64)> {
+        use diesel::dsl::{count_star, sql};
+        use diesel::sql_types::BigInt;
+        attachments::table
+            .filter(attachments::practice_id.eq(practice_id))
+            .select((
+                count_star(),
+                sql::<BigInt>("coalesce(sum(size), 0)::bigint"),
+                sql::<BigInt>("count(*) FILTER (WHERE attached_at IS NULL)"),
+                sql::<BigInt>("coalesce(sum(size) FILTER (WHERE attached_at IS NULL), 0)::bigint"),
+            ))
+            .get_result(conn)
+            .await
+    }
+
     /// Whether the row still exists.
     pub async fn exists(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
         diesel::select(diesel::dsl::exists(

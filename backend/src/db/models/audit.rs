@@ -30,6 +30,12 @@ pub enum AuditAction {
     StatusChanged,
     /// An invitation was sent.
     InvitationSent,
+    /// A person's email changed at once (they had no portal account).
+    EmailChanged,
+    /// A change of a sign-in email was asked for; it waits for the new address to confirm.
+    EmailChangeRequested,
+    /// The new address confirmed a change of sign-in email.
+    EmailChangeConfirmed,
     /// A message was sent (a new conversation or a reply).
     MessageSent,
     /// A conversation was opened.
@@ -55,6 +61,9 @@ impl AuditAction {
             Self::PersonUpdated => "person_updated",
             Self::StatusChanged => "status_changed",
             Self::InvitationSent => "invitation_sent",
+            Self::EmailChanged => "email_changed",
+            Self::EmailChangeRequested => "email_change_requested",
+            Self::EmailChangeConfirmed => "email_change_confirmed",
             Self::MessageSent => "message_sent",
             Self::ConversationRead => "conversation_read",
             Self::MessageDeleted => "message_deleted",

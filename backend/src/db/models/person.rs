@@ -117,6 +117,40 @@ impl Person {
         .await
     }
 
+    /// Locks the person's row until the caller's transaction ends (to serialise work that
+    /// counts something of theirs, such as their uploads).
+    pub async fn lock(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<()> {
+        people::table
+            .filter(people::practice_id.eq(practice_id))
+            .filter(people::id.eq(id))
+            .select(people::id)
+            .for_no_key_update()
+            .first::<Uuid>(conn)
+            .await
+            .map(|_| ())
+    }
+
+    /// Whether another person of the practice (not `except`) has `email` on file.
+    pub async fn email_in_practice(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        email: &str,
+        except: Uuid,
+    ) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            people::table
+                .filter(people::practice_id.eq(practice_id))
+                .filter(people::email.eq(email))
+                .filter(people::id.ne(except)),
+        ))
+        .get_result(conn)
+        .await
+    }
+
     /// The providers assigned to a client.
     pub async fn provider_ids(
         conn: &mut AsyncPgConnection,

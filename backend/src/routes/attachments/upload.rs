@@ -13,6 +13,7 @@ use crate::attachments::cleanup::{ExpireUploadJob, UNSENT_UPLOAD_LIFETIME};
 use crate::attachments::{self, Inspected, hex};
 use crate::auth::CurrentPerson;
 use crate::db::models::attachment::Attachment;
+use crate::db::models::person::Person;
 use crate::domain::conversations as rules;
 use crate::error::{ApiError, field_error};
 use crate::jobs;
@@ -26,7 +27,9 @@ const FRAMING_ALLOWANCE: u64 = 64 * 1024;
 /// Upload a file to send with a message. It is read as it arrives and refused with 413 the
 /// moment it passes 10,000,000 bytes (R-ATT-SIZE); its type is decided from its content
 /// (R-ATT-TYPES); it is stored encrypted under a name the server makes. Send it by putting its
-/// id in `attachment_ids`; an upload not sent within a day is removed.
+/// id in `attachment_ids`; an upload not sent within a day is removed, and one no longer
+/// wanted can be removed with `DELETE`. The uploads a person holds unsent are limited in
+/// total (50 MB by default; 413 with code `quota_exceeded` beyond it).
 #[utoipa::path(
     tag = "attachments",
     security(("bearer" = [])),
@@ -36,7 +39,7 @@ const FRAMING_ALLOWANCE: u64 = 64 * 1024;
         (status = 400, description = "Not a multipart body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An inactive or archived client cannot send", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Larger than 10,000,000 bytes", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than 10,000,000 bytes (`payload_too_large`), or the uploads not yet sent would pass the quota (`quota_exceeded`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not an allowed type of file", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No part named `file`, or an empty file", body = Problem, content_type = "application/problem+json"),
     )
@@ -52,6 +55,15 @@ pub async fn upload_attachment(
     // A body declared far larger than any allowed file is refused before it is read.
     if declared_length(&request).is_some_and(|n| n > MAX_ATTACHMENT_BYTES + FRAMING_ALLOWANCE) {
         return Err(too_large());
+    }
+    // Someone at the quota already is told before the file is read.
+    let quota = state.config.upload_quota_bytes;
+    {
+        let mut conn = state.conn().await?;
+        let unsent = Attachment::unsent_bytes(&mut conn, me.id()).await?;
+        if unsent as u64 >= quota {
+            return Err(over_quota(unsent, quota));
+        }
     }
     let mut upload = None;
     while let Some(field) = form.try_next().await.map_err(malformed)? {
@@ -107,7 +119,7 @@ pub async fn upload_attachment(
         attached_at: None,
         created_at: chrono::Utc::now(),
     };
-    let recorded = record(&state, &row).await;
+    let recorded = record(&state, &row, quota).await;
     if let Err(error) = recorded {
         if let Err(cleanup) = state.files.remove(id).await {
             tracing::warn!(attachment_id = %id, error = %cleanup, "an unrecorded upload stays in storage");
@@ -123,11 +135,18 @@ pub async fn upload_attachment(
     }))
 }
 
-/// The row and the job that removes the upload if it is never sent, together.
-async fn record(state: &AppState, row: &Attachment) -> Result<(), ApiError> {
+/// The row and the job that removes the upload if it is never sent, together, if the
+/// uploader's unsent uploads stay within `quota`. The uploader's row is locked while their
+/// uploads are summed, so two uploads at once cannot both squeeze under the quota.
+async fn record(state: &AppState, row: &Attachment, quota: u64) -> Result<(), ApiError> {
     use diesel_async::AsyncConnection;
     let mut conn = state.conn().await?;
     conn.transaction(async |conn| {
+        Person::lock(conn, row.practice_id, row.uploaded_by).await?;
+        let unsent = Attachment::unsent_bytes(conn, row.uploaded_by).await?;
+        if (unsent + row.size) as u64 > quota {
+            return Err(over_quota(unsent, quota));
+        }
         row.insert(conn).await?;
         jobs::enqueue_after(
             conn,
@@ -138,10 +157,23 @@ async fn record(state: &AppState, row: &Attachment) -> Result<(), ApiError> {
             UNSENT_UPLOAD_LIFETIME,
         )
         .await?;
-        Ok::<_, diesel::result::Error>(())
+        Ok::<_, ApiError>(())
     })
-    .await?;
-    Ok(())
+    .await
+}
+
+/// 413 `quota_exceeded`, with what is held and the limit in words.
+fn over_quota(unsent: i64, quota: u64) -> ApiError {
+    let megabytes = |bytes: f64| format!("{:.1} MB", bytes / 1_000_000.0);
+    ApiError::new(
+        ProblemCode::QuotaExceeded,
+        format!(
+            "You have {} of uploaded files that are not sent yet, and at most {} may wait. \
+             Send them or remove some first (unsent files are also removed after a day).",
+            megabytes(unsent as f64),
+            megabytes(quota as f64),
+        ),
+    )
 }
 
 /// The part's bytes, refusing with 413 as soon as they pass the limit: at most the limit plus

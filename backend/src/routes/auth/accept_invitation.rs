@@ -1,14 +1,16 @@
 //! `POST /api/v1/auth/invitations/accept`.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use confidant_openapi::auth::{AcceptInvitationRequest, TokenResponse};
 use confidant_openapi::{Problem, ProblemCode};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::auth::keyed_hash::KeyedHash;
 use crate::auth::password;
 use crate::auth::refresh::token_hash;
+use crate::auth::throttle::{self, INVITATION_ADDRESS};
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::invitation::Invitation;
 use crate::db::models::person::{NewPortalAccount, Person};
@@ -20,7 +22,8 @@ use crate::state::AppState;
 /// Set a password with the token from an invitation email, and sign in.
 ///
 /// The token works once and for 7 days. Setting the password ends every earlier session of
-/// the person.
+/// the person. Unknown or used tokens are limited to 10 per 15 minutes from one address
+/// (then 429 with `Retry-After`).
 #[utoipa::path(
     tag = "auth",
     request_body = AcceptInvitationRequest,
@@ -28,27 +31,46 @@ use crate::state::AppState;
         (status = 200, description = "Password set; signed in", body = TokenResponse),
         (status = 409, description = "Another account uses this email", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The token is used, expired or unknown, or the password breaks the rules", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many unknown tokens from this address", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too busy to hash a password right now; try again", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/invitations/accept")]
 pub async fn accept_invitation(
     state: web::Data<AppState>,
+    request: HttpRequest,
     body: web::Json<AcceptInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     validate(&body)?;
-    let hash = password::hash(body.password)
-        .await
-        .map_err(|error| ApiError::internal("hashing a password", &error))?;
     let token = token_hash(body.token.trim());
+    let hashes = KeyedHash::new(&state.config.hash_key);
+    let mut conn = state.conn().await?;
+    // The token is checked before the password is hashed: hashing costs 19 MiB and real
+    // time, and must not be something anyone can make the server do with made-up tokens.
+    let attempt = throttle::per_address(
+        &mut conn,
+        hashes,
+        INVITATION_ADDRESS,
+        &throttle::peer_address(&request),
+    )
+    .await?;
+    if Invitation::open_by_token(&mut conn, &token)
+        .await?
+        .is_none()
+    {
+        attempt.keep();
+        return Err(link_spent());
+    }
+    attempt.refund(&mut conn).await?;
+    drop(conn);
+    let hash = password::hash(body.password).await?;
     let mut conn = state.conn().await?;
     let result = conn
         .transaction(async |conn| {
+            // Checked again under the row's lock: the link may have been used meanwhile.
             let Some(invitation) = Invitation::open_by_token(conn, &token).await? else {
-                return Ok(Err(field_error(
-                    "token",
-                    "This invitation link has been used or has expired. Ask your practice for a new one.",
-                )));
+                return Ok(Err(link_spent()));
             };
             let person = Person::find(conn, invitation.practice_id, invitation.person_id)
                 .await?
@@ -76,11 +98,15 @@ pub async fn accept_invitation(
             .execute(conn)
             .await?;
             Invitation::end_open(conn, person.id).await?;
-            AuditEvent::new(AuditAction::PasswordSet, Some(person.practice_id), Some(person.id))
-                .target("person", person.id)
-                .details(serde_json::json!({"invitation_id": invitation.id}))
-                .record(conn)
-                .await?;
+            AuditEvent::new(
+                AuditAction::PasswordSet,
+                Some(person.practice_id),
+                Some(person.id),
+            )
+            .target("person", person.id)
+            .details(serde_json::json!({"invitation_id": invitation.id}))
+            .record(conn)
+            .await?;
             Ok::<_, diesel::result::Error>(Ok(person))
         })
         .await;
@@ -98,4 +124,11 @@ pub async fn accept_invitation(
     Ok(HttpResponse::Ok()
         .cookie(refresh_cookie(&state, &tokens.refresh_token))
         .json(tokens))
+}
+
+fn link_spent() -> ApiError {
+    field_error(
+        "token",
+        "This invitation link has been used or has expired. Ask your practice for a new one.",
+    )
 }

@@ -4,8 +4,9 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use confidant_openapi::auth::{LoginRequest, TokenResponse};
 use confidant_openapi::{Problem, ProblemCode};
 
-use crate::auth::throttle::{self, ThrottleKeys};
-use crate::auth::{password, refresh::email_key};
+use crate::auth::keyed_hash::KeyedHash;
+use crate::auth::password;
+use crate::auth::throttle::{self, SignIn};
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::person::SignInRecord;
 use crate::error::{ApiError, validate};
@@ -15,8 +16,10 @@ use crate::state::AppState;
 /// Sign in with email and password.
 ///
 /// Answers the same 401 for an unknown email and a wrong password, after the same work.
-/// Repeated failures for one account (5) or from one address (20) within 15 minutes answer
-/// 429 with `Retry-After`.
+/// Failed attempts are limited: 5 per 15 minutes for one account from one address, 20 per
+/// 15 minutes from one address, and 10 per hour for one account from anywhere (beyond that,
+/// only addresses the person signed in from before may try). Beyond a limit: 429 with
+/// `Retry-After`.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -25,6 +28,7 @@ use crate::state::AppState;
         (status = 401, description = "Email or password not correct", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is missing", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too busy to check a password right now; try again", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]
@@ -36,49 +40,61 @@ pub async fn login(
     let body = body.into_inner();
     validate(&body)?;
     let email = body.email.trim().to_lowercase();
-    let address = request
-        .peer_addr()
-        .map(|peer| peer.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    let keys = ThrottleKeys::new(&email, &address);
+    let hashes = KeyedHash::new(&state.config.hash_key);
+    let throttle = SignIn::new(hashes, &email, &throttle::peer_address(&request));
     let mut conn = state.conn().await?;
 
-    if let Some(seconds) = throttle::blocked_for(&mut conn, &keys).await? {
-        AuditEvent::new(AuditAction::SignInFailed, None, None)
-            .details(serde_json::json!({"reason": "throttled", "account": email_key(&email)}))
-            .record(&mut conn)
-            .await?;
-        return Err(ApiError::too_many_requests(seconds));
-    }
+    let attempt = match throttle.begin(&mut conn).await {
+        Ok(attempt) => attempt,
+        Err(refused) => {
+            AuditEvent::new(AuditAction::SignInFailed, None, None)
+                .details(
+                    serde_json::json!({"reason": "throttled", "account": hashes.email(&email)}),
+                )
+                .record(&mut conn)
+                .await?;
+            return Err(refused);
+        }
+    };
 
     let record = SignInRecord::find_by_email(&mut conn, &email).await?;
     let hash = record.as_ref().map(|r| r.password_hash.clone());
-    if !password::verify(body.password, hash).await {
-        throttle::record_failure(&mut conn, &keys).await?;
-        let person = record.as_ref().map(|r| &r.person);
-        let mut event = AuditEvent::new(
-            AuditAction::SignInFailed,
-            person.map(|p| p.practice_id),
-            None,
-        )
-        .details(serde_json::json!({"reason": "credentials", "account": email_key(&email)}));
-        if let Some(person) = person {
-            event = event.target("person", person.id);
+    // The connection goes back to the pool while the password is checked (which may wait
+    // for a hashing thread): a burst of sign-ins must not starve every other request.
+    drop(conn);
+    let verified = password::verify(body.password, hash).await;
+    let mut conn = state.conn().await?;
+    let verified = match verified {
+        Ok(verified) => verified,
+        Err(error) => {
+            // Not checked, so not a failure.
+            attempt.refund(&mut conn).await?;
+            return Err(error.into());
         }
-        event.record(&mut conn).await?;
-        return Err(ApiError::new(
-            ProblemCode::Unauthorized,
-            "The email or password is not correct.",
-        ));
-    }
-    let Some(SignInRecord { person, .. }) = record else {
-        return Err(ApiError::new(
-            ProblemCode::Unauthorized,
-            "The email or password is not correct.",
-        ));
+    };
+    let person = match record {
+        Some(SignInRecord { person, .. }) if verified => person,
+        record => {
+            attempt.keep();
+            let person = record.as_ref().map(|r| &r.person);
+            let mut event = AuditEvent::new(
+                AuditAction::SignInFailed,
+                person.map(|p| p.practice_id),
+                None,
+            )
+            .details(serde_json::json!({"reason": "credentials", "account": hashes.email(&email)}));
+            if let Some(person) = person {
+                event = event.target("person", person.id);
+            }
+            event.record(&mut conn).await?;
+            return Err(ApiError::new(
+                ProblemCode::Unauthorized,
+                "The email or password is not correct.",
+            ));
+        }
     };
 
-    throttle::record_success(&mut conn, &keys).await?;
+    throttle.succeeded(&mut conn, attempt).await?;
     let tokens = start_session(&state, &mut conn, &person).await?;
     AuditEvent::new(
         AuditAction::SignIn,

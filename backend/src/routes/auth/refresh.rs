@@ -6,7 +6,9 @@ use confidant_openapi::auth::{RefreshRequest, TokenResponse};
 use confidant_openapi::{Problem, ProblemCode};
 use diesel_async::AsyncConnection;
 
+use crate::auth::keyed_hash::KeyedHash;
 use crate::auth::refresh::{new_token, token_hash};
+use crate::auth::throttle::{self, REFRESH_ADDRESS};
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::person::Person;
 use crate::db::models::session::{Rotation, Session};
@@ -20,13 +22,15 @@ use crate::state::AppState;
 ///
 /// The presented token is spent. Presenting a spent token again ends its whole session (it
 /// was copied); a session unused for `CONFIDANT_SESSION_IDLE_MINUTES` (default 30) has ended.
-/// Browsers may send no body: the HttpOnly cookie from sign-in is used.
+/// Browsers may send no body: the HttpOnly cookie from sign-in is used. Unknown or spent
+/// tokens are limited to 30 per 15 minutes from one address (then 429 with `Retry-After`).
 #[utoipa::path(
     tag = "auth",
     request_body(content = Option<RefreshRequest>, description = "Optional: browsers send nothing and the HttpOnly cookie is used"),
     responses(
         (status = 200, description = "A new token pair", body = TokenResponse),
         (status = 401, description = "The token is unknown, spent, or its session ended", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many unknown tokens from this address", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/refresh")]
@@ -46,12 +50,25 @@ pub async fn refresh(
     let next = new_token();
     let idle = Duration::from_std(state.config.session_idle).unwrap_or(Duration::minutes(30));
     let mut conn = state.conn().await?;
+    let attempt = throttle::per_address(
+        &mut conn,
+        KeyedHash::new(&state.config.hash_key),
+        REFRESH_ADDRESS,
+        &throttle::peer_address(&request),
+    )
+    .await?;
     let (old_hash, new_hash) = (token_hash(&presented), token_hash(&next));
     let rotation = conn
         .transaction(async |conn| {
             Ok::<_, ApiError>(Session::rotate(conn, &old_hash, &new_hash, idle).await?)
         })
         .await?;
+    // Only tokens that were never good count against the address.
+    if matches!(rotation, Rotation::Invalid) {
+        attempt.keep();
+    } else {
+        attempt.refund(&mut conn).await?;
+    }
     let ended = |detail: &str| {
         Ok(HttpResponse::Unauthorized()
             .cookie(removal_cookie(&state))

@@ -17,8 +17,9 @@ use crate::jobs;
 use crate::state::AppState;
 
 /// Invite a person to set a password (owner/admin). Emails a one-time link that works for
-/// 7 days to their email on file; an earlier link stops working. Works again for someone who
-/// has an account already (to reset a forgotten password).
+/// 7 days to their email on file; an earlier link stops working. Someone who has an account
+/// already is not invited again (409): they reset a forgotten password themselves, so that
+/// nobody else can set a password for their account.
 #[utoipa::path(
     tag = "people",
     security(("bearer" = [])),
@@ -28,6 +29,7 @@ use crate::state::AppState;
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an owner or admin, or an admin inviting an owner", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such person in this practice", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The person has an account already", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/people/{id}/invitation")]
@@ -46,6 +48,12 @@ pub async fn invite_person(
         return Err(ApiError::new(
             ProblemCode::Forbidden,
             "Only an owner can invite an owner.",
+        ));
+    }
+    if Person::has_portal_account(&mut conn, person.id).await? {
+        return Err(ApiError::new(
+            ProblemCode::Conflict,
+            "They already have an account: they can reset their password from the sign-in page.",
         ));
     }
     // The invitation and its email job commit together: no invitation without its email,

@@ -9,17 +9,28 @@ use uuid::Uuid;
 
 use super::{checked_providers, email_taken};
 use crate::auth::CurrentPerson;
+use crate::auth::keyed_hash::KeyedHash;
 use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::email_change::EmailChange;
 use crate::db::models::person::{Person, PersonChanges};
 use crate::db::schema::people;
 use crate::domain::permissions;
+use crate::email_changes::{SendEmailChangeNoticeJob, SendEmailConfirmationJob};
 use crate::error::{ApiError, field_error, is_unique_violation, validate};
+use crate::jobs;
 use crate::state::AppState;
 use crate::views;
 
 /// Change a person (owner/admin): name, email, a staff member's role, a client's status and
 /// providers. Setting a client `inactive` or `archived` stops them sending (R-INACTIVE);
 /// `active` restores it.
+///
+/// The email of someone without a portal account changes at once. For someone who signs in,
+/// it is their sign-in name: the new address gets a link to confirm it (valid 24 hours), the
+/// old address is told, and until the link is used the person keeps signing in with, and
+/// being notified at, the old one; the answer shows the waiting address as
+/// `pending_email`. The answer is the same whether or not the new address is used anywhere
+/// else. Only an owner may change an admin's or another owner's email.
 #[utoipa::path(
     tag = "people",
     security(("bearer" = [])),
@@ -29,9 +40,9 @@ use crate::views;
         (status = 200, description = "Changed", body = confidant_openapi::people::Person),
         (status = 400, description = "Malformed body or unknown fields", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an owner or admin, or an admin changing an owner", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an owner or admin, an admin changing an owner, or an admin changing another admin's email", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such person in this practice", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The email is taken, or the last owner would be lost", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another person of this practice has the email, or the last owner would be lost", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is not valid for this person", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -64,7 +75,32 @@ pub async fn update_person(
         }
         changes.name = Some(name.to_owned());
     }
-    changes.email = body.email.as_ref().map(|email| email.trim().to_lowercase());
+    let new_email = body
+        .email
+        .as_ref()
+        .map(|email| email.trim().to_lowercase())
+        .filter(|email| *email != target.email);
+    if new_email.is_some()
+        && !permissions::may_change_email(actor, target.role(), target.id == me.id())
+    {
+        return Err(ApiError::new(
+            ProblemCode::Forbidden,
+            "Only an owner can change the email of an admin or an owner.",
+        ));
+    }
+    let signs_in = Person::has_portal_account(&mut conn, target.id).await?;
+    // Someone who signs in confirms a new address first; anyone else's changes at once.
+    let (pending_email, changes_email) = if signs_in {
+        (new_email, None)
+    } else {
+        (None, new_email)
+    };
+    if let Some(email) = &pending_email
+        && Person::email_in_practice(&mut conn, practice_id, email, target.id).await?
+    {
+        return Err(email_taken());
+    }
+    changes.email = changes_email;
     match target.kind() {
         PersonKind::Staff => {
             if body.status.is_some() {
@@ -116,6 +152,49 @@ pub async fn update_person(
                 }
             }
             let person = changes.apply(conn, practice_id, target.id).await?;
+            let hashes = KeyedHash::new(&state.config.hash_key);
+            if let Some(email) = &changes.email {
+                AuditEvent::new(AuditAction::EmailChanged, Some(practice_id), Some(me.id()))
+                    .target("person", person.id)
+                    .details(serde_json::json!({
+                        "from": hashes.email(&target.email),
+                        "to": hashes.email(email),
+                    }))
+                    .record(conn)
+                    .await?;
+            }
+            if let Some(email) = &pending_email {
+                let change = EmailChange::request(
+                    conn,
+                    practice_id,
+                    person.id,
+                    &person.email,
+                    email,
+                    me.id(),
+                )
+                .await?;
+                let confirm = SendEmailConfirmationJob {
+                    email_change_id: change.id,
+                };
+                jobs::enqueue(conn, &confirm, Some(&confirm.idempotency_key())).await?;
+                let notice = SendEmailChangeNoticeJob {
+                    email_change_id: change.id,
+                };
+                jobs::enqueue(conn, &notice, Some(&notice.idempotency_key())).await?;
+                AuditEvent::new(
+                    AuditAction::EmailChangeRequested,
+                    Some(practice_id),
+                    Some(me.id()),
+                )
+                .target("person", person.id)
+                .details(serde_json::json!({
+                    "email_change_id": change.id,
+                    "from": hashes.email(&person.email),
+                    "to": hashes.email(email),
+                }))
+                .record(conn)
+                .await?;
+            }
             if let Some(providers) = &providers {
                 Person::set_providers(conn, practice_id, person.id, providers).await?;
             }
@@ -141,5 +220,8 @@ pub async fn update_person(
         Err(error) if is_unique_violation(&error) => return Err(email_taken()),
         Err(error) => return Err(error.into()),
     };
+    if pending_email.is_some() {
+        state.jobs_wake.wake();
+    }
     Ok(web::Json(views::person(&mut conn, &person).await?))
 }

@@ -193,14 +193,21 @@ fn PeopleAdmin(kind: PersonKind) -> impl IntoView {
                 </tr>
             </thead>
             <tbody>
-                <For each=move || people.get() key=|p| (p.id, p.status, p.role, p.has_portal_account, p.provider_ids.clone()) let:person>
+                <For each=move || people.get() key=|p| (p.id, p.status, p.role, p.has_portal_account, p.provider_ids.clone(), p.email.clone(), p.pending_email.clone()) let:person>
                     {
                         let id = person.id;
                         let invitee = person.clone();
                         view! {
                             <tr>
                                 <td class="strong">{person.name.clone()}</td>
-                                <td class="muted">{person.email.clone()}</td>
+                                <td class="muted">
+                                    {person.email.clone()}
+                                    {person.pending_email.clone().map(|pending| view! {
+                                        <span class="pending-email" data-testid="pending-email">
+                                            {format!("Changing to {pending}: waiting for that address to confirm")}
+                                        </span>
+                                    })}
+                                </td>
                                 <td>
                                     {match (person.status, person.role) {
                                         (Some(status), _) => view! {
@@ -238,13 +245,17 @@ fn PeopleAdmin(kind: PersonKind) -> impl IntoView {
                                 })}
                                 <td>
                                     {if person.has_portal_account {
+                                        // Someone with an account resets a forgotten password
+                                        // themselves: nobody else may set one for them.
                                         view! { <span class="pill pill-ok">"Active"</span> }.into_any()
                                     } else {
-                                        view! { <span class="pill">"No account"</span> }.into_any()
+                                        view! {
+                                            <span class="pill">"No account"</span>
+                                            <button class="link-button" type="button" on:click=move |_| invite(invitee.clone())>
+                                                "Invite"
+                                            </button>
+                                        }.into_any()
                                     }}
-                                    <button class="link-button" type="button" on:click=move |_| invite(invitee.clone())>
-                                        {if person.has_portal_account { "Re-invite" } else { "Invite" }}
-                                    </button>
                                 </td>
                             </tr>
                         }
