@@ -1,4 +1,7 @@
-//! The OpenAPI document: general information here, paths collected from the routes.
+//! The OpenAPI document: general information and the integrator's guide here, paths collected
+//! from the routes, and the parts every operation shares added once ([`responses`]).
+
+mod responses;
 
 use actix_web::App;
 use actix_web::dev::{ServiceFactory, ServiceRequest};
@@ -12,18 +15,15 @@ use confidant_openapi::{API_PREFIX, Problem, ProblemCode};
 #[openapi(
     info(
         title = "Confidant API",
-        description = "Secure, HIPAA-grade messaging for health and therapy practices.\n\n\
-            Every route under `/api/v1` speaks JSON. Errors are RFC 9457 problem details \
-            (`application/problem+json`) with a stable `code`; validation errors (422) list the \
-            failing fields in `errors`. Ids are UUIDs, times RFC 3339 in UTC, lists are \
-            cursor-paginated, and request bodies with unknown fields are rejected.",
+        description = include_str!("api_doc/guide.md"),
         license(name = "Proprietary")
     ),
-    components(schemas(Problem, ProblemCode)),
+    servers((url = "/", description = "This Confidant server")),
+    components(schemas(Problem, ProblemCode, confidant_openapi::conversations::Folder)),
     modifiers(&BearerAuth),
     tags(
-        (name = "auth", description = "Signing in and out, refreshing tokens, accepting invitations"),
-        (name = "me", description = "The signed-in person"),
+        (name = "auth", description = "Signing in and out, refreshing tokens, accepting invitations, confirming a new email"),
+        (name = "me", description = "The signed-in person and their practice"),
         (name = "people", description = "Staff and clients of the practice"),
         (name = "staff-groups", description = "Named sets of staff that can be addressed at once"),
         (name = "recipients", description = "What the caller may address"),
@@ -66,10 +66,11 @@ where
         .service(scope::scope(API_PREFIX).configure(routes::api_v1))
 }
 
-/// The OpenAPI document, generated from the code.
+/// The OpenAPI document, generated from the code: the routes' own declarations, completed
+/// with what every operation shares.
 pub fn document() -> utoipa::openapi::OpenApi {
     let (_app, document) = register(App::new().into_utoipa_app()).split_for_parts();
-    document
+    responses::complete(document)
 }
 
 /// The document as pretty-printed JSON with a trailing newline, exactly as committed in

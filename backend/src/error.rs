@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
@@ -16,12 +15,13 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use confidant_openapi::{PROBLEM_JSON, Problem, ProblemCode};
 
 /// The error every handler returns.
-#[derive(Debug)]
 pub struct ApiError {
     code: ProblemCode,
     detail: Option<String>,
     errors: Option<BTreeMap<String, Vec<String>>>,
     retry_after_seconds: Option<u64>,
+    /// For 405: the methods the address takes.
+    allow: Option<String>,
 }
 
 impl ApiError {
@@ -32,6 +32,23 @@ impl ApiError {
             detail: Some(detail.into()),
             errors: None,
             retry_after_seconds: None,
+            allow: None,
+        }
+    }
+
+    /// 405 with `Allow`: the address exists, but not with this method.
+    pub fn method_not_allowed(methods: &[actix_web::http::Method]) -> Self {
+        let allow: Vec<&str> = methods
+            .iter()
+            .map(actix_web::http::Method::as_str)
+            .collect();
+        let allow = allow.join(", ");
+        Self {
+            allow: Some(allow.clone()),
+            ..Self::new(
+                ProblemCode::MethodNotAllowed,
+                format!("This address does not take this method; it takes {allow}."),
+            )
         }
     }
 
@@ -53,6 +70,7 @@ impl ApiError {
             detail: Some(format!("Please correct: {}.", fields.join(", "))),
             errors: Some(errors),
             retry_after_seconds: None,
+            allow: None,
         }
     }
 
@@ -107,7 +125,7 @@ impl ApiError {
     /// The problem document of this error.
     pub fn to_problem(&self) -> Problem {
         Problem {
-            kind: "about:blank".into(),
+            kind: self.code.type_uri(),
             title: self.code.title().into(),
             status: self.code.status(),
             detail: self.detail.clone(),
@@ -154,6 +172,22 @@ fn diesel_variant(error: &diesel::result::Error) -> &'static str {
     }
 }
 
+/// Only the code and the names of the failing fields: an error's `Debug` reaches the request's
+/// log line, and its detail may describe what was sent.
+impl std::fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fields: Vec<&str> = self
+            .errors
+            .iter()
+            .flat_map(|errors| errors.keys().map(String::as_str))
+            .collect();
+        f.debug_struct("ApiError")
+            .field("code", &self.code)
+            .field("fields", &fields)
+            .finish()
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:?}", self.code)
@@ -180,26 +214,25 @@ impl From<crate::auth::password::HashError> for ApiError {
     }
 }
 
-impl From<validator::ValidationErrors> for ApiError {
-    fn from(errors: validator::ValidationErrors) -> Self {
-        let fields = errors
-            .field_errors()
-            .into_iter()
-            .map(|(field, problems)| {
-                let messages = problems
-                    .iter()
-                    .map(|problem| {
-                        problem
-                            .message
-                            .as_ref()
-                            .map(ToString::to_string)
-                            .unwrap_or_else(|| format!("is not valid ({})", problem.code))
-                    })
-                    .collect();
-                (field.to_string(), messages)
-            })
-            .collect();
-        Self::validation(fields)
+impl From<crate::contract::Refusal> for ApiError {
+    fn from(refusal: crate::contract::Refusal) -> Self {
+        if refusal.malformed {
+            let problems: Vec<String> = refusal
+                .fields
+                .iter()
+                .map(|(field, messages)| format!("{field}: {}", messages.join(" ")))
+                .collect();
+            Self {
+                detail: Some(format!(
+                    "The request is not well-formed. {}",
+                    problems.join(" ")
+                )),
+                errors: Some(refusal.fields.clone()),
+                ..Self::new(ProblemCode::BadRequest, "")
+            }
+        } else {
+            Self::validation(refusal.fields)
+        }
     }
 }
 
@@ -209,11 +242,6 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
         error,
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
-}
-
-/// Checks a request body's `validator` rules: `validate(&body)?`.
-pub fn validate(body: &impl validator::Validate) -> Result<(), ApiError> {
-    body.validate().map_err(ApiError::from)
 }
 
 /// A 422 for one field.
@@ -235,46 +263,31 @@ impl ResponseError for ApiError {
         if let Some(seconds) = self.retry_after_seconds {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
+        if let Some(allow) = &self.allow {
+            response.insert_header((header::ALLOW, allow.clone()));
+        }
         response.json(self.to_problem())
     }
 }
 
-/// Extractor settings that turn malformed JSON, queries and paths into problems.
-pub fn extractor_configs() -> (web::JsonConfig, web::QueryConfig, web::PathConfig) {
-    let json = web::JsonConfig::default()
-        .limit(256 * 1024)
-        .error_handler(|error, _request: &HttpRequest| json_error(&error).into());
-    let query = web::QueryConfig::default().error_handler(|error, _| query_error(&error).into());
-    let path = web::PathConfig::default().error_handler(|error, _| path_error(&error).into());
-    (json, query, path)
-}
-
-fn json_error(error: &JsonPayloadError) -> ApiError {
-    match error {
-        JsonPayloadError::ContentType => ApiError::new(
-            ProblemCode::UnsupportedMediaType,
-            "Send the body as JSON with `Content-Type: application/json`.",
-        ),
-        JsonPayloadError::Overflow { limit }
-        | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
-            ProblemCode::PayloadTooLarge,
-            format!("The JSON body is larger than {limit} bytes."),
-        ),
-        // serde's message names the field and position (`unknown field `role` at line 1`);
-        // it describes the caller's own input and is not logged.
-        JsonPayloadError::Deserialize(inner) => {
-            ApiError::bad_request(format!("The JSON body is not valid: {inner}."))
-        }
-        _ => ApiError::bad_request("The JSON body could not be read."),
-    }
-}
-
-fn query_error(error: &QueryPayloadError) -> ApiError {
-    ApiError::bad_request(format!("The query string is not valid: {error}."))
-}
-
-fn path_error(error: &PathError) -> ApiError {
-    ApiError::bad_request(format!("The address is not valid: {error}."))
+/// Extractor settings: the body size limit, and a problem for an address whose id is not a
+/// UUID. (JSON bodies and query strings go through [`crate::extract`].)
+pub fn extractor_configs() -> (web::PayloadConfig, web::PathConfig) {
+    let payload = web::PayloadConfig::new(crate::extract::MAX_JSON_BYTES);
+    let path = web::PathConfig::default().error_handler(|_error, request: &HttpRequest| {
+        // The parser's message quotes what it could not read; the names are enough.
+        let names: Vec<String> = request
+            .match_info()
+            .iter()
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        ApiError::from(crate::contract::Refusal::bad_request(
+            &names.first().cloned().unwrap_or_else(|| "path".into()),
+            "Must be an id (a UUID).",
+        ))
+        .into()
+    });
+    (payload, path)
 }
 
 /// Middleware that gives every non-JSON error response (one the framework itself produced, or
@@ -303,6 +316,7 @@ pub fn problem_for_framework_errors<B: MessageBody + 'static>() -> ErrorHandlers
             detail: None,
             errors: None,
             retry_after_seconds: None,
+            allow: None,
         }
         .to_problem();
         let (request, mut plain) = response.into_parts();
@@ -372,31 +386,17 @@ mod tests {
     use super::*;
     use actix_web::{App, test as actix_test};
 
-    /// A request type as every API request type is declared: unknown fields are refused.
-    #[derive(Debug, serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[expect(dead_code, reason = "only deserialised")]
-    struct Rename {
-        name: String,
-    }
-
-    async fn accept_rename(_body: web::Json<Rename>) -> HttpResponse {
-        HttpResponse::NoContent().finish()
-    }
-
     async fn plain_error() -> HttpResponse {
         HttpResponse::BadRequest().body("plain text from somewhere in the framework")
     }
 
     async fn call(request: actix_test::TestRequest) -> (StatusCode, String, Problem) {
-        let (json, query, path) = extractor_configs();
+        let (payload, path) = extractor_configs();
         let app = actix_test::init_service(
             App::new()
-                .app_data(json)
-                .app_data(query)
+                .app_data(payload)
                 .app_data(path)
                 .wrap(problem_for_framework_errors())
-                .route("/api/rename", web::post().to(accept_rename))
                 .route("/api/plain", web::get().to(plain_error)),
         )
         .await;
@@ -410,40 +410,6 @@ mod tests {
             .to_owned();
         let problem: Problem = actix_test::read_body_json(response).await;
         (status, content_type, problem)
-    }
-
-    #[actix_web::test]
-    async fn unknown_fields_are_a_400_problem_naming_the_field() {
-        let request = actix_test::TestRequest::post()
-            .uri("/api/rename")
-            .set_json(serde_json::json!({"name": "x", "practice_id": "other"}));
-        let (status, content_type, problem) = call(request).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert_eq!(content_type, PROBLEM_JSON);
-        assert_eq!(problem.code, ProblemCode::BadRequest);
-        assert!(problem.detail.unwrap_or_default().contains("practice_id"));
-    }
-
-    #[actix_web::test]
-    async fn malformed_json_is_a_400_problem() {
-        let request = actix_test::TestRequest::post()
-            .uri("/api/rename")
-            .insert_header((header::CONTENT_TYPE, "application/json"))
-            .set_payload("{\"name\": ");
-        let (status, _, problem) = call(request).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert_eq!(problem.code, ProblemCode::BadRequest);
-    }
-
-    #[actix_web::test]
-    async fn json_without_its_content_type_is_a_415_problem() {
-        let request = actix_test::TestRequest::post()
-            .uri("/api/rename")
-            .insert_header((header::CONTENT_TYPE, "text/plain"))
-            .set_payload("{\"name\": \"x\"}");
-        let (status, _, problem) = call(request).await;
-        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-        assert_eq!(problem.code, ProblemCode::UnsupportedMediaType);
     }
 
     #[actix_web::test]
@@ -462,6 +428,17 @@ mod tests {
         let kind = error_kind(&error);
         assert!(kind.contains("people_email_key"), "{kind}");
         assert!(!kind.contains("jane@example.com"), "{kind}");
+    }
+
+    #[test]
+    fn debug_output_names_fields_but_never_the_detail() {
+        let error = ApiError::from(crate::contract::Refusal::bad_request(
+            "email",
+            "Is not valid JSON near jane@example.com",
+        ));
+        let printed = format!("{error:?}");
+        assert!(printed.contains("email"), "{printed}");
+        assert!(!printed.contains("jane@"), "{printed}");
     }
 
     #[test]

@@ -11,7 +11,6 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use uuid::Uuid;
-use validator::ValidateEmail;
 
 use crate::auth::password;
 use crate::db::DbPool;
@@ -71,7 +70,8 @@ impl PracticeSetup {
                 "--owner-name must have 1 to 200 characters".into(),
             ));
         }
-        if !email.validate_email() {
+        // The same rule as the API's `format: email` (its validator uses this crate too).
+        if !email_address::EmailAddress::is_valid(&email) {
             return Err(SetupError::Invalid(
                 "--owner-email is not a valid email address".into(),
             ));

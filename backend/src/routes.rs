@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod auth;
 pub mod blasts;
 pub mod conversations;
+pub mod docs;
 pub mod health;
 pub mod me;
 pub mod people;

@@ -14,10 +14,13 @@ use crate::api_doc;
 use crate::attachments::FileStore;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
+use crate::contract::Contract;
 use crate::db::{self, DbPool};
 use crate::email::Mailer;
 use crate::error::{self, ApiError};
+use crate::http_head;
 use crate::jobs::{JobContext, JobWake, Registry, WorkerSettings, Workers};
+use crate::routes;
 use crate::security_headers;
 use crate::state::AppState;
 use crate::telemetry::PrivateRootSpan;
@@ -161,18 +164,20 @@ async fn schedule_maintenance(state: &AppState) {
 
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let document = api_doc::document();
+    let contract = web::Data::new(Contract::from_document(&document)?);
     let web_app = state.config.web_dir.clone().map(WebApp::new);
     let shutdown_seconds = state.config.shutdown_timeout.as_secs();
     let hsts = state.config.public_url.scheme() == "https";
     let server = HttpServer::new(move || {
-        let (json, query, path) = error::extractor_configs();
+        let (payload, path) = error::extractor_configs();
         let (app, _document) = api_doc::register(
             App::new()
                 .app_data(web::Data::new(state.clone()))
-                .app_data(json)
-                .app_data(query)
+                .app_data(payload)
                 .app_data(path)
+                .app_data(contract.clone())
                 .app_data(web::Data::new(security_headers::Hsts(hsts)))
+                .wrap(actix_web::middleware::from_fn(http_head::as_get))
                 .wrap(actix_web::middleware::from_fn(security_headers::add))
                 .wrap(error::problem_for_framework_errors())
                 .wrap(TracingLogger::<PrivateRootSpan>::new())
@@ -180,6 +185,8 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         )
         .split_for_parts();
         let app = app
+            // Before Swagger UI, which answers everything under `/docs/`.
+            .service(web::resource("/docs/errors").to(routes::docs::error_catalogue))
             .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", document.clone()))
             .service(web::resource("/docs").to(|| async {
                 HttpResponse::PermanentRedirect()
@@ -203,8 +210,8 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     Ok(server)
 }
 
-async fn api_not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found())
+async fn api_not_found(request: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(crate::contract::method_not_allowed(&request).unwrap_or_else(ApiError::not_found))
 }
 
 /// SIGTERM or SIGINT, caught from the moment [`StopSignal::listen`] returns.

@@ -32,6 +32,9 @@ impl WebApp {
 
 /// The answer for every path no route or file matched.
 pub async fn fallback(request: HttpRequest, web_app: Option<web::Data<WebApp>>) -> HttpResponse {
+    if let Some(refusal) = crate::contract::method_not_allowed(&request) {
+        return refusal.error_response_boxed();
+    }
     let path = request.path();
     let is_api = path == "/api" || path.starts_with("/api/");
     match web_app {

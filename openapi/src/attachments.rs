@@ -25,6 +25,11 @@ pub struct AttachmentUpload {
     pub file: Vec<u8>,
 }
 
+/// A file's bytes, as a download sends them.
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(pub Vec<u8>);
+
 /// An uploaded file, ready to be sent with a message through `attachment_ids`. Uploads that
 /// are not sent within a day are removed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

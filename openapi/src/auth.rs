@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use validator::Validate;
 
 use crate::people::Person;
 
@@ -12,14 +11,15 @@ pub const MIN_PASSWORD_LEN: usize = 12;
 pub const MAX_PASSWORD_LEN: usize = 128;
 
 /// `POST /api/v1/auth/login`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "olive@riverbend.example", "password": "demo-password-2026"}))]
 pub struct LoginRequest {
-    /// The sign-in email.
-    #[validate(length(min = 1, max = 254, message = "Enter your email address."))]
+    /// The sign-in email (compared without regard to case or surrounding spaces).
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
     /// The password.
-    #[validate(length(min = 1, max = 1024, message = "Enter your password."))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
 }
 
@@ -27,40 +27,46 @@ pub struct LoginRequest {
 /// set at sign-in is used instead.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "q9X2vT0bLr4mZ1Yc8dKf3nWp6sHa5uJe7gQiBoNtVxw"}))]
 pub struct RefreshRequest {
     /// The refresh token from the last sign-in or refresh. It is spent by this call.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 512)]
     pub refresh_token: Option<String>,
 }
 
 /// `POST /api/v1/auth/logout`. As for refresh, the cookie stands in for a missing token.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "q9X2vT0bLr4mZ1Yc8dKf3nWp6sHa5uJe7gQiBoNtVxw"}))]
 pub struct LogoutRequest {
     /// The session's current refresh token.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 512)]
     pub refresh_token: Option<String>,
 }
 
 /// `POST /api/v1/auth/invitations/accept`: set a password with the token from the email.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "Zq0m3Xr8Lk2vT6cYb1NwP9dHs4fJa7uEgRiOtKpV5xw", "password": "a long and memorable passphrase"}))]
 pub struct AcceptInvitationRequest {
     /// The token from the invitation link.
-    #[validate(length(min = 1, max = 512, message = "The invitation link is incomplete."))]
+    #[schema(min_length = 1, max_length = 512)]
     pub token: String,
     /// The new password: 12 to 128 characters.
-    #[validate(length(min = 12, max = 128, message = "Use 12 to 128 characters."))]
+    #[schema(min_length = 12, max_length = 128)]
     pub password: String,
 }
 
 /// `POST /api/v1/auth/email-change/confirm`: confirm a new sign-in email with the token from
 /// the link sent to it.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "Zq0m3Xr8Lk2vT6cYb1NwP9dHs4fJa7uEgRiOtKpV5xw"}))]
 pub struct ConfirmEmailChangeRequest {
     /// The token from the confirmation link.
-    #[validate(length(min = 1, max = 512, message = "The confirmation link is incomplete."))]
+    #[schema(min_length = 1, max_length = 512)]
     pub token: String,
 }
 

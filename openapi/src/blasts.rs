@@ -13,22 +13,33 @@ pub const MIN_BLAST_CLIENTS: usize = 2;
 /// the sender when `all_my_active_clients` is set, minus `exclude_client_ids`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "all_my_active_clients": true,
+    "exclude_client_ids": ["0190a5c4-7d1e-7c3a-9f4e-2b8d6a1c0e57"],
+    "subject": "Office closed on Friday",
+    "body": "Our office is closed this Friday. Sessions move to the following week."
+}))]
 pub struct CreateBlastRequest {
-    /// Clients chosen one by one.
+    /// Clients chosen one by one (at most 5,000; for more, use `all_my_active_clients`).
     #[serde(default)]
+    #[schema(max_items = 5000)]
     pub client_ids: Vec<Uuid>,
-    /// Adds the sender's assigned clients whose status is active (R-BLAST-ALL).
+    /// Adds the sender's assigned clients whose status is active.
     #[serde(default)]
     pub all_my_active_clients: bool,
-    /// Clients taken out of the selection again.
+    /// Clients taken out of the selection again (at most 5,000).
     #[serde(default)]
+    #[schema(max_items = 5000)]
     pub exclude_client_ids: Vec<Uuid>,
     /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub subject: String,
     /// 1 to 50,000 characters.
+    #[schema(min_length = 1, max_length = 50000, pattern = r"\S")]
     pub body: String,
-    /// Uploaded attachments every client receives.
+    /// Up to 10 uploads every client receives.
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub attachment_ids: Vec<Uuid>,
 }
 
@@ -55,7 +66,7 @@ pub struct Blast {
     pub total: i32,
     /// Clients who received their thread.
     pub sent: i32,
-    /// Inactive or archived clients, who received nothing (R-BLAST-ACTIVE).
+    /// Inactive or archived clients, who received nothing.
     pub skipped: i32,
     /// Clients who could not be sent to (no longer in the practice).
     pub failed: i32,
@@ -74,8 +85,10 @@ pub struct Blast {
 #[into_params(parameter_in = Query)]
 pub struct BlastsQuery {
     /// From a previous page's `next_cursor`.
+    #[param(max_length = 512)]
     pub cursor: Option<String>,
     /// Page size, 1 to 100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

@@ -4,25 +4,24 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use validator::Validate;
 
 use crate::people::PersonKind;
 
-/// The longest subject accepted (R-COMPOSE).
+/// The longest subject accepted.
 pub const MAX_SUBJECT_CHARS: usize = 200;
-/// The longest message body accepted (R-COMPOSE).
+/// The longest message body accepted.
 pub const MAX_BODY_CHARS: usize = 50_000;
 
 /// What kind of thread this is; it fixes who may reply and who sees whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationKind {
-    /// Sent to exactly one person: the two write back and forth (R-REPLY-ONE).
+    /// Sent to exactly one person: the two write back and forth.
     Direct,
-    /// Sent to staff and at most one client: everyone replies to all (R-REPLY-ALL).
+    /// Sent to staff and at most one client: everyone replies to all.
     Group,
     /// Sent to more than one client: clients see only the content and cannot reply
-    /// (R-MULTI-CLIENT).
+    ///.
     MultiClient,
     /// One thread of a message blast, between the sender and one client.
     Blast,
@@ -34,7 +33,7 @@ pub enum ConversationKind {
 pub enum ReplyBlock {
     /// A client in a thread sent to several clients: compose a new message instead.
     MultiClient,
-    /// A client whose status is inactive or archived: reading only (R-INACTIVE).
+    /// A client whose status is inactive or archived: reading only.
     Inactive,
 }
 
@@ -68,29 +67,41 @@ pub enum RecipientRef {
 }
 
 /// `POST /api/v1/conversations`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "recipients": [{"type": "person", "id": "0190a5c4-7d1e-7c3a-9f4e-2b8d6a1c0e57"}],
+    "subject": "Your next appointment",
+    "body": "Hi Jordan, could we move Thursday's session to 3 pm?",
+    "attachment_ids": []
+}))]
 pub struct CreateConversationRequest {
-    /// At least one recipient.
-    #[validate(length(min = 1, message = "Add at least one recipient."))]
+    /// 1 to 1,000 recipients.
+    #[schema(min_items = 1, max_items = 1000)]
     pub recipients: Vec<RecipientRef>,
     /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub subject: String,
     /// 1 to 50,000 characters.
+    #[schema(min_length = 1, max_length = 50000, pattern = r"\S")]
     pub body: String,
-    /// Uploaded attachments to send along (see `/attachments`).
+    /// Up to 10 uploads of the caller's to send along (see `/attachments`).
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub attachment_ids: Vec<Uuid>,
 }
 
 /// `POST /api/v1/conversations/{id}/messages`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"body": "Thank you, 3 pm works for me.", "attachment_ids": []}))]
 pub struct CreateMessageRequest {
     /// 1 to 50,000 characters.
+    #[schema(min_length = 1, max_length = 50000, pattern = r"\S")]
     pub body: String,
-    /// Uploaded attachments to send along.
+    /// Up to 10 uploads of the caller's to send along.
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub attachment_ids: Vec<Uuid>,
 }
 
@@ -107,7 +118,7 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     /// Files sent with it.
     pub attachments: Vec<AttachmentRef>,
-    /// Whether the caller may delete it (R-DEL-MSG).
+    /// Whether the caller may delete it.
     pub can_delete: bool,
 }
 
@@ -143,7 +154,7 @@ pub struct Conversation {
     /// Why not, when they may not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_blocked: Option<ReplyBlock>,
-    /// Whether the caller may delete the whole thread (R-DEL-THREAD).
+    /// Whether the caller may delete the whole thread.
     pub can_delete: bool,
     /// The messages, oldest first.
     pub messages: Vec<Message>,
@@ -189,8 +200,10 @@ pub struct ConversationsQuery {
     /// `inbox` (default), `sent` or `all`.
     pub folder: Option<Folder>,
     /// From `next_cursor` of the previous page.
+    #[param(max_length = 512)]
     pub cursor: Option<String>,
     /// Page size, 1 to 100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

@@ -1,8 +1,9 @@
 //! The wire types of Confidant's REST API.
 //!
-//! Every request and response body is declared here once, with serde for the JSON, utoipa for
-//! the OpenAPI document and validator for the input rules, so that the server, the web app and
-//! the end-to-end tests cannot disagree about the shape of a message. The committed
+//! Every request and response body is declared here once, with serde for the JSON and utoipa
+//! for the OpenAPI document, whose schemas state the input rules too (lengths, counts,
+//! formats): the server checks every request against them, so that the server, the web app,
+//! the end-to-end tests and integrators cannot disagree about the shape of a message. The committed
 //! `openapi/openapi.json` beside this crate is generated from these types by the server.
 
 pub mod attachments;

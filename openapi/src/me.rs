@@ -36,6 +36,7 @@ pub struct PracticeUsage {
 /// `PATCH /api/v1/practice` (owner/admin). Absent fields stay as they are.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"combine_notifications": true}))]
 pub struct UpdatePracticeRequest {
     /// Combine message notifications that would arrive within a few minutes into one email.
     #[serde(default)]

@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use validator::Validate;
 
 /// Staff member or client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -36,7 +35,7 @@ pub enum Role {
 pub enum ClientStatus {
     /// Can send and receive messages.
     Active,
-    /// Can sign in and read, but not send (R-INACTIVE).
+    /// Can sign in and read, but not send.
     Inactive,
     /// No longer a client; can sign in and read, but not send.
     Archived,
@@ -82,10 +81,13 @@ pub struct PeopleQuery {
     /// Only clients with this status.
     pub status: Option<ClientStatus>,
     /// Name or email contains this text (case-insensitive).
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// From `next_cursor` of the previous page.
+    #[param(max_length = 512)]
     pub cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -100,37 +102,40 @@ pub struct PeoplePage {
 }
 
 /// `POST /api/v1/people` (owner/admin).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "client", "name": "Jordan Lee", "email": "jordan.lee@example.com", "provider_ids": ["0190a5c4-7d1e-7c3a-9f4e-2b8d6a1c0e57"]}))]
 pub struct CreatePersonRequest {
     /// Staff or client.
     pub kind: PersonKind,
     /// Full name, 1 to 200 characters.
-    #[validate(length(min = 1, max = 200, message = "Enter a name of 1 to 200 characters."))]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     /// Default email on file.
-    #[validate(email(message = "Enter a valid email address."))]
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// Staff only (required for staff).
     #[serde(default)]
     pub role: Option<Role>,
-    /// Clients only: assigned providers.
+    /// Clients only: assigned providers (at most 50).
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub provider_ids: Option<Vec<Uuid>>,
 }
 
 /// `PATCH /api/v1/people/{id}` (owner/admin). Absent fields stay as they are.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Jordan Lee-Park", "status": "inactive"}))]
 pub struct UpdatePersonRequest {
-    /// New name.
-    #[validate(length(min = 1, max = 200, message = "Enter a name of 1 to 200 characters."))]
+    /// New name, 1 to 200 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
     /// New default email on file. For someone with a portal account it is also the sign-in
     /// name, and waits for confirmation from the new address (see `pending_email`).
-    #[validate(email(message = "Enter a valid email address."))]
     #[serde(default)]
+    #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
     /// Staff only.
     #[serde(default)]
@@ -138,8 +143,9 @@ pub struct UpdatePersonRequest {
     /// Clients only.
     #[serde(default)]
     pub status: Option<ClientStatus>,
-    /// Clients only: replaces the assigned providers.
+    /// Clients only: replaces the assigned providers (at most 50).
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub provider_ids: Option<Vec<Uuid>>,
 }
 

@@ -11,7 +11,8 @@ use utoipa::ToSchema;
 /// failures (422) also name each failing field in `errors`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Problem {
-    /// A URI naming the kind of problem (`about:blank` or a Confidant documentation link).
+    /// A URI naming the kind of problem: `/docs/errors#<code>`, the entry of the error
+    /// catalogue that says what it means, what typically causes it and what to do.
     #[serde(rename = "type")]
     pub kind: String,
     /// A short, human-readable summary of the kind of problem.
@@ -61,6 +62,118 @@ pub enum ProblemCode {
 }
 
 impl ProblemCode {
+    /// Every code, in the order of the catalogue.
+    pub const ALL: [Self; 13] = [
+        Self::BadRequest,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::Conflict,
+        Self::PayloadTooLarge,
+        Self::QuotaExceeded,
+        Self::UnsupportedMediaType,
+        Self::ValidationFailed,
+        Self::TooManyRequests,
+        Self::ServiceUnavailable,
+        Self::Internal,
+    ];
+
+    /// The code as it appears in `code` (`validation_failed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Conflict => "conflict",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::QuotaExceeded => "quota_exceeded",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::ValidationFailed => "validation_failed",
+            Self::TooManyRequests => "too_many_requests",
+            Self::ServiceUnavailable => "service_unavailable",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// The problem's `type`: its entry in the error catalogue served at `/docs/errors`.
+    pub fn type_uri(self) -> String {
+        format!("/docs/errors#{}", self.as_str())
+    }
+
+    /// The catalogue entry: what it means, what typically causes it, and what to do.
+    pub fn catalogue(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Self::BadRequest => (
+                "The request is not well-formed.",
+                "JSON that does not parse, a value of the wrong type, an array where an object belongs, a field the route does not know, a query parameter given twice, an id in the address that is not a UUID.",
+                "Fix the request as `errors` says (it names each field) and send it again. Repeating it unchanged fails the same way.",
+            ),
+            Self::Unauthorized => (
+                "No valid credentials came with the request.",
+                "No `Authorization: Bearer` header, an expired access token (they last 15 minutes), a session that was signed out or ended for idleness, or wrong email or password at sign-in.",
+                "Refresh the token with `POST /api/v1/auth/refresh`, or sign in again. The `WWW-Authenticate` header names the scheme.",
+            ),
+            Self::Forbidden => (
+                "Signed in, but not allowed to do this.",
+                "A client calling a staff-only route, a staff member without the owner or admin role, an inactive client trying to send.",
+                "Do not retry: ask someone with the right role. `detail` says which rule applies.",
+            ),
+            Self::NotFound => (
+                "There is nothing here that the caller may see.",
+                "A wrong id, something deleted, or something of another practice or outside the caller's threads: the two are never told apart.",
+                "Check the id; list the resource to find current ones.",
+            ),
+            Self::MethodNotAllowed => (
+                "The address exists, but not with this method.",
+                "`DELETE` on a list, `PUT` where the API uses `PATCH`.",
+                "Use one of the methods in the `Allow` header.",
+            ),
+            Self::Conflict => (
+                "The request conflicts with the current state.",
+                "An email that another person of the practice has, a group name in use, the last owner losing the role, an invitation for someone who has an account.",
+                "Change the request as `detail` says; repeating it unchanged conflicts again.",
+            ),
+            Self::PayloadTooLarge => (
+                "The body is too large.",
+                "A JSON body over 256 KiB, or a file over 10,000,000 bytes.",
+                "Send less: split the work, or a smaller file.",
+            ),
+            Self::QuotaExceeded => (
+                "Storing this would pass a quota.",
+                "The uploads a person holds without sending them (50 MB by default).",
+                "Send the uploads with a message, or remove unwanted ones with `DELETE /api/v1/attachments/{id}`; unsent uploads also expire after a day.",
+            ),
+            Self::UnsupportedMediaType => (
+                "The body, or an uploaded file, is of a type that is not accepted.",
+                "A JSON route called without `Content-Type: application/json`, an upload that is not `multipart/form-data`, or a file whose content is not PDF, DOC, DOCX, TXT, JPEG, PNG, BMP or GIF.",
+                "Send JSON with its content type, or a file of an allowed type (decided from its content, not its name).",
+            ),
+            Self::ValidationFailed => (
+                "The request is well-formed, but some values are not acceptable.",
+                "A required field missing, text that is empty or too long, too many items, an address that is not an email, a control character (such as NUL) in text.",
+                "Correct each field listed in `errors` (field name → what is wrong) and send it again.",
+            ),
+            Self::TooManyRequests => (
+                "Too many attempts in a short time.",
+                "Repeated failed sign-ins for one account or from one address, or unknown tokens (invitation, refresh, email confirmation) from one address.",
+                "Wait the number of seconds in the `Retry-After` header before trying again.",
+            ),
+            Self::ServiceUnavailable => (
+                "The service cannot do this right now; nothing was done.",
+                "The database does not answer, or every password hashing thread stayed busy.",
+                "Retry after the `Retry-After` header's seconds, with the same request.",
+            ),
+            Self::Internal => (
+                "Something went wrong on the server.",
+                "A fault that is not the caller's: it has been logged with its cause.",
+                "Retry later; if it persists, tell the practice's administrator the time and route.",
+            ),
+        }
+    }
+
     /// The HTTP status that goes with the code.
     pub fn status(self) -> u16 {
         match self {
@@ -96,6 +209,22 @@ impl ProblemCode {
             Self::TooManyRequests => "Too many attempts",
             Self::ServiceUnavailable => "Temporarily unavailable",
             Self::Internal => "Something went wrong",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_its_wire_name_and_a_catalogue_entry() {
+        for code in ProblemCode::ALL {
+            let wire = serde_json::to_value(code).expect("json");
+            assert_eq!(wire, code.as_str());
+            assert!(code.type_uri().ends_with(code.as_str()));
+            let (meaning, cause, remedy) = code.catalogue();
+            assert!(!meaning.is_empty() && !cause.is_empty() && !remedy.is_empty());
         }
     }
 }

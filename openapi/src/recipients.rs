@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::people::PersonKind;
 
 /// One entry the caller may put in "To". There is deliberately no "all clients" entry
-/// (R-NO-ALL-CLIENTS).
+///.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Recipient {
@@ -37,8 +37,10 @@ pub enum Recipient {
 #[into_params(parameter_in = Query)]
 pub struct RecipientsQuery {
     /// Name contains this text (case-insensitive).
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// At most this many entries, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use validator::Validate;
 
 /// A staff group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -17,27 +16,31 @@ pub struct StaffGroup {
 }
 
 /// `POST /api/v1/staff-groups` (owner/admin).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Front desk", "member_ids": ["0190a5c4-7d1e-7c3a-9f4e-2b8d6a1c0e57"]}))]
 pub struct CreateStaffGroupRequest {
     /// 1 to 100 characters, unique in the practice.
-    #[validate(length(min = 1, max = 100, message = "Enter a name of 1 to 100 characters."))]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
-    /// Staff of the practice.
+    /// Staff of the practice (at most 1,000).
     #[serde(default)]
+    #[schema(max_items = 1000)]
     pub member_ids: Vec<Uuid>,
 }
 
 /// `PATCH /api/v1/staff-groups/{id}` (owner/admin). Absent fields stay as they are.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Billing"}))]
 pub struct UpdateStaffGroupRequest {
-    /// New name.
-    #[validate(length(min = 1, max = 100, message = "Enter a name of 1 to 100 characters."))]
+    /// New name, 1 to 100 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: Option<String>,
-    /// Replaces the members.
+    /// Replaces the members (at most 1,000).
     #[serde(default)]
+    #[schema(max_items = 1000)]
     pub member_ids: Option<Vec<Uuid>>,
 }
 

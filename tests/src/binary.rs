@@ -39,11 +39,30 @@ pub struct ServerProcess {
     child: std::process::Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+    /// Where its log (stderr) goes, when kept.
+    log: Option<tempfile::NamedTempFile>,
 }
 
 impl ServerProcess {
     /// Starts it and waits until `/readyz` answers 200.
     pub async fn start(app: &crate::TestApp, settings: &[(&str, &str)]) -> Self {
+        Self::start_inner(app, settings, false).await
+    }
+
+    /// As [`ServerProcess::start`], keeping what it logs for [`ServerProcess::log`].
+    pub async fn start_logging(app: &crate::TestApp, settings: &[(&str, &str)]) -> Self {
+        Self::start_inner(app, settings, true).await
+    }
+
+    /// Everything it logged so far.
+    pub fn log(&self) -> String {
+        self.log
+            .as_ref()
+            .map(|file| std::fs::read_to_string(file.path()).expect("the log"))
+            .unwrap_or_default()
+    }
+
+    async fn start_inner(app: &crate::TestApp, settings: &[(&str, &str)], keep_log: bool) -> Self {
         use crate::app::{TEST_JWT_SECRET, TEST_STORAGE_KEY};
         let port = local_postgres::free_port().expect("a free port");
         let mut command = confidant_command();
@@ -57,15 +76,21 @@ impl ServerProcess {
         for (name, value) in settings {
             command.env(name, value);
         }
+        let log = keep_log.then(|| tempfile::NamedTempFile::new().expect("a log file"));
+        let stderr = match &log {
+            Some(file) => std::process::Stdio::from(file.reopen().expect("the log file")),
+            None => std::process::Stdio::null(),
+        };
         let child = command
             .arg("serve")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("confidant serve starts");
         let mut server = Self {
             child,
             base: format!("http://127.0.0.1:{port}"),
+            log,
         };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while !reqwest::get(format!("{}/readyz", server.base))

@@ -10,6 +10,7 @@ mod e2e {
     mod browser_blasts;
     mod browser_messages;
     mod cli;
+    mod contract;
     mod conversations;
     mod email;
     mod errors;

@@ -1,7 +1,6 @@
 //! `GET /api/v1/me`.
 
 use actix_web::{get, web};
-use confidant_openapi::Problem;
 use confidant_openapi::me::{Me, Practice as PracticeView};
 
 use crate::auth::CurrentPerson;
@@ -16,7 +15,6 @@ use crate::views;
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The signed-in person", body = Me),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/me")]

@@ -9,20 +9,20 @@ use crate::db::models::person::{PeopleFilter, Person};
 use crate::db::models::staff_group::StaffGroup;
 use crate::domain::recipients::addressable_by;
 use crate::error::ApiError;
+use crate::extract::ApiQuery;
 use crate::pagination;
 use crate::state::AppState;
 use confidant_openapi::people::PersonKind;
 
 /// What the caller may address, filtered by `q`: for staff, "All staff", staff groups, and
 /// staff and clients one by one; for clients, staff of their practice only. Never an "all
-/// clients" entry (R-NO-ALL-CLIENTS). The caller is not listed.
+/// clients" entry. The caller is not listed.
 #[utoipa::path(
     tag = "recipients",
     security(("bearer" = [])),
     params(RecipientsQuery),
     responses(
         (status = 200, description = "Addressable entries", body = RecipientList),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad limit", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -30,7 +30,7 @@ use confidant_openapi::people::PersonKind;
 pub async fn list_recipients(
     state: web::Data<AppState>,
     me: CurrentPerson,
-    query: web::Query<RecipientsQuery>,
+    query: ApiQuery<RecipientsQuery>,
 ) -> Result<web::Json<RecipientList>, ApiError> {
     let query = query.into_inner();
     let limit = pagination::page_size(query.limit, 20, 100)?;

@@ -1,7 +1,6 @@
 //! `GET /api/v1/unread`: the badge.
 
 use actix_web::{get, web};
-use confidant_openapi::Problem;
 use confidant_openapi::conversations::UnreadCounts;
 
 use crate::auth::CurrentPerson;
@@ -10,13 +9,12 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Conversations with messages by others newer than the caller's read mark, and how many
-/// such messages (R-READ).
+/// such messages.
 #[utoipa::path(
     tag = "conversations",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The counts", body = UnreadCounts),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/unread")]

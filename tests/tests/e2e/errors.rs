@@ -46,19 +46,45 @@ async fn unknown_api_path_with_any_method_is_a_404_problem() {
     assert_eq!(problem(response).await.code, ProblemCode::NotFound);
 }
 
-/// Routes match on method too, so another method finds no route: a 404 problem, never an
-/// empty or HTML answer.
+/// A known address with a method it does not take is a 405 problem that says which methods it
+/// takes, never a 404, an empty or an HTML answer.
 #[tokio::test]
-async fn wrong_method_is_a_problem() {
+async fn wrong_method_is_a_405_with_allow() {
     let app = spawn_app().await;
+    for (method, path, allow) in [
+        (reqwest::Method::DELETE, "/healthz", "GET, HEAD"),
+        (reqwest::Method::PUT, "/api/v1/people", "GET, HEAD, POST"),
+        (
+            reqwest::Method::POST,
+            "/api/v1/people/0190a5c4-7d1e-7c3a-9f4e-2b8d6a1c0e57",
+            "GET, HEAD, PATCH",
+        ),
+    ] {
+        let response = app
+            .client
+            .request(method.clone(), app.url(path))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), 405, "{method} {path}");
+        let mut methods: Vec<String> = response.headers()["allow"]
+            .to_str()
+            .expect("ascii")
+            .split(", ")
+            .map(str::to_owned)
+            .collect();
+        methods.sort();
+        assert_eq!(methods.join(", "), allow, "{method} {path}");
+        assert_eq!(problem(response).await.code, ProblemCode::MethodNotAllowed);
+    }
+    // An unknown address stays a 404, whatever the method.
     let response = app
         .client
-        .delete(app.url("/healthz"))
+        .delete(app.url("/api/v1/nothing-here"))
         .send()
         .await
         .expect("an answer");
     assert_eq!(response.status(), 404);
-    assert_eq!(problem(response).await.code, ProblemCode::NotFound);
 }
 
 #[tokio::test]

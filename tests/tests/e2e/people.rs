@@ -441,6 +441,6 @@ async fn lists_filter_and_page_in_name_order() {
             .get_as(&w.owner, "/api/v1/people?kind=robot")
             .await
             .status(),
-        400
+        422
     );
 }

@@ -21,7 +21,6 @@ use crate::state::AppState;
     params(("id" = Uuid, Path, description = "The upload's id")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No unsent upload of the caller with this id", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -6,6 +6,7 @@ use actix_web::http::header::{
 };
 use actix_web::{HttpResponse, get, http::header, web};
 use bytes::Bytes;
+use confidant_openapi::attachments::FileBytes;
 use confidant_openapi::{Problem, ProblemCode};
 use uuid::Uuid;
 
@@ -20,7 +21,7 @@ use crate::state::AppState;
 /// The size of the pieces a download is sent in.
 const CHUNK: usize = 64 * 1024;
 
-/// Download a file, for someone who can see a message that carries it (R-ATT-ACCESS); to
+/// Download a file, for someone who can see a message that carries it; to
 /// anyone else it does not exist (404). It is always a download (`Content-Disposition:
 /// attachment`), typed as what its content was found to be, with `nosniff`. The stored file is
 /// decrypted and checked against its SHA-256 before the first byte is sent; one that fails is
@@ -30,8 +31,18 @@ const CHUNK: usize = 64 * 1024;
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The attachment's id")),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The file, as a download (`Content-Disposition: attachment`), typed as what its content was found to be", content(
+            (FileBytes = "application/pdf"),
+            (FileBytes = "application/msword"),
+            (FileBytes = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (FileBytes = "text/plain"),
+            (FileBytes = "image/jpeg"),
+            (FileBytes = "image/png"),
+            (FileBytes = "image/bmp"),
+            (FileBytes = "image/gif"),
+        ), headers(
+            ("Content-Disposition" = String, description = "`attachment` with the file's name"),
+        )),
         (status = 404, description = "No such attachment on a message the caller can see", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "The stored file failed its integrity check", body = Problem, content_type = "application/problem+json"),
     )

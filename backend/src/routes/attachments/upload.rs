@@ -25,8 +25,8 @@ use crate::state::AppState;
 const FRAMING_ALLOWANCE: u64 = 64 * 1024;
 
 /// Upload a file to send with a message. It is read as it arrives and refused with 413 the
-/// moment it passes 10,000,000 bytes (R-ATT-SIZE); its type is decided from its content
-/// (R-ATT-TYPES); it is stored encrypted under a name the server makes. Send it by putting its
+/// moment it passes 10,000,000 bytes; its type is decided from its content
+///; it is stored encrypted under a name the server makes. Send it by putting its
 /// id in `attachment_ids`; an upload not sent within a day is removed, and one no longer
 /// wanted can be removed with `DELETE`. The uploads a person holds unsent are limited in
 /// total (50 MB by default; 413 with code `quota_exceeded` beyond it).
@@ -37,7 +37,6 @@ const FRAMING_ALLOWANCE: u64 = 64 * 1024;
     responses(
         (status = 201, description = "Stored", body = AttachmentView),
         (status = 400, description = "Not a multipart body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An inactive or archived client cannot send", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than 10,000,000 bytes (`payload_too_large`), or the uploads not yet sent would pass the quota (`quota_exceeded`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not an allowed type of file", body = Problem, content_type = "application/problem+json"),

@@ -15,7 +15,8 @@ use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::invitation::Invitation;
 use crate::db::models::person::{NewPortalAccount, Person};
 use crate::db::schema::{people, sessions};
-use crate::error::{ApiError, field_error, is_unique_violation, validate};
+use crate::error::{ApiError, field_error, is_unique_violation};
+use crate::extract::ApiJson;
 use crate::routes::auth::{refresh_cookie, start_session};
 use crate::state::AppState;
 
@@ -39,10 +40,9 @@ use crate::state::AppState;
 pub async fn accept_invitation(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Json<AcceptInvitationRequest>,
+    body: ApiJson<AcceptInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    validate(&body)?;
     let token = token_hash(body.token.trim());
     let hashes = KeyedHash::new(&state.config.hash_key);
     let mut conn = state.conn().await?;

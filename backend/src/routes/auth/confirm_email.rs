@@ -11,7 +11,8 @@ use crate::auth::throttle::{self, EMAIL_CONFIRMATION_ADDRESS};
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::email_change::EmailChange;
 use crate::db::models::person::PersonChanges;
-use crate::error::{ApiError, field_error, is_unique_violation, validate};
+use crate::error::{ApiError, field_error, is_unique_violation};
+use crate::extract::ApiJson;
 use crate::state::AppState;
 
 /// Confirm a new sign-in email with the token from the link sent to it.
@@ -33,10 +34,9 @@ use crate::state::AppState;
 pub async fn confirm_email_change(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Json<ConfirmEmailChangeRequest>,
+    body: ApiJson<ConfirmEmailChangeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    validate(&body)?;
     let token = token_hash(body.token.trim());
     let hashes = KeyedHash::new(&state.config.hash_key);
     let mut conn = state.conn().await?;

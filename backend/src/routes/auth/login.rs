@@ -9,7 +9,8 @@ use crate::auth::password;
 use crate::auth::throttle::{self, SignIn};
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::person::SignInRecord;
-use crate::error::{ApiError, validate};
+use crate::error::ApiError;
+use crate::extract::ApiJson;
 use crate::routes::auth::{refresh_cookie, start_session};
 use crate::state::AppState;
 
@@ -35,10 +36,9 @@ use crate::state::AppState;
 pub async fn login(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    validate(&body)?;
     let email = body.email.trim().to_lowercase();
     let hashes = KeyedHash::new(&state.config.hash_key);
     let throttle = SignIn::new(hashes, &email, &throttle::peer_address(&request));

@@ -7,6 +7,7 @@ use crate::auth::refresh::token_hash;
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::session::Session;
 use crate::error::ApiError;
+use crate::extract::OptionalApiJson;
 use crate::routes::auth::{presented_refresh_token, removal_cookie};
 use crate::state::AppState;
 
@@ -21,10 +22,9 @@ use crate::state::AppState;
 pub async fn logout(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: Option<web::Json<LogoutRequest>>,
+    body: OptionalApiJson<LogoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let presented =
-        presented_refresh_token(body.and_then(|b| b.into_inner().refresh_token), &request);
+    let presented = presented_refresh_token(body.0.and_then(|b| b.refresh_token), &request);
     if let Some(token) = presented {
         let mut conn = state.conn().await?;
         if let Some(session_id) = Session::of_token(&mut conn, &token_hash(&token)).await? {

@@ -13,6 +13,7 @@ use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::person::Person;
 use crate::db::models::session::{Rotation, Session};
 use crate::error::ApiError;
+use crate::extract::OptionalApiJson;
 use crate::routes::auth::{
     presented_refresh_token, refresh_cookie, removal_cookie, token_response,
 };
@@ -37,16 +38,15 @@ use crate::state::AppState;
 pub async fn refresh(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: Option<web::Json<RefreshRequest>>,
+    body: OptionalApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let presented =
-        presented_refresh_token(body.and_then(|b| b.into_inner().refresh_token), &request)
-            .ok_or_else(|| {
-                ApiError::new(
-                    ProblemCode::Unauthorized,
-                    "Sign in again: no refresh token was sent.",
-                )
-            })?;
+    let presented = presented_refresh_token(body.0.and_then(|b| b.refresh_token), &request)
+        .ok_or_else(|| {
+            ApiError::new(
+                ProblemCode::Unauthorized,
+                "Sign in again: no refresh token was sent.",
+            )
+        })?;
     let next = new_token();
     let idle = Duration::from_std(state.config.session_idle).unwrap_or(Duration::minutes(30));
     let mut conn = state.conn().await?;
@@ -70,10 +70,15 @@ pub async fn refresh(
         attempt.refund(&mut conn).await?;
     }
     let ended = |detail: &str| {
-        Ok(HttpResponse::Unauthorized()
-            .cookie(removal_cookie(&state))
-            .content_type(confidant_openapi::PROBLEM_JSON)
-            .json(ApiError::new(ProblemCode::Unauthorized, detail).to_problem()))
+        // The same 401 as any other (with `WWW-Authenticate`), plus the cookie's removal.
+        let mut response = actix_web::ResponseError::error_response(&ApiError::new(
+            ProblemCode::Unauthorized,
+            detail,
+        ));
+        response
+            .add_cookie(&removal_cookie(&state))
+            .map_err(|error| ApiError::internal("removing the refresh cookie", &error))?;
+        Ok(response)
     };
     let session = match rotation {
         Rotation::Rotated(session) => session,

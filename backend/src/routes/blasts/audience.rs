@@ -10,13 +10,12 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// How many clients "All my active clients" selects now: the caller's assigned clients with
-/// status active (R-BLAST-ALL). For the composer's menu; the blast resolves it again when sent.
+/// status active. For the composer's menu; the blast resolves it again when sent.
 #[utoipa::path(
     tag = "blasts",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The count", body = BlastAudience),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
     )
 )]

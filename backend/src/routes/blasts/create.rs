@@ -15,16 +15,17 @@ use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::blast::Blast;
 use crate::domain::blasts as blast_rules;
 use crate::error::{ApiError, field_error};
+use crate::extract::ApiJson;
 use crate::jobs;
 use crate::routes::conversations::{attach, check_attachment_ids, check_subject_and_body};
 use crate::state::AppState;
 
 /// Send one message to many clients, each as a **new** private thread with the sender only
-/// (R-BLAST-NEW): to each client it looks like a personal message. The selection is the
+///: to each client it looks like a personal message. The selection is the
 /// listed `client_ids`, plus the sender's active assigned clients with `all_my_active_clients`
-/// (R-BLAST-ALL), minus `exclude_client_ids`; at least 2 (R-BLAST-MIN). It is resolved and
-/// stored now, and the answer comes at once (202, R-BLAST-QUEUE); a background worker makes
-/// the threads, skipping clients who are not active (R-BLAST-ACTIVE). Follow its progress
+///, minus `exclude_client_ids`; at least 2. It is resolved and
+/// stored now, and the answer comes at once (202); a background worker makes
+/// the threads, skipping clients who are not active. Follow its progress
 /// with `GET /api/v1/blasts/{id}`.
 #[utoipa::path(
     tag = "blasts",
@@ -32,8 +33,6 @@ use crate::state::AppState;
     request_body = CreateBlastRequest,
     responses(
         (status = 202, description = "Accepted; threads are being made", body = BlastView),
-        (status = 400, description = "Malformed body or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fewer than 2 clients, clients not of the practice, or an invalid subject, body or attachment", body = Problem, content_type = "application/problem+json"),
     )
@@ -42,7 +41,7 @@ use crate::state::AppState;
 pub async fn create_blast(
     state: web::Data<AppState>,
     me: CurrentPerson,
-    body: web::Json<CreateBlastRequest>,
+    body: ApiJson<CreateBlastRequest>,
 ) -> Result<HttpResponse, ApiError> {
     me.require_staff()?;
     let body = body.into_inner();

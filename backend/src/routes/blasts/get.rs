@@ -18,7 +18,6 @@ use crate::state::AppState;
     params(("id" = Uuid, Path, description = "The blast's id")),
     responses(
         (status = 200, description = "The blast", body = BlastView),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not a blast of the caller", body = Problem, content_type = "application/problem+json"),
     )

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::auth::CurrentPerson;
 use crate::db::models::blast::Blast;
 use crate::error::ApiError;
+use crate::extract::ApiQuery;
 use crate::pagination;
 use crate::state::AppState;
 
@@ -20,7 +21,6 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "A page of blasts", body = BlastPage),
         (status = 400, description = "A bad cursor or limit", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -28,7 +28,7 @@ use crate::state::AppState;
 pub async fn list_blasts(
     state: web::Data<AppState>,
     me: CurrentPerson,
-    query: web::Query<BlastsQuery>,
+    query: ApiQuery<BlastsQuery>,
 ) -> Result<web::Json<BlastPage>, ApiError> {
     me.require_staff()?;
     let query = query.into_inner();

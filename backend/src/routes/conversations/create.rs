@@ -16,11 +16,12 @@ use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::conversation::Conversation;
 use crate::domain::conversations as rules;
 use crate::error::ApiError;
+use crate::extract::ApiJson;
 use crate::messaging;
 use crate::state::AppState;
 
 /// Start a conversation. The recipients decide its kind and so who may reply and who sees
-/// whom (R-REPLY-ONE, R-REPLY-ALL, R-MULTI-CLIENT). Staff groups and "All staff" are
+/// whom. Staff groups and "All staff" are
 /// expanded now; every recipient with a portal account is notified by email (with no content).
 #[utoipa::path(
     tag = "conversations",
@@ -28,8 +29,6 @@ use crate::state::AppState;
     request_body = CreateConversationRequest,
     responses(
         (status = 201, description = "Sent", body = ConversationView),
-        (status = 400, description = "Malformed body or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An inactive or archived client cannot send", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or invalid recipients, subject, body or attachments", body = Problem, content_type = "application/problem+json"),
     )
@@ -38,7 +37,7 @@ use crate::state::AppState;
 pub async fn create_conversation(
     state: web::Data<AppState>,
     me: CurrentPerson,
-    body: web::Json<CreateConversationRequest>,
+    body: ApiJson<CreateConversationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     rules::may_compose(messaging::viewer(&me.person)).map_err(cannot_send)?;

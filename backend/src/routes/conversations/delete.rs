@@ -16,15 +16,14 @@ use crate::messaging;
 use crate::state::AppState;
 
 /// Delete a whole conversation for good, with every message in it, also those others wrote,
-/// and their files (R-DEL-THREAD): only the staff member who started it. Nothing can bring it back
-/// (R-DEL-PERMANENT); an audit record keeps who deleted which id and how many messages.
+/// and their files: only the staff member who started it. Nothing can bring it back
+///; an audit record keeps who deleted which id and how many messages.
 #[utoipa::path(
     tag = "conversations",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The conversation's id")),
     responses(
         (status = 204, description = "Deleted for good"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only the staff member who started it may delete it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
     )

@@ -15,8 +15,7 @@ use crate::error::ApiError;
 use crate::messaging;
 use crate::state::AppState;
 
-/// Delete one message for good: only a staff member, only their own (R-DEL-MSG,
-/// R-DEL-PERMANENT).
+/// Delete one message for good: only a staff member, only their own.
 #[utoipa::path(
     tag = "conversations",
     security(("bearer" = [])),
@@ -26,7 +25,6 @@ use crate::state::AppState;
     ),
     responses(
         (status = 204, description = "Deleted for good"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only its author, a staff member, may delete a message", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such message in the caller's conversations", body = Problem, content_type = "application/problem+json"),
     )

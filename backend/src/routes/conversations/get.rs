@@ -13,14 +13,13 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Open a conversation: the messages, oldest first, and the participants the caller may see.
-/// Opening marks it read (R-READ).
+/// Opening marks it read.
 #[utoipa::path(
     tag = "conversations",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The conversation's id")),
     responses(
         (status = 200, description = "The thread", body = ConversationView),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
     )
 )]

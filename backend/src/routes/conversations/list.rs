@@ -14,6 +14,7 @@ use crate::auth::CurrentPerson;
 use crate::db::models::conversation::{Conversation, FolderFilter};
 use crate::domain::conversations as rules;
 use crate::error::ApiError;
+use crate::extract::ApiQuery;
 use crate::messaging::{self, Visibility};
 use crate::pagination;
 use crate::state::AppState;
@@ -23,7 +24,7 @@ const PREVIEW_CHARS: usize = 140;
 
 /// The caller's conversations, newest activity first: `inbox` (threads with messages from
 /// others), `sent` (with messages from the caller) or `all`. Each row shows only the
-/// participants the caller may see (R-MULTI-CLIENT) and the caller's own unread count.
+/// participants the caller may see and the caller's own unread count.
 #[utoipa::path(
     tag = "conversations",
     security(("bearer" = [])),
@@ -31,7 +32,6 @@ const PREVIEW_CHARS: usize = 140;
     responses(
         (status = 200, description = "A page of conversations", body = ConversationPage),
         (status = 400, description = "A malformed cursor or folder", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad limit", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -39,7 +39,7 @@ const PREVIEW_CHARS: usize = 140;
 pub async fn list_conversations(
     state: web::Data<AppState>,
     me: CurrentPerson,
-    query: web::Query<ConversationsQuery>,
+    query: ApiQuery<ConversationsQuery>,
 ) -> Result<web::Json<ConversationPage>, ApiError> {
     let query = query.into_inner();
     let limit = pagination::page_size(query.limit, 25, 100)?;

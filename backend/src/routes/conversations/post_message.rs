@@ -13,11 +13,12 @@ use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::conversation::Conversation;
 use crate::domain::conversations as rules;
 use crate::error::{ApiError, field_error};
+use crate::extract::ApiJson;
 use crate::messaging::{self, message_view};
 use crate::state::AppState;
 
 /// Reply in a conversation, when the caller may (`can_reply`): not a client in a thread sent
-/// to several clients (R-MULTI-CLIENT), not an inactive or archived client (R-INACTIVE).
+/// to several clients, not an inactive or archived client.
 /// The other participants with portal accounts are notified.
 #[utoipa::path(
     tag = "conversations",
@@ -26,8 +27,6 @@ use crate::state::AppState;
     request_body = CreateMessageRequest,
     responses(
         (status = 201, description = "Sent", body = MessageView),
-        (status = 400, description = "Malformed body or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller may not post here; the detail says why", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An empty or too long body", body = Problem, content_type = "application/problem+json"),
@@ -38,7 +37,7 @@ pub async fn post_message(
     state: web::Data<AppState>,
     me: CurrentPerson,
     id: web::Path<Uuid>,
-    body: web::Json<CreateMessageRequest>,
+    body: ApiJson<CreateMessageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let practice_id = me.practice_id();

@@ -9,14 +9,13 @@ use crate::db::models::conversation::Conversation;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Mark a conversation read without opening it (R-READ).
+/// Mark a conversation read without opening it.
 #[utoipa::path(
     tag = "conversations",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The conversation's id")),
     responses(
         (status = 204, description = "Marked read"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -13,7 +13,8 @@ use crate::auth::CurrentPerson;
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::person::{NewPerson, Person};
 use crate::domain::permissions;
-use crate::error::{ApiError, field_error, is_unique_violation, validate};
+use crate::error::{ApiError, field_error, is_unique_violation};
+use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::views;
 
@@ -25,8 +26,6 @@ use crate::views;
     request_body = CreatePersonRequest,
     responses(
         (status = 201, description = "Added", body = PersonView),
-        (status = 400, description = "Malformed body or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is not valid", body = Problem, content_type = "application/problem+json"),
@@ -36,11 +35,10 @@ use crate::views;
 pub async fn create_person(
     state: web::Data<AppState>,
     me: CurrentPerson,
-    body: web::Json<CreatePersonRequest>,
+    body: ApiJson<CreatePersonRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = me.require_admin()?;
     let body = body.into_inner();
-    validate(&body)?;
     let name = body.name.trim().to_owned();
     if name.is_empty() {
         return Err(field_error("name", "Enter a name of 1 to 200 characters."));

@@ -18,7 +18,6 @@ use crate::views;
     params(("id" = Uuid, Path, description = "The person's id")),
     responses(
         (status = 200, description = "The person", body = PersonView),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Clients cannot look people up", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such person in this practice", body = Problem, content_type = "application/problem+json"),
     )

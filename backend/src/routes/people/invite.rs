@@ -26,7 +26,6 @@ use crate::state::AppState;
     params(("id" = Uuid, Path, description = "The person's id")),
     responses(
         (status = 202, description = "The invitation email is on its way", body = InvitationSent),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an owner or admin, or an admin inviting an owner", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such person in this practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The person has an account already", body = Problem, content_type = "application/problem+json"),

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::auth::CurrentPerson;
 use crate::db::models::person::{PeopleFilter, Person};
 use crate::error::ApiError;
+use crate::extract::ApiQuery;
 use crate::pagination;
 use crate::state::AppState;
 use crate::views;
@@ -20,7 +21,6 @@ use crate::views;
     responses(
         (status = 200, description = "A page of people", body = PeoplePage),
         (status = 400, description = "A malformed cursor or filter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Clients cannot list people", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -28,7 +28,7 @@ use crate::views;
 pub async fn list_people(
     state: web::Data<AppState>,
     me: CurrentPerson,
-    query: web::Query<PeopleQuery>,
+    query: ApiQuery<PeopleQuery>,
 ) -> Result<web::Json<PeoplePage>, ApiError> {
     me.require_staff()?;
     let query = query.into_inner();

@@ -16,13 +16,14 @@ use crate::db::models::person::{Person, PersonChanges};
 use crate::db::schema::people;
 use crate::domain::permissions;
 use crate::email_changes::{SendEmailChangeNoticeJob, SendEmailConfirmationJob};
-use crate::error::{ApiError, field_error, is_unique_violation, validate};
+use crate::error::{ApiError, field_error, is_unique_violation};
+use crate::extract::ApiJson;
 use crate::jobs;
 use crate::state::AppState;
 use crate::views;
 
 /// Change a person (owner/admin): name, email, a staff member's role, a client's status and
-/// providers. Setting a client `inactive` or `archived` stops them sending (R-INACTIVE);
+/// providers. Setting a client `inactive` or `archived` stops them sending;
 /// `active` restores it.
 ///
 /// The email of someone without a portal account changes at once. For someone who signs in,
@@ -38,8 +39,6 @@ use crate::views;
     request_body = UpdatePersonRequest,
     responses(
         (status = 200, description = "Changed", body = confidant_openapi::people::Person),
-        (status = 400, description = "Malformed body or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an owner or admin, an admin changing an owner, or an admin changing another admin's email", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such person in this practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another person of this practice has the email, or the last owner would be lost", body = Problem, content_type = "application/problem+json"),
@@ -51,11 +50,10 @@ pub async fn update_person(
     state: web::Data<AppState>,
     me: CurrentPerson,
     id: web::Path<Uuid>,
-    body: web::Json<UpdatePersonRequest>,
+    body: ApiJson<UpdatePersonRequest>,
 ) -> Result<web::Json<confidant_openapi::people::Person>, ApiError> {
     let actor = me.require_admin()?;
     let body = body.into_inner();
-    validate(&body)?;
     let practice_id = me.practice_id();
     let mut conn = state.conn().await?;
     let target = Person::find(&mut conn, practice_id, id.into_inner())

@@ -7,6 +7,7 @@ use confidant_openapi::me::{Practice as PracticeView, UpdatePracticeRequest};
 use crate::auth::CurrentPerson;
 use crate::db::models::practice::Practice;
 use crate::error::ApiError;
+use crate::extract::ApiJson;
 use crate::state::AppState;
 
 /// Change the practice's settings (owner/admin).
@@ -16,8 +17,6 @@ use crate::state::AppState;
     request_body = UpdatePracticeRequest,
     responses(
         (status = 200, description = "The practice as it is now", body = PracticeView),
-        (status = 400, description = "Malformed body or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -25,7 +24,7 @@ use crate::state::AppState;
 pub async fn update_practice(
     state: web::Data<AppState>,
     me: CurrentPerson,
-    body: web::Json<UpdatePracticeRequest>,
+    body: ApiJson<UpdatePracticeRequest>,
 ) -> Result<web::Json<PracticeView>, ApiError> {
     me.require_admin()?;
     let mut conn = state.conn().await?;

@@ -16,7 +16,6 @@ use crate::state::AppState;
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The practice's storage", body = PracticeUsage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
     )
 )]

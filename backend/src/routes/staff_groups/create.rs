@@ -8,7 +8,8 @@ use diesel_async::AsyncConnection;
 use super::{checked_members, checked_name, name_taken, view};
 use crate::auth::CurrentPerson;
 use crate::db::models::staff_group::StaffGroup;
-use crate::error::{ApiError, is_unique_violation, validate};
+use crate::error::{ApiError, is_unique_violation};
+use crate::extract::ApiJson;
 use crate::state::AppState;
 
 /// Create a staff group (owner/admin).
@@ -18,8 +19,6 @@ use crate::state::AppState;
     request_body = CreateStaffGroupRequest,
     responses(
         (status = 201, description = "Created", body = StaffGroupView),
-        (status = 400, description = "Malformed body or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is not valid", body = Problem, content_type = "application/problem+json"),
@@ -29,11 +28,10 @@ use crate::state::AppState;
 pub async fn create_staff_group(
     state: web::Data<AppState>,
     me: CurrentPerson,
-    body: web::Json<CreateStaffGroupRequest>,
+    body: ApiJson<CreateStaffGroupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     me.require_admin()?;
     let body = body.into_inner();
-    validate(&body)?;
     let name = checked_name(&body.name)?;
     let practice_id = me.practice_id();
     let mut conn = state.conn().await?;

@@ -17,7 +17,6 @@ use crate::state::AppState;
     params(("id" = Uuid, Path, description = "The group's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such group in this practice", body = Problem, content_type = "application/problem+json"),
     )

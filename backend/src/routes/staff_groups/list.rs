@@ -16,7 +16,6 @@ use crate::state::AppState;
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The groups", body = StaffGroupList),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Clients cannot see staff groups", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -9,7 +9,8 @@ use uuid::Uuid;
 use super::{checked_members, checked_name, name_taken, view};
 use crate::auth::CurrentPerson;
 use crate::db::models::staff_group::StaffGroup;
-use crate::error::{ApiError, is_unique_violation, validate};
+use crate::error::{ApiError, is_unique_violation};
+use crate::extract::ApiJson;
 use crate::state::AppState;
 
 /// Rename a staff group or replace its members (owner/admin).
@@ -20,8 +21,6 @@ use crate::state::AppState;
     request_body = UpdateStaffGroupRequest,
     responses(
         (status = 200, description = "Changed", body = StaffGroupView),
-        (status = 400, description = "Malformed body or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such group in this practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
@@ -33,11 +32,10 @@ pub async fn update_staff_group(
     state: web::Data<AppState>,
     me: CurrentPerson,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateStaffGroupRequest>,
+    body: ApiJson<UpdateStaffGroupRequest>,
 ) -> Result<web::Json<StaffGroupView>, ApiError> {
     me.require_admin()?;
     let body = body.into_inner();
-    validate(&body)?;
     let name = body.name.as_deref().map(checked_name).transpose()?;
     let practice_id = me.practice_id();
     let id = id.into_inner();
