@@ -16,7 +16,7 @@ use confidant_openapi::{API_PREFIX, Problem, ProblemCode};
     info(
         title = "Confidant API",
         description = include_str!("api_doc/guide.md"),
-        license(name = "Proprietary")
+        license(name = "Proprietary", identifier = "LicenseRef-Proprietary")
     ),
     servers((url = "/", description = "This Confidant server")),
     components(schemas(Problem, ProblemCode, confidant_openapi::conversations::Folder)),

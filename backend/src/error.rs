@@ -244,6 +244,19 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     )
 }
 
+/// A 404 naming the field whose ids the caller cannot see (nonexistent, in another practice,
+/// or not of the kind the field takes; the three are never told apart): the API's rule for
+/// anything outside the caller's visibility, applied to ids in a body.
+pub fn unknown_ids(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError {
+        errors: Some(BTreeMap::from([(field.to_owned(), vec![message.into()])])),
+        ..ApiError::new(
+            ProblemCode::NotFound,
+            format!("Some ids in `{field}` name nothing you can use here."),
+        )
+    }
+}
+
 /// A 422 for one field.
 pub fn field_error(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::validation(BTreeMap::from([(field.to_owned(), vec![message.into()])]))

@@ -20,7 +20,7 @@ use crate::db::schema::{
 use crate::domain::conversations::{self as rules, Viewer};
 use crate::domain::recipients::addressable_by;
 use crate::email::{OutgoingEmail, templates};
-use crate::error::{ApiError, field_error};
+use crate::error::{ApiError, field_error, unknown_ids};
 use crate::jobs::{self, BackgroundJob, JobContext, JobError};
 
 /// The viewer of a person row.
@@ -43,7 +43,7 @@ pub async fn expand_recipients(
 ) -> Result<Vec<(Uuid, PersonKind)>, ApiError> {
     let may = addressable_by(author.kind());
     let not_addressable = || {
-        field_error(
+        unknown_ids(
             "recipients",
             "Some recipients are not people you can write to.",
         )

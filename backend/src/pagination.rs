@@ -19,9 +19,10 @@ pub fn decode<K: DeserializeOwned>(cursor: &str) -> Result<K, ApiError> {
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .ok_or_else(|| {
-            ApiError::bad_request(
-                "The cursor is not valid: use `next_cursor` from the previous page.",
-            )
+            ApiError::from(crate::contract::Refusal::bad_request(
+                "cursor",
+                "Is not a cursor this API issued: use `next_cursor` from the previous page.",
+            ))
         })
 }
 

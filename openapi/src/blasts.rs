@@ -84,7 +84,8 @@ pub struct Blast {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct BlastsQuery {
-    /// From a previous page's `next_cursor`.
+    /// From a previous page's `next_cursor`. Opaque: a cursor this API did not issue is
+    /// refused with 400.
     #[param(max_length = 512)]
     pub cursor: Option<String>,
     /// Page size, 1 to 100 (default 25).

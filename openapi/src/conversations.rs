@@ -199,7 +199,8 @@ pub enum Folder {
 pub struct ConversationsQuery {
     /// `inbox` (default), `sent` or `all`.
     pub folder: Option<Folder>,
-    /// From `next_cursor` of the previous page.
+    /// From `next_cursor` of the previous page. Opaque: a cursor this API did not issue is
+    /// refused with 400.
     #[param(max_length = 512)]
     pub cursor: Option<String>,
     /// Page size, 1 to 100 (default 25).

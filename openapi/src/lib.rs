@@ -23,5 +23,14 @@ pub use problem::{Problem, ProblemCode};
 /// Every JSON route of the API lives under this prefix.
 pub const API_PREFIX: &str = "/api/v1";
 
+/// The rule every text field and query parameter of a request follows: no control characters
+/// but tab, line feed and carriage return (PostgreSQL cannot store NUL, and the others have no
+/// place in what people type). The OpenAPI document states it as each field's `pattern`.
+pub const TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$";
+
+/// [`TEXT_PATTERN`] for text that must hold more than white space (subjects, bodies, names).
+/// Request types mark such fields with `pattern = r"\S"`; the document states this instead.
+pub const NON_BLANK_TEXT_PATTERN: &str = r"^[\t\n\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$";
+
 /// The media type of error answers (RFC 9457).
 pub const PROBLEM_JSON: &str = "application/problem+json";

@@ -83,7 +83,8 @@ pub struct PeopleQuery {
     /// Name or email contains this text (case-insensitive).
     #[param(max_length = 200)]
     pub q: Option<String>,
-    /// From `next_cursor` of the previous page.
+    /// From `next_cursor` of the previous page. Opaque: a cursor this API did not issue is
+    /// refused with 400.
     #[param(max_length = 512)]
     pub cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).

@@ -138,7 +138,7 @@ impl ProblemCode {
             ),
             Self::PayloadTooLarge => (
                 "The body is too large.",
-                "A JSON body over 256 KiB, or a file over 10,000,000 bytes.",
+                "A JSON body over 2 MiB, or a file over 10,000,000 bytes.",
                 "Send less: split the work, or a smaller file.",
             ),
             Self::QuotaExceeded => (

@@ -6,8 +6,7 @@ use uuid::Uuid;
 
 use crate::people::PersonKind;
 
-/// One entry the caller may put in "To". There is deliberately no "all clients" entry
-///.
+/// One entry the caller may put in "To". There is deliberately no "all clients" entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Recipient {

@@ -25,5 +25,6 @@ mod e2e {
     mod s3_storage;
     mod seed_demo;
     mod staff_groups;
+    mod third_party;
     mod web_app;
 }

@@ -63,6 +63,70 @@ pub fn ensure_s3_server() -> Result {
     )
 }
 
+/// Where the third-party contract tools live (`tools/contract`).
+pub fn contract_tools() -> PathBuf {
+    workspace::root().join("tools/contract")
+}
+
+/// Installs the third-party tools that check the API contract: Redocly, @hey-api/openapi-ts and
+/// tsx from npm (`npm ci`, exactly the versions in `package-lock.json`), and
+/// openapi-python-client, ruff and Schemathesis from PyPI into a virtual environment. Each is
+/// installed again only when its list changed.
+pub fn ensure_contract_tools() -> Result {
+    let dir = contract_tools();
+    if output(Command::new("npm").arg("--version")).is_none() {
+        apt_install(&["nodejs", "npm"], "npm is needed for the contract tools")?;
+    }
+    if !is_current(
+        &dir.join("package-lock.json"),
+        &dir.join("node_modules/.installed"),
+    )? {
+        step(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&dir),
+            "installing the contract tools from npm (redocly, @hey-api/openapi-ts, tsx)",
+        )?;
+        mark_installed(
+            &dir.join("package-lock.json"),
+            &dir.join("node_modules/.installed"),
+        )?;
+    }
+    let venv = dir.join(".venv");
+    if !is_current(&dir.join("requirements.txt"), &venv.join(".installed"))? {
+        let python = ["python3", "python"]
+            .into_iter()
+            .find(|python| output(Command::new(python).arg("--version")).is_some())
+            .ok_or(
+                "Python 3 is needed for the contract tools (openapi-python-client, schemathesis)",
+            )?;
+        step(
+            Command::new(python).args(["-m", "venv"]).arg(&venv),
+            "making a Python environment for the contract tools",
+        )?;
+        step(
+            Command::new(venv.join("bin/pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+                .arg(dir.join("requirements.txt")),
+            "installing the contract tools from PyPI (openapi-python-client, schemathesis)",
+        )?;
+        mark_installed(&dir.join("requirements.txt"), &venv.join(".installed"))?;
+    }
+    Ok(())
+}
+
+/// Whether `stamp` records the content `list` has now.
+fn is_current(list: &std::path::Path, stamp: &std::path::Path) -> Result<bool> {
+    let wanted = std::fs::read(list).map_err(|e| format!("{}: {e}", list.display()))?;
+    Ok(std::fs::read(stamp).is_ok_and(|recorded| recorded == wanted))
+}
+
+fn mark_installed(list: &std::path::Path, stamp: &std::path::Path) -> Result {
+    std::fs::copy(list, stamp)
+        .map(|_| ())
+        .map_err(|e| format!("{}: {e}", stamp.display()))
+}
+
 /// Makes sure the tests can have a PostgreSQL: `TEST_DATABASE_URL`, or server binaries for
 /// the private cluster the harness starts (installed from Debian when missing).
 pub fn ensure_postgres_binaries() -> Result {

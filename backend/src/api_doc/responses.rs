@@ -11,7 +11,14 @@
 //!
 //! Handlers declare only what is particular to them (their success, 403, 404, 409, …). Where a
 //! handler declares a status this adds too, the handler's words win.
+//!
+//! Request schemas are tightened to what the server enforces, so that the document (and the
+//! validators compiled from it, see [`crate::contract`]) state it: objects accept no unknown
+//! fields, text fields and query parameters carry [`TEXT_PATTERN`] (no control characters;
+//! fields marked `pattern = r"\S"` the non-blank [`NON_BLANK_TEXT_PATTERN`]), and a list of
+//! ids may not name one twice.
 
+use confidant_openapi::{NON_BLANK_TEXT_PATTERN, TEXT_PATTERN};
 use serde_json::{Map, Value, json};
 use utoipa::openapi::OpenApi;
 
@@ -27,19 +34,47 @@ pub fn complete(document: OpenApi) -> OpenApi {
         for (path, item) in paths.iter_mut() {
             for operation in item.as_object_mut().into_iter().flatten().map(|(_, op)| op) {
                 complete_operation(path, operation);
-                if let Some(schema) =
-                    operation.pointer("/requestBody/content/application~1json/schema")
-                {
-                    request_schemas.push(schema.clone());
+                for media in ["application~1json", "multipart~1form-data"] {
+                    if let Some(schema) =
+                        operation.pointer(&format!("/requestBody/content/{media}/schema"))
+                    {
+                        request_schemas.push(schema.clone());
+                    }
+                }
+                let parameters = operation
+                    .get_mut("parameters")
+                    .and_then(Value::as_array_mut);
+                for parameter in parameters.into_iter().flatten() {
+                    if parameter["in"] == "query"
+                        && let Some(schema) = parameter.get_mut("schema")
+                    {
+                        tighten(schema);
+                    }
                 }
             }
         }
     }
     json["security"] = json!([{"bearer": []}]);
+    let mut seen = Vec::new();
     for schema in &request_schemas {
-        close_objects(&mut json, schema, &mut Vec::new());
+        tighten_request(&mut json, schema, &mut seen);
     }
-    serde_json::from_value(json).unwrap_or(document)
+    drop_unused(&mut json);
+    match serde_json::from_value(json) {
+        Ok(completed) => completed,
+        // Only a mistake in this module can get here; every test run would show it.
+        Err(error) => panic!("the completed OpenAPI document does not read back: {error}"),
+    }
+}
+
+/// Removes shared responses and headers no operation ended up using.
+fn drop_unused(json: &mut Value) {
+    let used = format!("{}{}", json["paths"], json["components"]["responses"]);
+    for kind in ["responses", "headers"] {
+        if let Some(entries) = json["components"][kind].as_object_mut() {
+            entries.retain(|name, _| used.contains(&format!("\"#/components/{kind}/{name}\"")));
+        }
+    }
 }
 
 /// The shared responses and headers, under `components`.
@@ -64,17 +99,13 @@ fn shared_components(json: &mut Value) {
         "WWW-Authenticate": {
             "description": "The authentication scheme to use: `Bearer realm=\"confidant\"`.",
             "schema": {"type": "string"}
-        },
-        "Allow": {
-            "description": "The methods the address takes.",
-            "schema": {"type": "string"}
         }
     });
     components["responses"] = json!({
         "BadRequest": problem("The request is not well-formed: JSON that does not parse, a wrong type, an unknown field, an id in the address that is not a UUID. `errors` names the fields.", None),
         "Unauthorized": problem("Not signed in: the access token is missing, invalid or expired, or its session ended.", Some(json!({"WWW-Authenticate": {"$ref": "#/components/headers/WWW-Authenticate"}}))),
         "NotFound": problem("Nothing here the caller may see (missing and forbidden are never told apart).", None),
-        "PayloadTooLarge": problem("The body is larger than 256 KiB.", None),
+        "PayloadTooLarge": problem("The body is larger than 2 MiB.", None),
         "UnsupportedMediaType": problem("The body is not `application/json`.", None),
         "ValidationFailed": problem("Some values are not acceptable: `errors` names each field and what is wrong.", None),
         "ServiceUnavailable": problem("The database does not answer or the server is busy; nothing was done. Retry after `Retry-After` seconds.", Some(retry_after)),
@@ -146,10 +177,9 @@ fn complete_operation(path: &str, operation: &mut Value) {
     operation["responses"] = Value::Object(responses);
 }
 
-/// Marks every object schema a request body can hold as accepting no other fields: request
-/// types refuse unknown fields, and variants of a tagged union (a recipient) are objects of
-/// their own that the generator leaves open.
-fn close_objects(json: &mut Value, schema: &Value, seen: &mut Vec<String>) {
+/// Tightens every schema a request body can hold (following `$ref`s into the components once
+/// each): see the module's comment.
+fn tighten_request(json: &mut Value, schema: &Value, seen: &mut Vec<String>) {
     if let Some(reference) = schema["$ref"].as_str() {
         if seen.iter().any(|s| s == reference) {
             return;
@@ -159,36 +189,62 @@ fn close_objects(json: &mut Value, schema: &Value, seen: &mut Vec<String>) {
         let Some(target) = json.pointer(&pointer).cloned() else {
             return;
         };
-        close_objects(json, &target, seen);
+        tighten_request(json, &target, seen);
         if let Some(target) = json.pointer_mut(&pointer) {
-            close(target);
+            tighten(target);
         }
         return;
     }
     for key in ["oneOf", "anyOf", "allOf"] {
         for variant in schema[key].as_array().into_iter().flatten() {
-            close_objects(json, variant, seen);
+            tighten_request(json, variant, seen);
         }
     }
-    for property in schema["properties"].as_object().into_iter().flatten() {
-        close_objects(json, property.1, seen);
+    for (_, property) in schema["properties"].as_object().into_iter().flatten() {
+        tighten_request(json, property, seen);
     }
     if let Some(items) = schema.get("items") {
-        close_objects(json, items, seen);
+        tighten_request(json, items, seen);
     }
 }
 
-/// `additionalProperties: false` on an object schema (and on the object variants of a union
-/// defined in place) that does not say otherwise.
-fn close(schema: &mut Value) {
-    if schema["type"] == "object" && schema.get("additionalProperties").is_none() {
+/// Tightens one schema defined in place, with its properties, items and variants.
+fn tighten(schema: &mut Value) {
+    let types: Vec<String> = match &schema["type"] {
+        Value::String(kind) => vec![kind.clone()],
+        Value::Array(kinds) => kinds
+            .iter()
+            .filter_map(|k| k.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let is = |kind: &str| types.iter().any(|t| t == kind);
+    if is("object") && schema.get("additionalProperties").is_none() {
         schema["additionalProperties"] = Value::Bool(false);
     }
+    if is("string") && schema.get("format").is_none() && schema.get("enum").is_none() {
+        let pattern = if schema["pattern"] == "\\S" {
+            NON_BLANK_TEXT_PATTERN
+        } else {
+            TEXT_PATTERN
+        };
+        schema["pattern"] = Value::from(pattern);
+    }
+    if is("array") && schema["items"]["format"] == "uuid" {
+        schema["uniqueItems"] = Value::Bool(true);
+    }
+    // `get_mut`, not indexing: indexing a JSON object mutably inserts a null for a missing key.
     for key in ["oneOf", "anyOf"] {
-        if let Some(variants) = schema[key].as_array_mut() {
-            for variant in variants {
-                close(variant);
-            }
+        if let Some(variants) = schema.get_mut(key).and_then(Value::as_array_mut) {
+            variants.iter_mut().for_each(tighten);
         }
+    }
+    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        for property in properties.values_mut() {
+            tighten(property);
+        }
+    }
+    if let Some(items) = schema.get_mut("items") {
+        tighten(items);
     }
 }

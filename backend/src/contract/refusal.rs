@@ -47,6 +47,16 @@ pub fn check(validator: &jsonschema::Validator, instance: &Value) -> Result<(), 
         fields: BTreeMap::new(),
     };
     for error in validator.iter_errors(instance) {
+        // Text with a control character fails its pattern too; the scan below says so in
+        // better words.
+        if matches!(error.kind(), ValidationErrorKind::Pattern { .. })
+            && error
+                .instance()
+                .as_str()
+                .is_some_and(|text| text.chars().any(is_forbidden))
+        {
+            continue;
+        }
         let field = field_name(&error.instance_path().to_string());
         let (message, malformed) = describe(error.kind(), &field);
         let field = match error.kind() {
@@ -131,8 +141,9 @@ fn describe(kind: &ValidationErrorKind, field: &str) -> (String, bool) {
             ),
             false,
         ),
-        // The one pattern the document uses: text that is more than spaces.
-        Kind::Pattern { pattern } if pattern == "\\S" => ("Must not be blank.".into(), false),
+        Kind::Pattern { pattern } if pattern == confidant_openapi::NON_BLANK_TEXT_PATTERN => {
+            ("Must not be blank.".into(), false)
+        }
         Kind::Pattern { .. } => ("Is not in the expected form.".into(), false),
         Kind::UniqueItems => ("Must not list the same value twice.".into(), false),
         _ => ("Is not valid here.".into(), false),

@@ -21,7 +21,7 @@ use crate::db::models::attachment::{AttachError, Attachment, Carrier};
 use crate::db::models::conversation::Conversation;
 use crate::db::models::person::Person;
 use crate::domain::conversations as rules;
-use crate::error::{ApiError, field_error};
+use crate::error::{ApiError, field_error, unknown_ids};
 use crate::messaging::{self, Visibility, message_view, participant};
 
 /// The whole thread as `me` may see it.
@@ -122,7 +122,7 @@ pub async fn attach(
     Attachment::attach(conn, me.practice_id, me.id, carrier, ids)
         .await
         .map_err(|error| match error {
-            AttachError::NotYours => field_error(
+            AttachError::NotYours => unknown_ids(
                 "attachment_ids",
                 "Some files are not uploads of yours waiting to be sent (they may already have \
                  been sent, or have expired). Upload them again.",

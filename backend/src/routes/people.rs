@@ -14,7 +14,7 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::db::models::person::Person;
-use crate::error::{ApiError, field_error};
+use crate::error::{ApiError, unknown_ids};
 
 /// Checks that `ids` are distinct providers of the practice; answers them de-duplicated.
 async fn checked_providers(
@@ -26,7 +26,7 @@ async fn checked_providers(
     let wanted: Vec<Uuid> = wanted.into_iter().collect();
     let found = Person::providers_among(conn, practice_id, &wanted).await?;
     if found.len() != wanted.len() {
-        return Err(field_error(
+        return Err(unknown_ids(
             "provider_ids",
             "Each id must be a provider of this practice.",
         ));

@@ -13,7 +13,7 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::db::models::staff_group::StaffGroup;
-use crate::error::{ApiError, field_error};
+use crate::error::{ApiError, field_error, unknown_ids};
 
 /// Checks that `ids` are staff of the practice; answers them de-duplicated.
 async fn checked_members(
@@ -29,7 +29,7 @@ async fn checked_members(
         .collect();
     let found = StaffGroup::staff_among(conn, practice_id, &wanted).await?;
     if found.len() != wanted.len() {
-        return Err(field_error(
+        return Err(unknown_ids(
             "member_ids",
             "Each member must be a staff member of this practice.",
         ));

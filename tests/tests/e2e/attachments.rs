@@ -313,7 +313,7 @@ async fn sent_files_appear_on_the_message_in_order_and_only_once() {
 
     // Already sent: cannot go out again, and the refused message is not sent either.
     let again = start_with(&app, &p.provider, &[p.staff.person.id], &[uploads[0].id]).await;
-    assert_eq!(again.status(), 422);
+    assert_eq!(again.status(), 404, "no longer an unsent upload of theirs");
     assert!(
         problem(again)
             .await
@@ -322,18 +322,26 @@ async fn sent_files_appear_on_the_message_in_order_and_only_once() {
             .contains_key("attachment_ids")
     );
 
-    // Someone else's upload, the same id twice, an unknown id.
+    // Someone else's upload and an unknown id name nothing the sender can attach (404); the
+    // same id twice is refused as such (422).
     let theirs = app.uploaded(&p.staff.token, &text("staff.txt", "x")).await;
     let mine = app
         .uploaded(&p.provider.token, &text("mine.txt", "x"))
         .await;
-    for ids in [
-        vec![theirs.id],
-        vec![mine.id, mine.id],
-        vec![Uuid::new_v4()],
+    for (ids, status) in [
+        (vec![theirs.id], 404),
+        (vec![mine.id, mine.id], 422),
+        (vec![Uuid::new_v4()], 404),
     ] {
         let response = start_with(&app, &p.provider, &[p.staff.person.id], &ids).await;
-        assert_eq!(response.status(), 422, "{ids:?}");
+        assert_eq!(response.status(), status, "{ids:?}");
+        assert!(
+            problem(response)
+                .await
+                .errors
+                .expect("fields")
+                .contains_key("attachment_ids")
+        );
     }
     let staff_inbox: Value = app
         .get_as(&p.staff.token, "/api/v1/conversations?folder=all")
@@ -623,6 +631,6 @@ async fn uploads_never_sent_are_removed_after_a_day() {
         start_with(&app, &p.provider, &[p.client.person.id], &[unsent.id])
             .await
             .status()
-            == 422
+            == 404
     );
 }

@@ -178,31 +178,39 @@ async fn a_blast_needs_two_clients_of_the_practice() {
     let p = app.staffed_practice("Min Clinic").await;
     let elsewhere = app.staffed_practice("Far Clinic").await;
     let (subject, body) = news("Closed");
-    for (selection, field) in [
-        (json!({"client_ids": [p.client.person.id]}), "client_ids"),
-        (json!({"client_ids": []}), "client_ids"),
-        // Duplicates count once.
+    for (selection, field, status) in [
+        (
+            json!({"client_ids": [p.client.person.id]}),
+            "client_ids",
+            422,
+        ),
+        (json!({"client_ids": []}), "client_ids", 422),
+        // A client named twice is refused as such.
         (
             json!({"client_ids": [p.client.person.id, p.client.person.id]}),
             "client_ids",
+            422,
         ),
-        // Another practice's client, or a staff member, is not a client of this practice.
+        // Another practice's client, or a staff member, is not a client of this practice:
+        // ids that name nothing the sender can use are a 404 naming the field.
         (
             json!({"client_ids": [p.client.person.id, elsewhere.client.person.id]}),
             "client_ids",
+            404,
         ),
         (
             json!({"client_ids": [p.client.person.id, p.staff.person.id]}),
             "client_ids",
+            404,
         ),
         // Paul has one active assigned client: Cleo.
-        (json!({"all_my_active_clients": true}), "client_ids"),
+        (json!({"all_my_active_clients": true}), "client_ids", 422),
     ] {
         let mut request = selection.clone();
         request["subject"] = json!(subject);
         request["body"] = json!(body);
         let response = blast(&app, &p.provider, request).await;
-        assert_eq!(response.status(), 422, "{selection}");
+        assert_eq!(response.status(), status, "{selection}");
         let problem: Problem = response.json().await.expect("a problem");
         assert!(problem.errors.expect("fields").contains_key(field));
     }
@@ -618,7 +626,11 @@ async fn a_blast_carries_its_files_to_every_thread_and_lets_go_of_them() {
             Some(json!({"recipients": [{"type": "person", "id": p.staff.person.id}], "subject": "x", "body": "y", "attachment_ids": [file.id]})),
         )
         .await;
-    assert_eq!(again.status(), 422);
+    assert_eq!(
+        again.status(),
+        404,
+        "the blast's file is not an unsent upload any more"
+    );
     app.run_jobs().await;
     assert_eq!(progress(&app, &p.provider, sent.id).await.sent, 2);
     let download = |token: String| {

@@ -135,7 +135,7 @@ async fn another_practice_sees_none_of_these_people() {
         Method::POST, &w.stranger, "/api/v1/people",
         Some(json!({"kind": "client", "name": "X", "email": "x@other.test", "provider_ids": [w.provider_person.id]})),
     ).await;
-    assert_eq!(response.status(), 422);
+    assert_eq!(response.status(), 404);
 }
 
 #[tokio::test]
@@ -231,7 +231,7 @@ async fn bad_input_names_the_field_and_stores_nothing() {
         ),
         (
             json!({"kind": "client", "name": "A", "email": "a@maplehealth.test", "provider_ids": [w.other_client.id]}),
-            422,
+            404,
             "provider_ids",
         ),
         (
@@ -252,7 +252,7 @@ async fn bad_input_names_the_field_and_stores_nothing() {
             .await;
         assert_eq!(response.status(), status, "{body}");
         let problem = problem(response).await;
-        if status == 422 {
+        if status == 422 || status == 404 {
             assert!(
                 problem.errors.expect("errors").contains_key(field),
                 "{body}"

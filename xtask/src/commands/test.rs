@@ -14,6 +14,7 @@ pub fn run() -> Result {
     tools::ensure_browser()?;
     tools::ensure_postgres_binaries()?;
     tools::ensure_s3_server()?;
+    tools::ensure_contract_tools()?;
     step(
         workspace::cargo().args(["fmt", "--all", "--check"]),
         "checking formatting",
@@ -61,6 +62,7 @@ pub fn run() -> Result {
     tests
         .args(["test", "--workspace", "--exclude", "confidant-web"])
         .env("CONFIDANT_TEST_WEB_DIR", workspace::web_dist())
+        .env("CONFIDANT_CONTRACT_TOOLS", tools::contract_tools())
         .env("PATH", tools::path_with_tools());
     let totals = run_tests(&mut tests)?;
     // One closing line for the whole run: cargo's own last line is often an empty doc-test

@@ -24,12 +24,15 @@ use crate::state::AppState;
 /// What multipart framing may add around the file before a declared length is hopeless.
 const FRAMING_ALLOWANCE: u64 = 64 * 1024;
 
-/// Upload a file to send with a message. It is read as it arrives and refused with 413 the
-/// moment it passes 10,000,000 bytes; its type is decided from its content
-///; it is stored encrypted under a name the server makes. Send it by putting its
-/// id in `attachment_ids`; an upload not sent within a day is removed, and one no longer
-/// wanted can be removed with `DELETE`. The uploads a person holds unsent are limited in
-/// total (50 MB by default; 413 with code `quota_exceeded` beyond it).
+/// Upload a file to send with a message.
+///
+/// The file is read as it arrives and refused with 413 the moment it passes 10,000,000 bytes.
+/// Its type is decided from its content alone (PDF, DOC, DOCX, TXT, JPEG, PNG, BMP, GIF; 415
+/// for anything else, 422 for an empty file), and it is stored encrypted under a name the
+/// server makes. Send it by putting its id in `attachment_ids`. It is not downloadable until a
+/// message carries it. An upload not sent within a day is removed, and one no longer wanted
+/// can be removed with `DELETE`. The uploads a person holds unsent are limited in total
+/// (50 MB by default; 413 with code `quota_exceeded` beyond it).
 #[utoipa::path(
     tag = "attachments",
     security(("bearer" = [])),

@@ -15,7 +15,7 @@ use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::invitation::Invitation;
 use crate::db::models::person::{NewPortalAccount, Person};
 use crate::db::schema::{people, sessions};
-use crate::error::{ApiError, field_error, is_unique_violation};
+use crate::error::{ApiError, is_unique_violation, unknown_ids};
 use crate::extract::ApiJson;
 use crate::routes::auth::{refresh_cookie, start_session};
 use crate::state::AppState;
@@ -31,7 +31,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "Password set; signed in", body = TokenResponse),
         (status = 409, description = "Another account uses this email", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The token is used, expired or unknown, or the password breaks the rules", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No open invitation has this token: it was used, replaced or has expired (`errors.token` says so)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many unknown tokens from this address", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Too busy to hash a password right now; try again", body = Problem, content_type = "application/problem+json"),
     )
@@ -126,8 +126,9 @@ pub async fn accept_invitation(
         .json(tokens))
 }
 
+/// 404: no open invitation has this token (never one, used, replaced or expired).
 fn link_spent() -> ApiError {
-    field_error(
+    unknown_ids(
         "token",
         "This invitation link has been used or has expired. Ask your practice for a new one.",
     )

@@ -11,7 +11,7 @@ use crate::auth::throttle::{self, EMAIL_CONFIRMATION_ADDRESS};
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::email_change::EmailChange;
 use crate::db::models::person::PersonChanges;
-use crate::error::{ApiError, field_error, is_unique_violation};
+use crate::error::{ApiError, is_unique_violation, unknown_ids};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 
@@ -26,7 +26,7 @@ use crate::state::AppState;
     responses(
         (status = 204, description = "The new address is the sign-in email now"),
         (status = 409, description = "The address belongs to another account by now; ask the practice for another", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The link is used, expired or unknown", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No open email change has this token: it was used, replaced or has expired (`errors.token` says so)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many unknown tokens from this address", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -88,7 +88,7 @@ pub async fn confirm_email_change(
     match outcome {
         Outcome::Unknown => {
             attempt.keep();
-            Err(field_error(
+            Err(unknown_ids(
                 "token",
                 "This confirmation link has been used or has expired. Ask your practice to change the email again.",
             ))

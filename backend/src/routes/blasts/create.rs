@@ -14,7 +14,7 @@ use crate::db::models::attachment::Carrier;
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::blast::Blast;
 use crate::domain::blasts as blast_rules;
-use crate::error::{ApiError, field_error};
+use crate::error::{ApiError, field_error, unknown_ids};
 use crate::extract::ApiJson;
 use crate::jobs;
 use crate::routes::conversations::{attach, check_attachment_ids, check_subject_and_body};
@@ -34,7 +34,8 @@ use crate::state::AppState;
     responses(
         (status = 202, description = "Accepted; threads are being made", body = BlastView),
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fewer than 2 clients, clients not of the practice, or an invalid subject, body or attachment", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Some `client_ids` are not clients of the practice, or some `attachment_ids` are not the caller's unsent uploads (`errors` names the field)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fewer than 2 clients selected (after `exclude_client_ids` and leaving out clients who are not active), or an invalid subject or body", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/blasts")]
@@ -58,7 +59,7 @@ pub async fn create_blast(
     let selected = blast_rules::select(&body.client_ids, &mine, &body.exclude_client_ids);
     // Every selected id must be a client of this practice; which one is not, is not said.
     if Blast::count_clients(&mut conn, practice_id, &selected).await? != selected.len() as i64 {
-        return Err(field_error(
+        return Err(unknown_ids(
             "client_ids",
             "Some selected people are not clients of your practice.",
         ));

@@ -30,6 +30,7 @@ use crate::state::AppState;
     responses(
         (status = 201, description = "Sent", body = ConversationView),
         (status = 403, description = "An inactive or archived client cannot send", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Some recipients are not people the caller can write to, or some `attachment_ids` are not the caller's unsent uploads (`errors` names the field)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or invalid recipients, subject, body or attachments", body = Problem, content_type = "application/problem+json"),
     )
 )]

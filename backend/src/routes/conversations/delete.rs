@@ -16,8 +16,8 @@ use crate::messaging;
 use crate::state::AppState;
 
 /// Delete a whole conversation for good, with every message in it, also those others wrote,
-/// and their files: only the staff member who started it. Nothing can bring it back
-///; an audit record keeps who deleted which id and how many messages.
+/// and their files: only the staff member who started it. Nothing can bring it back; an
+/// audit record keeps who deleted which id and how many messages.
 #[utoipa::path(
     tag = "conversations",
     security(("bearer" = [])),

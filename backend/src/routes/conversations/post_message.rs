@@ -28,7 +28,7 @@ use crate::state::AppState;
     responses(
         (status = 201, description = "Sent", body = MessageView),
         (status = 403, description = "The caller may not post here; the detail says why", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such conversation among the caller's, or some `attachment_ids` are not the caller's unsent uploads (`errors` names the field)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An empty or too long body", body = Problem, content_type = "application/problem+json"),
     )
 )]

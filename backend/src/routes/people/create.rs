@@ -28,6 +28,7 @@ use crate::views;
         (status = 201, description = "Added", body = PersonView),
         (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Some `provider_ids` are not providers of the practice", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is not valid", body = Problem, content_type = "application/problem+json"),
     )
 )]

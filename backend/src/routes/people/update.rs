@@ -40,7 +40,7 @@ use crate::views;
     responses(
         (status = 200, description = "Changed", body = confidant_openapi::people::Person),
         (status = 403, description = "Not an owner or admin, an admin changing an owner, or an admin changing another admin's email", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such person in this practice", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such person in this practice, or some `provider_ids` are not providers of the practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another person of this practice has the email, or the last owner would be lost", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is not valid for this person", body = Problem, content_type = "application/problem+json"),
     )

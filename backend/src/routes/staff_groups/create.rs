@@ -21,6 +21,7 @@ use crate::state::AppState;
         (status = 201, description = "Created", body = StaffGroupView),
         (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Some `member_ids` are not staff of the practice", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is not valid", body = Problem, content_type = "application/problem+json"),
     )
 )]
