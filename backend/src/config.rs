@@ -50,6 +50,17 @@ pub struct Config {
     /// `CONFIDANT_SESSION_IDLE_MINUTES`: a session without activity for this long ends
     /// (HIPAA automatic logoff).
     pub session_idle: Duration,
+    /// `CONFIDANT_REQUEST_TIMEOUT_SECONDS`: an API request still running after this long is
+    /// answered 503 (a frozen database cannot hold requests forever).
+    pub request_timeout: Duration,
+    /// `CONFIDANT_DB_STATEMENT_TIMEOUT_SECONDS`: PostgreSQL cancels a statement running longer.
+    pub db_statement_timeout: Duration,
+    /// `CONFIDANT_SMTP_TIMEOUT_SECONDS`: the deadline of one whole SMTP exchange (connecting,
+    /// greeting, each command, the message): past it the email is retried later.
+    pub smtp_timeout: Duration,
+    /// `CONFIDANT_MAIL_WORKERS`: workers of this process that only send email, so that a slow
+    /// mail relay holds up no other background work; 0 leaves email to the general workers.
+    pub mail_workers: usize,
 }
 
 /// A PostgreSQL URL. Its `Debug` and `Display` never show the password.
@@ -396,7 +407,50 @@ impl Config {
                     )
                 })?,
         };
+        let seconds =
+            |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| match lookup(
+                name,
+            ) {
+                None => Ok(Duration::from_secs(default)),
+                Some(raw) => raw
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .map(Duration::from_secs)
+                    .ok_or_else(|| {
+                        ConfigError::new(
+                            name,
+                            format!(
+                                "`{raw}` is not a number of seconds from {} to {}",
+                                range.start(),
+                                range.end()
+                            ),
+                        )
+                    }),
+            };
+        let request_timeout = seconds("CONFIDANT_REQUEST_TIMEOUT_SECONDS", 15, 1..=600)?;
+        let db_statement_timeout = seconds("CONFIDANT_DB_STATEMENT_TIMEOUT_SECONDS", 10, 1..=3600)?;
+        let smtp_timeout = seconds("CONFIDANT_SMTP_TIMEOUT_SECONDS", 30, 1..=30)?;
+        let mail_workers = match lookup("CONFIDANT_MAIL_WORKERS") {
+            None => 4,
+            Some(raw) => raw
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= 64)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "CONFIDANT_MAIL_WORKERS",
+                        format!("`{raw}` is not a number from 0 to 64"),
+                    )
+                })?,
+        };
         Ok(Self {
+            request_timeout,
+            db_statement_timeout,
+            smtp_timeout,
+            mail_workers,
             session_idle,
             database_url,
             db_pool_size,
@@ -596,6 +650,10 @@ mod tests {
             ("CONFIDANT_JWT_SECRET", "short"),
             ("CONFIDANT_HASH_KEY", "short"),
             ("CONFIDANT_UPLOAD_QUOTA_MB", "5"),
+            ("CONFIDANT_REQUEST_TIMEOUT_SECONDS", "0"),
+            ("CONFIDANT_DB_STATEMENT_TIMEOUT_SECONDS", "soon"),
+            ("CONFIDANT_SMTP_TIMEOUT_SECONDS", "120"),
+            ("CONFIDANT_MAIL_WORKERS", "100"),
             ("CONFIDANT_STORAGE_KEY", "c2hvcnQ="),
             ("CONFIDANT_STORAGE_KEY", "not base64!"),
             ("CONFIDANT_LOG_FORMAT", "xml"),

@@ -9,8 +9,8 @@ use diesel::Connection;
 use diesel_async::AsyncPgConnection;
 use diesel_async::RunQueryDsl;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::DatabaseUrl;
@@ -23,8 +23,23 @@ pub type DbPool = Pool<AsyncPgConnection>;
 /// One connection borrowed from the pool.
 pub type DbConn = Object<AsyncPgConnection>;
 
-/// How long a request waits for a connection (or the pool for a new one) before giving up.
-const POOL_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a new connection may take to be made, TCP handshake to ready (the server may
+/// accept the connection and then say nothing, when it hangs).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long an idle connection's check before reuse (`SELECT 1`) may take.
+const RECYCLE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long a caller waits for a free connection.
+const WAIT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long borrowing a connection may take in all, checks of idle ones and making a new one
+/// included.
+pub const CHECKOUT_DEADLINE: Duration = Duration::from_secs(4);
+/// TCP keepalive: a connection whose peer vanished (host down, network cut) is noticed after
+/// about `idle + interval × retries`.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+const KEEPALIVE_RETRIES: u32 = 3;
+/// How long a statement may run before PostgreSQL cancels it, unless configured otherwise.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Any key, as long as every Confidant process uses the same one: it makes concurrent
 /// start-ups run migrations one after the other.
@@ -44,28 +59,75 @@ pub enum DbError {
     Pool(String),
 }
 
-/// Builds the pool. Connections are opened lazily; call [`check`] to fail fast.
+/// Builds the pool with the default statement timeout. Connections are opened lazily; call
+/// [`check`] to fail fast.
 pub fn pool(url: &DatabaseUrl, size: usize) -> Result<DbPool, DbError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url.expose());
+    pool_with(url, size, DEFAULT_STATEMENT_TIMEOUT)
+}
+
+/// Builds the pool. Every wait has a deadline: making a connection ([`CONNECT_TIMEOUT`]),
+/// checking an idle one ([`RECYCLE_TIMEOUT`]), waiting for a free one ([`WAIT_TIMEOUT`]), and
+/// each statement (`statement_timeout`, enforced by PostgreSQL). TCP keepalive finds
+/// connections whose peer vanished. (A database that is frozen rather than gone answers
+/// nothing at all; requests are bounded by [`crate::deadline`] then.)
+pub fn pool_with(
+    url: &DatabaseUrl,
+    size: usize,
+    statement_timeout: Duration,
+) -> Result<DbPool, DbError> {
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(move |url| Box::pin(connect(url.to_owned(), statement_timeout)));
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url.expose(), config);
     Pool::builder(manager)
         .max_size(size)
-        .wait_timeout(Some(POOL_TIMEOUT))
-        .create_timeout(Some(POOL_TIMEOUT))
-        .recycle_timeout(Some(POOL_TIMEOUT))
+        .wait_timeout(Some(WAIT_TIMEOUT))
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .recycle_timeout(Some(RECYCLE_TIMEOUT))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(|error| DbError::Pool(error.to_string()))
 }
 
-/// Borrows a connection and runs `SELECT 1`: true when the database answers.
-pub async fn is_reachable(pool: &DbPool) -> bool {
-    match pool.get().await {
-        Ok(mut conn) => diesel::sql_query("SELECT 1")
-            .execute(&mut conn)
-            .await
-            .is_ok(),
-        Err(_) => false,
-    }
+/// Opens one connection with the deadlines and keepalive above, and the statement timeout
+/// set for the whole session.
+async fn connect(
+    url: String,
+    statement_timeout: Duration,
+) -> diesel::ConnectionResult<AsyncPgConnection> {
+    let bad_url = |_| diesel::ConnectionError::InvalidConnectionUrl("not a PostgreSQL URL".into());
+    let mut settings: tokio_postgres::Config = url.parse().map_err(bad_url)?;
+    let options = settings.get_options().unwrap_or_default().to_owned();
+    settings
+        .connect_timeout(CONNECT_TIMEOUT)
+        .keepalives(true)
+        .keepalives_idle(KEEPALIVE_IDLE)
+        .keepalives_interval(KEEPALIVE_INTERVAL)
+        .keepalives_retries(KEEPALIVE_RETRIES)
+        .options(format!(
+            "{options} -c statement_timeout={}",
+            statement_timeout.as_millis()
+        ));
+    let (client, connection) = settings
+        .connect(tokio_postgres::NoTls)
+        .await
+        .map_err(|error| diesel::ConnectionError::BadConnection(error.to_string()))?;
+    AsyncPgConnection::try_from_client_and_connection(client, connection).await
+}
+
+/// Borrows a connection and runs `SELECT 1` within `deadline`: true when the database
+/// answers in time.
+pub async fn is_reachable(pool: &DbPool, deadline: Duration) -> bool {
+    let check = async {
+        match pool.get().await {
+            Ok(mut conn) => diesel::sql_query("SELECT 1")
+                .execute(&mut conn)
+                .await
+                .is_ok(),
+            Err(_) => false,
+        }
+    };
+    tokio::time::timeout(deadline, check).await.unwrap_or(false)
 }
 
 /// Fails with a one-line reason when the database does not answer.

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::auth::refresh::{new_token, token_hash};
 use crate::db::models::email_change::EmailChange;
 use crate::email::{OutgoingEmail, templates};
-use crate::jobs::{BackgroundJob, JobContext, JobError};
+use crate::jobs::{BackgroundJob, JobContext, JobError, Lane, MAIL_JOB_DEADLINE};
 
 /// Sends the confirmation link of one email change to its new address.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -43,6 +43,8 @@ impl SendEmailChangeNoticeJob {
 
 impl BackgroundJob for SendEmailConfirmationJob {
     const KIND: &'static str = "send_email_confirmation";
+    const LANE: Lane = Lane::Mail;
+    const DEADLINE: std::time::Duration = MAIL_JOB_DEADLINE;
 
     async fn run(self, ctx: JobContext) -> Result<(), JobError> {
         let mut conn = ctx
@@ -84,6 +86,8 @@ impl BackgroundJob for SendEmailConfirmationJob {
 
 impl BackgroundJob for SendEmailChangeNoticeJob {
     const KIND: &'static str = "send_email_change_notice";
+    const LANE: Lane = Lane::Mail;
+    const DEADLINE: std::time::Duration = MAIL_JOB_DEADLINE;
 
     async fn run(self, ctx: JobContext) -> Result<(), JobError> {
         let mut conn = ctx

@@ -85,10 +85,11 @@ impl ApiError {
         }
     }
 
-    /// 500 for an unexpected failure. `what` says where it happened; `cause` is logged by
-    /// kind only. The caller learns nothing about the internals.
+    /// 500 for an unexpected failure. `what` says where it happened; `cause` is logged with
+    /// its whole chain of causes (see [`log_safe`]). The caller learns nothing of the
+    /// internals.
     pub fn internal(what: &'static str, cause: &(dyn std::error::Error + 'static)) -> Self {
-        tracing::error!(what, cause_kind = %error_kind(cause), "internal error");
+        tracing::error!(what, cause = %log_safe(cause), "internal error");
         Self::new(
             ProblemCode::Internal,
             "Something went wrong on our side. It has been logged; please try again.",
@@ -108,13 +109,57 @@ impl ApiError {
         }
     }
 
-    /// 503 when no database connection could be had.
-    pub fn database_unavailable(error: impl std::fmt::Display) -> Self {
-        tracing::error!(cause = %error, "no database connection");
-        Self::new(
-            ProblemCode::ServiceUnavailable,
-            "The service is briefly unavailable. Please try again in a moment.",
-        )
+    /// 503 with `Retry-After` when the database could not be reached or broke off mid-way:
+    /// nothing was done, and the same request can be repeated.
+    pub fn database_unavailable(
+        what: &'static str,
+        cause: &(dyn std::error::Error + 'static),
+    ) -> Self {
+        tracing::error!(what, cause = %log_safe(cause), "database unavailable");
+        Self {
+            retry_after_seconds: Some(DATABASE_RETRY_AFTER_SECONDS),
+            ..Self::new(
+                ProblemCode::ServiceUnavailable,
+                "The service is briefly unavailable: its database does not answer. Please try again in a moment.",
+            )
+        }
+    }
+
+    /// 503 with `Retry-After` for a request that passed its deadline (see
+    /// [`crate::deadline`]): most likely the database stopped answering.
+    pub fn deadline_passed() -> Self {
+        Self {
+            retry_after_seconds: Some(DATABASE_RETRY_AFTER_SECONDS),
+            ..Self::new(
+                ProblemCode::ServiceUnavailable,
+                "The service did not finish this in time; it may not have been done. Please try again in a moment.",
+            )
+        }
+    }
+
+    /// 507 (storage full) or 503 (storage unavailable) for a failure to store or read a file,
+    /// 500 for anything else; logged with the cause chain.
+    pub fn storage(what: &'static str, cause: &(dyn std::error::Error + 'static)) -> Self {
+        match storage_fault(cause) {
+            Some(StorageFault::Full) => {
+                tracing::error!(what, cause = %log_safe(cause), "file storage is full");
+                Self::new(
+                    ProblemCode::InsufficientStorage,
+                    "File storage is full, so the file was not stored. Please tell your practice's administrator.",
+                )
+            }
+            Some(StorageFault::Unavailable) => {
+                tracing::error!(what, cause = %log_safe(cause), "file storage is unavailable");
+                Self {
+                    retry_after_seconds: Some(STORAGE_RETRY_AFTER_SECONDS),
+                    ..Self::new(
+                        ProblemCode::ServiceUnavailable,
+                        "File storage is not available right now, so nothing was stored. Please try again later.",
+                    )
+                }
+            }
+            None => Self::internal(what, cause),
+        }
     }
 
     /// The stable code.
@@ -135,16 +180,36 @@ impl ApiError {
     }
 }
 
-/// A log-safe description of an error (see [`error_kind`]).
+/// Seconds a client is told to wait after the database did not answer.
+const DATABASE_RETRY_AFTER_SECONDS: u64 = 2;
+/// Seconds a client is told to wait after file storage did not answer.
+const STORAGE_RETRY_AFTER_SECONDS: u64 = 30;
+
+/// A log-safe description of an error and each of its causes (its `source()` chain), joined
+/// by `: `. Database errors give their kind, table and constraint, never their message (which
+/// can quote a stored value such as an email); I/O errors their kind and the OS's words;
+/// storage, pool, mail and other library errors their own text, which names no request
+/// values (stored files are `attachments/<id>`).
 pub fn log_safe(cause: &(dyn std::error::Error + 'static)) -> String {
-    error_kind(cause)
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(cause);
+    while let Some(error) = next {
+        let part = describe(error);
+        if !parts.iter().any(|seen| seen.ends_with(&part)) {
+            parts.push(part);
+        }
+        // A diesel error's source is the database's message: stop there.
+        if error.downcast_ref::<diesel::result::Error>().is_some() {
+            break;
+        }
+        next = error.source();
+    }
+    parts.join(": ")
 }
 
-/// A log-safe description of an error: its type and, for database errors, the constraint or
-/// table involved, but never the message (which may quote stored values).
-fn error_kind(cause: &(dyn std::error::Error + 'static)) -> String {
+fn describe(error: &(dyn std::error::Error + 'static)) -> String {
     use diesel::result::Error as Diesel;
-    if let Some(error) = cause.downcast_ref::<Diesel>() {
+    if let Some(error) = error.downcast_ref::<Diesel>() {
         return match error {
             Diesel::DatabaseError(kind, info) => format!(
                 "database {kind:?} (table {}, constraint {})",
@@ -154,7 +219,53 @@ fn error_kind(cause: &(dyn std::error::Error + 'static)) -> String {
             other => format!("diesel {}", diesel_variant(other)),
         };
     }
-    std::any::type_name_of_val(cause).to_owned()
+    if let Some(io) = error.downcast_ref::<std::io::Error>() {
+        return format!("io {:?}: {io}", io.kind());
+    }
+    error.to_string()
+}
+
+/// What a storage failure means for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageFault {
+    /// No space left: 507.
+    Full,
+    /// Storage cannot be written or reached (read-only, permissions, network): 503.
+    Unavailable,
+}
+
+/// The fault behind a storage error, found anywhere in its chain.
+pub fn storage_fault(cause: &(dyn std::error::Error + 'static)) -> Option<StorageFault> {
+    use std::io::ErrorKind;
+    let mut next = Some(cause);
+    while let Some(error) = next {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            return match io.kind() {
+                ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge => {
+                    Some(StorageFault::Full)
+                }
+                ErrorKind::ReadOnlyFilesystem
+                | ErrorKind::PermissionDenied
+                | ErrorKind::NotFound
+                | ErrorKind::ConnectionRefused
+                | ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::NotConnected
+                | ErrorKind::TimedOut
+                | ErrorKind::HostUnreachable
+                | ErrorKind::NetworkUnreachable
+                | ErrorKind::NetworkDown => Some(StorageFault::Unavailable),
+                _ => None,
+            };
+        }
+        if let Some(storage) = error.downcast_ref::<crate::attachments::store::StorageError>()
+            && storage.is_remote_unavailable()
+        {
+            return Some(StorageFault::Unavailable);
+        }
+        next = error.source();
+    }
+    None
 }
 
 fn diesel_variant(error: &diesel::result::Error) -> &'static str {
@@ -196,8 +307,23 @@ impl std::fmt::Display for ApiError {
 
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error as Diesel};
         match error {
-            diesel::result::Error::NotFound => Self::not_found(),
+            Diesel::NotFound => Self::not_found(),
+            // The connection broke mid-query (the database restarted or went away), or the
+            // database cancelled the statement at `statement_timeout`: nothing was done.
+            Diesel::BrokenTransactionManager
+            | Diesel::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => Self::database_unavailable("a database query", &error),
+            Diesel::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if info
+                    .message()
+                    .starts_with("canceling statement due to statement timeout") =>
+            {
+                Self::database_unavailable("a database query", &error)
+            }
             other => Self::internal("a database query", &other),
         }
     }
@@ -270,6 +396,10 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
         response.content_type(PROBLEM_JSON);
+        // Also set by `security_headers` on every answer; here too for an error answered
+        // where no middleware sees it (a request cut off at its deadline).
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+        response.insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
         if self.code == ProblemCode::Unauthorized {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"confidant\""));
         }
@@ -355,6 +485,7 @@ fn code_for_status(status: StatusCode) -> ProblemCode {
         422 => ProblemCode::ValidationFailed,
         429 => ProblemCode::TooManyRequests,
         503 => ProblemCode::ServiceUnavailable,
+        507 => ProblemCode::InsufficientStorage,
         400..=499 => ProblemCode::BadRequest,
         _ => ProblemCode::Internal,
     }
@@ -438,7 +569,7 @@ mod tests {
     #[test]
     fn database_errors_are_logged_without_their_message() {
         let error = unique_violation_quoting_an_email();
-        let kind = error_kind(&error);
+        let kind = log_safe(&error);
         assert!(kind.contains("people_email_key"), "{kind}");
         assert!(!kind.contains("jane@example.com"), "{kind}");
     }

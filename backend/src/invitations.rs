@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::auth::refresh::{new_token, token_hash};
 use crate::db::models::invitation::Invitation;
 use crate::email::{OutgoingEmail, templates};
-use crate::jobs::{BackgroundJob, JobContext, JobError};
+use crate::jobs::{BackgroundJob, JobContext, JobError, Lane, MAIL_JOB_DEADLINE};
 
 /// Sends the invitation email for one invitation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -26,6 +26,8 @@ impl SendInvitationEmailJob {
 
 impl BackgroundJob for SendInvitationEmailJob {
     const KIND: &'static str = "send_invitation_email";
+    const LANE: Lane = Lane::Mail;
+    const DEADLINE: std::time::Duration = MAIL_JOB_DEADLINE;
 
     async fn run(self, ctx: JobContext) -> Result<(), JobError> {
         let mut conn = ctx

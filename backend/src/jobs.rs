@@ -11,14 +11,23 @@
 //! - A failure is retried with capped exponential backoff until the job's `MAX_ATTEMPTS`; a
 //!   [`JobError::permanent`] failure, an unknown kind or an unreadable payload is dead at once.
 //!   Dead and completed jobs stay in the table for inspection.
-//! - The [`Registry`] is the one place that maps a stored `kind` to the code that runs it.
+//! - The [`Registry`] maps a stored `kind` to the code that runs it. It is filled at the
+//!   composition root (`crate::startup::job_registry`), so this module knows no job type.
+//! - Each job has a deadline ([`BackgroundJob::DEADLINE`]): past it the attempt counts as
+//!   failed and is retried later, so a job that hangs (a mail relay that never answers) frees
+//!   its worker. Jobs that send email run in their own lane ([`Lane::Mail`]) with workers of
+//!   their own, so a slow relay holds up no other work.
+//! - A finished job's outcome is written with retries until its lease would run out, so a
+//!   database blink between finishing (say, the relay's `250 OK`) and recording it does not
+//!   run the job again.
 //!
 //! Neither logs nor `jobs.last_error` ever hold a payload, message content or an address:
 //! [`JobError`] carries a short description chosen by the code, not data.
 //!
 //! Adding a job type: define a struct with ids only (e.g. `SendInvitationEmailJob {
-//! invitation_id }`), implement [`BackgroundJob`] for it in `jobs/<name>.rs`, list it in
-//! [`Registry::standard`], and call [`enqueue`] inside the transaction that creates its data.
+//! invitation_id }`), implement [`BackgroundJob`] for it next to the code it serves, list it in
+//! `crate::startup::job_registry`, and call [`enqueue`] inside the transaction that creates
+//! its data.
 
 mod backoff;
 mod error;
@@ -41,8 +50,12 @@ use crate::email::Mailer;
 
 pub use backoff::{BACKOFF_BASE, BACKOFF_CAP, backoff_delay};
 pub use error::JobError;
-pub use registry::Registry;
+pub use registry::{Lane, Registry};
 pub use worker::{DEFAULT_POLL_INTERVAL, HEARTBEAT, LEASE, WorkerSettings, Workers};
+
+/// The deadline of a job that sends one email: the SMTP exchange's own deadline (at most
+/// 30 s) plus the database work around it.
+pub const MAIL_JOB_DEADLINE: std::time::Duration = std::time::Duration::from_secs(90);
 
 /// A kind of background work. The value itself is the payload, stored as JSON in
 /// `jobs.payload`: ids and counts only, never content or addresses (load those when running).
@@ -52,6 +65,10 @@ pub trait BackgroundJob: Serialize + DeserializeOwned + Send + 'static {
     /// Attempts before the job is dead. With the default backoff, 10 attempts span about two
     /// hours; raise it for work that must outlast longer outages (each attempt adds an hour).
     const MAX_ATTEMPTS: i32 = 10;
+    /// How long one attempt may run before it counts as failed (and is retried later).
+    const DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
+    /// Which workers run it.
+    const LANE: Lane = Lane::General;
 
     /// Does the work. May run more than once (after a crash, or a retry): make it safe to
     /// repeat. Return [`JobError::retryable`] to try again later, [`JobError::permanent`] when

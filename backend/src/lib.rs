@@ -8,6 +8,7 @@ pub mod blasts;
 pub mod config;
 pub mod contract;
 pub mod db;
+pub mod deadline;
 pub mod domain;
 pub mod email;
 pub mod email_changes;

@@ -21,7 +21,7 @@ use crate::domain::conversations::{self as rules, Viewer};
 use crate::domain::recipients::addressable_by;
 use crate::email::{OutgoingEmail, templates};
 use crate::error::{ApiError, field_error, unknown_ids};
-use crate::jobs::{self, BackgroundJob, JobContext, JobError};
+use crate::jobs::{self, BackgroundJob, JobContext, JobError, Lane, MAIL_JOB_DEADLINE};
 
 /// The viewer of a person row.
 pub fn viewer(person: &Person) -> Viewer {
@@ -241,6 +241,8 @@ pub struct SendNotificationDigestJob {
 
 impl BackgroundJob for SendNotificationDigestJob {
     const KIND: &'static str = "send_notification_digest";
+    const LANE: Lane = Lane::Mail;
+    const DEADLINE: std::time::Duration = MAIL_JOB_DEADLINE;
 
     async fn run(self, ctx: JobContext) -> Result<(), JobError> {
         let mut conn = ctx.pool.get().await?;
@@ -279,6 +281,8 @@ impl SendMessageNotificationJob {
 
 impl BackgroundJob for SendMessageNotificationJob {
     const KIND: &'static str = "send_message_notification";
+    const LANE: Lane = Lane::Mail;
+    const DEADLINE: std::time::Duration = MAIL_JOB_DEADLINE;
 
     async fn run(self, ctx: JobContext) -> Result<(), JobError> {
         let mut conn = ctx.pool.get().await?;

@@ -16,6 +16,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::contract::Contract;
 use crate::db::{self, DbPool};
+use crate::deadline;
 use crate::email::Mailer;
 use crate::error::{self, ApiError};
 use crate::http_head;
@@ -39,7 +40,7 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let url = config.require_database_url()?.clone();
         db::run_migrations(&url).await?;
-        let pool = db::pool(&url, config.db_pool_size)?;
+        let pool = db::pool_with(&url, config.db_pool_size, config.db_statement_timeout)?;
         db::check(&pool, &url).await?;
         Self::build_with_pool(config, pool)
     }
@@ -114,7 +115,7 @@ impl Application {
         }
         let workers = Workers::start(
             self.jobs,
-            Registry::standard(),
+            job_registry(),
             WorkerSettings::from_config(&self.state.config),
         );
         let handle = self.server.handle();
@@ -147,6 +148,21 @@ impl Application {
     }
 }
 
+/// Every job type the server runs: the composition root's list, so that the job queue knows
+/// no domain module.
+pub fn job_registry() -> Registry {
+    Registry::empty()
+        .with::<crate::invitations::SendInvitationEmailJob>()
+        .with::<crate::email_changes::SendEmailConfirmationJob>()
+        .with::<crate::email_changes::SendEmailChangeNoticeJob>()
+        .with::<crate::messaging::SendMessageNotificationJob>()
+        .with::<crate::messaging::SendNotificationDigestJob>()
+        .with::<crate::attachments::cleanup::RemoveStoredFilesJob>()
+        .with::<crate::attachments::cleanup::ExpireUploadJob>()
+        .with::<crate::blasts::BlastFanOutJob>()
+        .with::<crate::maintenance::DailyMaintenanceJob>()
+}
+
 /// Makes sure today's housekeeping job exists (every instance tries; one job results).
 async fn schedule_maintenance(state: &AppState) {
     let scheduled = match state.pool.get().await {
@@ -168,6 +184,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let web_app = state.config.web_dir.clone().map(WebApp::new);
     let shutdown_seconds = state.config.shutdown_timeout.as_secs();
     let hsts = state.config.public_url.scheme() == "https";
+    let request_timeout = state.config.request_timeout;
     let server = HttpServer::new(move || {
         let (payload, path) = error::extractor_configs();
         let (app, _document) = api_doc::register(
@@ -176,7 +193,9 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 .app_data(payload)
                 .app_data(path)
                 .app_data(contract.clone())
+                .app_data(web::Data::new(deadline::RequestDeadline(request_timeout)))
                 .app_data(web::Data::new(security_headers::Hsts(hsts)))
+                .wrap(actix_web::middleware::from_fn(deadline::enforce))
                 .wrap(actix_web::middleware::from_fn(http_head::as_get))
                 .wrap(actix_web::middleware::from_fn(security_headers::add))
                 .wrap(error::problem_for_framework_errors())

@@ -26,11 +26,19 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A connection from the pool, or 503 when the database does not answer in time.
+    /// A connection from the pool, or 503 when the database does not answer in time (the
+    /// pool's own deadlines apply to each step; this bounds them all together).
     pub async fn conn(&self) -> Result<DbConn, ApiError> {
-        self.pool
-            .get()
-            .await
-            .map_err(ApiError::database_unavailable)
+        let unavailable = |error: &(dyn std::error::Error + 'static)| {
+            ApiError::database_unavailable("borrowing a connection", error)
+        };
+        match tokio::time::timeout(crate::db::CHECKOUT_DEADLINE, self.pool.get()).await {
+            Ok(Ok(conn)) => Ok(conn),
+            Ok(Err(error)) => Err(unavailable(&error)),
+            Err(_) => Err(unavailable(&std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "no connection within the checkout deadline",
+            ))),
+        }
     }
 }

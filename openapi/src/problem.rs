@@ -59,11 +59,13 @@ pub enum ProblemCode {
     ServiceUnavailable,
     /// Something went wrong on the server; it has been logged.
     Internal,
+    /// File storage is full: the file was not stored.
+    InsufficientStorage,
 }
 
 impl ProblemCode {
     /// Every code, in the order of the catalogue.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -77,6 +79,7 @@ impl ProblemCode {
         Self::TooManyRequests,
         Self::ServiceUnavailable,
         Self::Internal,
+        Self::InsufficientStorage,
     ];
 
     /// The code as it appears in `code` (`validation_failed`).
@@ -95,6 +98,7 @@ impl ProblemCode {
             Self::TooManyRequests => "too_many_requests",
             Self::ServiceUnavailable => "service_unavailable",
             Self::Internal => "internal",
+            Self::InsufficientStorage => "insufficient_storage",
         }
     }
 
@@ -163,8 +167,13 @@ impl ProblemCode {
             ),
             Self::ServiceUnavailable => (
                 "The service cannot do this right now; nothing was done.",
-                "The database does not answer, or every password hashing thread stayed busy.",
+                "The database or file storage does not answer, or every password hashing thread stayed busy.",
                 "Retry after the `Retry-After` header's seconds, with the same request.",
+            ),
+            Self::InsufficientStorage => (
+                "The server's file storage is full: the file was not stored.",
+                "An upload when the disk or bucket that holds attachments has no room left.",
+                "Tell the practice's administrator; retry once space has been freed. Nothing else is affected.",
             ),
             Self::Internal => (
                 "Something went wrong on the server.",
@@ -190,6 +199,7 @@ impl ProblemCode {
             Self::TooManyRequests => 429,
             Self::ServiceUnavailable => 503,
             Self::Internal => 500,
+            Self::InsufficientStorage => 507,
         }
     }
 
@@ -209,6 +219,7 @@ impl ProblemCode {
             Self::TooManyRequests => "Too many attempts",
             Self::ServiceUnavailable => "Temporarily unavailable",
             Self::Internal => "Something went wrong",
+            Self::InsufficientStorage => "Storage full",
         }
     }
 }

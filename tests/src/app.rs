@@ -118,10 +118,10 @@ impl TestApp {
     /// Runs every due job with the server's own job context and the standard registry, one
     /// after another until none is due; returns how many ran.
     pub async fn run_jobs(&self) -> usize {
-        jobs::run_pending(&self.jobs, &Registry::standard()).await
+        jobs::run_pending(&self.jobs, &confidant::startup::job_registry()).await
     }
 
-    /// [`TestApp::run_jobs`] with another registry, e.g. `Registry::standard().with::<J>()`
+    /// [`TestApp::run_jobs`] with another registry, e.g. `confidant::startup::job_registry().with::<J>()`
     /// for a job type of the test's own.
     pub async fn run_jobs_with(&self, registry: &Registry) -> usize {
         jobs::run_pending(&self.jobs, registry).await

@@ -14,6 +14,7 @@ pub mod app;
 pub mod binary;
 pub mod browser;
 pub mod database;
+pub mod faults;
 pub mod files;
 pub mod fixtures;
 pub mod smtp;

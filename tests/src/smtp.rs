@@ -92,6 +92,28 @@ struct State {
     /// Refuse this many more messages at DATA, with `failure_code`.
     failures_left: usize,
     failure_code: u16,
+    /// While set, the reply to each message's end of DATA waits for the hold's release.
+    hold: Option<DataHold>,
+}
+
+/// Holds the sink's replies to the end of DATA (the `250` that tells the client its message
+/// is accepted) until released: a client then waits in the middle of the exchange.
+#[derive(Clone)]
+pub struct DataHold {
+    arrived: Arc<tokio::sync::Notify>,
+    released: tokio::sync::watch::Sender<bool>,
+}
+
+impl DataHold {
+    /// Waits until a message has arrived and its reply is being held.
+    pub async fn arrived(&self) {
+        self.arrived.notified().await;
+    }
+
+    /// Lets every held and later reply go.
+    pub fn release(&self) {
+        self.released.send_replace(true);
+    }
 }
 
 /// A running SMTP sink; it stops when dropped.
@@ -147,6 +169,16 @@ impl SmtpSink {
         let mut state = self.lock();
         state.failures_left = messages;
         state.failure_code = code;
+    }
+
+    /// Holds the replies to the end of DATA from now on; see [`DataHold`].
+    pub fn hold_data_replies(&self) -> DataHold {
+        let hold = DataHold {
+            arrived: Arc::new(tokio::sync::Notify::new()),
+            released: tokio::sync::watch::channel(false).0,
+        };
+        self.lock().hold = Some(hold.clone());
+        hold
     }
 
     /// Waits until at least `count` messages have arrived and returns them all; panics after
@@ -240,11 +272,16 @@ async fn session(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result
                         recipients: std::mem::take(&mut recipients),
                         raw,
                     };
-                    state
-                        .lock()
-                        .expect("the sink's state lock")
-                        .received
-                        .push(mail);
+                    let hold = {
+                        let mut state = state.lock().expect("the sink's state lock");
+                        state.received.push(mail);
+                        state.hold.clone()
+                    };
+                    if let Some(hold) = hold {
+                        let mut released = hold.released.subscribe();
+                        hold.arrived.notify_one();
+                        let _closed = released.wait_for(|released| *released).await;
+                    }
                     b"250 OK: queued\r\n"
                 }
             }

@@ -108,7 +108,7 @@ fn shared_components(json: &mut Value) {
         "PayloadTooLarge": problem("The body is larger than 2 MiB.", None),
         "UnsupportedMediaType": problem("The body is not `application/json`.", None),
         "ValidationFailed": problem("Some values are not acceptable: `errors` names each field and what is wrong.", None),
-        "ServiceUnavailable": problem("The database does not answer or the server is busy; nothing was done. Retry after `Retry-After` seconds.", Some(retry_after)),
+        "ServiceUnavailable": problem("The database or file storage does not answer, or the server is busy; nothing was done. Retry after `Retry-After` seconds.", Some(retry_after)),
         "Internal": problem("Something went wrong on the server; it has been logged.", None),
     });
 }

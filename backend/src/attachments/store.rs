@@ -22,8 +22,20 @@ pub struct FileStore {
 
 /// Storage could not be reached or refused the operation.
 #[derive(Debug, thiserror::Error)]
-#[error("object storage: {0}")]
-pub struct StorageError(#[from] object_store::Error);
+#[error("object storage")]
+pub struct StorageError(
+    #[from]
+    #[source]
+    object_store::Error,
+);
+
+impl StorageError {
+    /// True when a remote store (S3) failed to answer or answered with an error, as opposed to
+    /// a local folder (whose I/O error says what happened) or our own encryption.
+    pub fn is_remote_unavailable(&self) -> bool {
+        matches!(&self.0, object_store::Error::Generic { store, .. } if *store != "confidant" && *store != "LocalFileSystem")
+    }
+}
 
 /// Why a stored file cannot be served.
 #[derive(Debug, thiserror::Error)]

@@ -86,7 +86,27 @@ pub(super) async fn insert_many(
     .await
 }
 
-/// Claims the next due job for `worker`, holding it for `lease`.
+/// Which kinds a claimer takes.
+#[derive(Clone, Debug, Default)]
+pub(super) struct KindFilter {
+    /// The kinds named.
+    pub kinds: Vec<String>,
+    /// True: every kind but those; false: only those.
+    pub except: bool,
+}
+
+impl KindFilter {
+    /// Every kind.
+    pub fn any() -> Self {
+        Self {
+            kinds: Vec::new(),
+            except: true,
+        }
+    }
+}
+
+/// Claims the next due job for `worker` among the kinds `filter` lets through, holding it for
+/// `lease`.
 ///
 /// Due means available with `run_at` in the past, or running with an expired lease (its
 /// worker died). `SKIP LOCKED` lets concurrent claimers pass over each other's rows instead of
@@ -97,12 +117,15 @@ pub(super) async fn claim(
     conn: &mut AsyncPgConnection,
     worker: &str,
     lease: Duration,
+    filter: &KindFilter,
 ) -> diesel::QueryResult<Option<ClaimedJob>> {
+    use diesel::sql_types::{Array, Bool};
     let mut claimed: Vec<ClaimedJob> = diesel::sql_query(
         "WITH next AS MATERIALIZED ( \
              SELECT id FROM jobs \
-             WHERE (state = 'available' AND run_at <= now()) \
-                OR (state = 'running' AND locked_until < now()) \
+             WHERE ((state = 'available' AND run_at <= now()) \
+                OR (state = 'running' AND locked_until < now())) \
+               AND (kind = ANY($3) <> $4) \
              ORDER BY priority DESC, run_at, id \
              LIMIT 1 \
              FOR UPDATE SKIP LOCKED \
@@ -115,6 +138,8 @@ pub(super) async fn claim(
     )
     .bind::<Double, _>(lease.as_secs_f64())
     .bind::<Text, _>(worker)
+    .bind::<Array<Text>, _>(&filter.kinds)
+    .bind::<Bool, _>(filter.except)
     .load(conn)
     .await?;
     Ok(claimed.pop())

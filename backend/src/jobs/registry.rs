@@ -1,8 +1,10 @@
-//! The one place that maps a stored `kind` to the code that runs it.
+//! The map from a stored `kind` to the code that runs it, filled at the composition root
+//! (`crate::startup::job_registry`): this module knows no job type.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use super::{BackgroundJob, JobContext, JobError};
 
@@ -12,10 +14,28 @@ pub(super) type JobFuture = Pin<Box<dyn Future<Output = Result<(), JobError>> + 
 /// Turns a stored payload into the job's work.
 type Start = fn(&str, JobContext) -> Result<JobFuture, JobError>;
 
+/// Which workers run a kind of job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Lane {
+    /// Anything that is not email.
+    General,
+    /// Jobs that send email: they mostly wait on the mail relay, so they get workers of their
+    /// own (`CONFIDANT_MAIL_WORKERS`) and a slow relay holds up nothing else.
+    Mail,
+}
+
+/// How to run one kind.
+#[derive(Clone, Copy)]
+struct Entry {
+    start: Start,
+    deadline: Duration,
+    lane: Lane,
+}
+
 /// The job types a worker can run, by kind.
 #[derive(Clone, Default)]
 pub struct Registry {
-    jobs: HashMap<&'static str, Start>,
+    jobs: HashMap<&'static str, Entry>,
 }
 
 impl Registry {
@@ -24,28 +44,18 @@ impl Registry {
         Self::default()
     }
 
-    /// Every job type the server runs.
-    pub fn standard() -> Self {
-        // STANDARD JOBS: list each job type of the server here, one `.with::<…>()` per type.
-        Self::empty()
-            .with::<crate::invitations::SendInvitationEmailJob>()
-            .with::<crate::email_changes::SendEmailConfirmationJob>()
-            .with::<crate::email_changes::SendEmailChangeNoticeJob>()
-            .with::<crate::messaging::SendMessageNotificationJob>()
-            .with::<crate::messaging::SendNotificationDigestJob>()
-            .with::<crate::attachments::cleanup::RemoveStoredFilesJob>()
-            .with::<crate::attachments::cleanup::ExpireUploadJob>()
-            .with::<crate::blasts::BlastFanOutJob>()
-            .with::<crate::maintenance::DailyMaintenanceJob>()
-    }
-
-    /// This registry plus `J` (tests add their own job types this way).
+    /// This registry plus `J`.
     ///
     /// # Panics
     /// When another registered type has the same `KIND`: a programming error that any test
     /// running the registry reveals.
     pub fn with<J: BackgroundJob>(mut self) -> Self {
-        let previous = self.jobs.insert(J::KIND, start::<J>);
+        let entry = Entry {
+            start: start::<J>,
+            deadline: J::DEADLINE,
+            lane: J::LANE,
+        };
+        let previous = self.jobs.insert(J::KIND, entry);
         assert!(
             previous.is_none(),
             "two job types share the kind `{}`",
@@ -59,15 +69,27 @@ impl Registry {
         self.jobs.keys().copied()
     }
 
-    /// The work of a stored job, or a permanent error for an unknown kind or a payload that
-    /// does not fit its kind.
+    /// The kinds of `lane`.
+    pub fn kinds_of(&self, lane: Lane) -> Vec<String> {
+        let mut kinds: Vec<String> = self
+            .jobs
+            .iter()
+            .filter(|(_, entry)| entry.lane == lane)
+            .map(|(kind, _)| (*kind).to_owned())
+            .collect();
+        kinds.sort_unstable();
+        kinds
+    }
+
+    /// The work of a stored job and its deadline, or a permanent error for an unknown kind or
+    /// a payload that does not fit its kind.
     pub(super) fn start(
         &self,
         kind: &str,
         payload: &str,
         ctx: JobContext,
-    ) -> Result<JobFuture, JobError> {
-        let start = self.jobs.get(kind).ok_or_else(|| {
+    ) -> Result<(JobFuture, Duration), JobError> {
+        let entry = self.jobs.get(kind).ok_or_else(|| {
             // A kind is a name from the code, not data; it is cut short in case the row was
             // written by hand.
             let shown: String = kind.chars().take(64).collect();
@@ -75,7 +97,7 @@ impl Registry {
                 "unknown job kind `{shown}`: no job type is registered for it"
             ))
         })?;
-        start(payload, ctx)
+        Ok(((entry.start)(payload, ctx)?, entry.deadline))
     }
 }
 

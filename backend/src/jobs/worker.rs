@@ -11,8 +11,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::queue::KindFilter;
 use super::runner;
-use super::{JobContext, Registry};
+use super::{JobContext, Lane, Registry};
 use crate::config::Config;
 
 /// How long a claim holds a job before others may take it over. A crashed worker's job is
@@ -30,8 +31,10 @@ const ERROR_PAUSE: Duration = Duration::from_secs(5);
 /// How many workers run and how they hold their jobs.
 #[derive(Clone, Debug)]
 pub struct WorkerSettings {
-    /// Worker tasks; 0 runs none.
+    /// General worker tasks; 0 runs none.
     pub count: usize,
+    /// Workers for the [`Lane::Mail`] jobs only; with 0, the general workers send email too.
+    pub mail_count: usize,
     /// See [`LEASE`].
     pub lease: Duration,
     /// See [`HEARTBEAT`]; must be well below `lease`.
@@ -44,6 +47,7 @@ impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
             count: 2,
+            mail_count: 0,
             lease: LEASE,
             heartbeat: HEARTBEAT,
             poll_interval: DEFAULT_POLL_INTERVAL,
@@ -57,6 +61,7 @@ impl WorkerSettings {
     pub fn from_config(config: &Config) -> Self {
         Self {
             count: config.workers,
+            mail_count: config.mail_workers,
             lease: config.job_lease,
             heartbeat: config.job_lease / 3,
             ..Self::default()
@@ -72,23 +77,47 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts `settings.count` workers on the current tokio runtime.
+    /// Starts `settings.count` general workers and `settings.mail_count` mail workers on the
+    /// current tokio runtime.
     pub fn start(ctx: JobContext, registry: Registry, settings: WorkerSettings) -> Self {
         let (stop, _) = watch::channel(None);
+        let mail_kinds = registry.kinds_of(Lane::Mail);
         let registry = Arc::new(registry);
-        let tasks = (0..settings.count)
-            .map(|index| {
-                tokio::spawn(work(
-                    runner::claimer_name(&format!("worker{index}")),
+        let general = KindFilter {
+            kinds: if settings.mail_count > 0 {
+                mail_kinds.clone()
+            } else {
+                Vec::new()
+            },
+            except: true,
+        };
+        let mail = KindFilter {
+            kinds: mail_kinds,
+            except: false,
+        };
+        let lanes = [
+            ("worker", settings.count, general),
+            ("mail", settings.mail_count, mail),
+        ];
+        let mut tasks = Vec::new();
+        for (role, count, filter) in lanes {
+            for index in 0..count {
+                tasks.push(tokio::spawn(work(
+                    runner::claimer_name(&format!("{role}{index}")),
                     ctx.clone(),
                     Arc::clone(&registry),
                     settings.clone(),
+                    filter.clone(),
                     stop.subscribe(),
-                ))
-            })
-            .collect::<Vec<_>>();
+                )));
+            }
+        }
         if !tasks.is_empty() {
-            tracing::info!(workers = tasks.len(), "background workers started");
+            tracing::info!(
+                workers = settings.count,
+                mail_workers = settings.mail_count,
+                "background workers started"
+            );
         }
         Self { stop, tasks }
     }
@@ -120,6 +149,7 @@ async fn work(
     ctx: JobContext,
     registry: Arc<Registry>,
     settings: WorkerSettings,
+    filter: KindFilter,
     mut stop: watch::Receiver<Option<Duration>>,
 ) {
     loop {
@@ -130,7 +160,7 @@ async fn work(
         let woken = ctx.wake.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
-        let pause = match runner::claim_next(&ctx.pool, &name, settings.lease).await {
+        let pause = match runner::claim_next(&ctx.pool, &name, settings.lease, &filter).await {
             Ok(Some(job)) => {
                 let abandon = grace_ended(stop.clone());
                 runner::run_claimed(&ctx, &registry, &name, job, &settings, abandon).await;

@@ -689,13 +689,13 @@ async fn a_blast_carries_its_files_to_every_thread_and_lets_go_of_them() {
 #[tokio::test]
 async fn the_fan_out_starts_at_once_without_waiting_for_the_next_poll() {
     // R-BLAST-QUEUE: "within seconds" — the request wakes this process's idle workers
-    use confidant::jobs::{Registry, WorkerSettings, Workers};
+    use confidant::jobs::{WorkerSettings, Workers};
     let app = spawn_app().await;
     let p = app.staffed_practice("Wake Clinic").await;
     // Workers that would otherwise look for work only once a minute.
     let workers = Workers::start(
         app.job_context().clone(),
-        Registry::standard(),
+        confidant::startup::job_registry(),
         WorkerSettings {
             count: 1,
             poll_interval: std::time::Duration::from_secs(60),

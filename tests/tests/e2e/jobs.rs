@@ -105,7 +105,7 @@ impl BackgroundJob for SendTestEmail {
 }
 
 fn registry() -> Registry {
-    Registry::standard()
+    confidant::startup::job_registry()
         .with::<RecordRun>()
         .with::<Flaky>()
         .with::<Refused>()
@@ -578,6 +578,7 @@ async fn concurrent_claimers_never_run_a_job_twice() {
 fn quick_workers(count: usize) -> WorkerSettings {
     WorkerSettings {
         count,
+        mail_count: 0,
         lease: Duration::from_secs(1),
         heartbeat: Duration::from_millis(200),
         poll_interval: Duration::from_millis(50),

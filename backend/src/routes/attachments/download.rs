@@ -73,7 +73,7 @@ pub async fn download_attachment(
                      problem has been logged.",
                 )
             }
-            LoadError::Storage(error) => ApiError::internal("reading a stored file", &error),
+            LoadError::Storage(error) => ApiError::storage("reading a stored file", &error),
         })?;
     let name = match FileKind::from_content_type(&row.content_type) {
         Some(kind) => with_true_extension(&row.file_name, kind),

@@ -42,6 +42,7 @@ const FRAMING_ALLOWANCE: u64 = 64 * 1024;
         (status = 400, description = "Not a multipart body", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An inactive or archived client cannot send", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than 10,000,000 bytes (`payload_too_large`), or the uploads not yet sent would pass the quota (`quota_exceeded`)", body = Problem, content_type = "application/problem+json"),
+        (status = 507, description = "File storage is full: nothing was stored", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not an allowed type of file", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No part named `file`, or an empty file", body = Problem, content_type = "application/problem+json"),
     )
@@ -108,7 +109,7 @@ pub async fn upload_attachment(
         .files
         .save(id, bytes)
         .await
-        .map_err(|error| ApiError::internal("storing an upload", &error))?;
+        .map_err(|error| ApiError::storage("storing an upload", &error))?;
     let row = Attachment {
         id,
         practice_id: me.practice_id(),
