@@ -30,12 +30,13 @@ use confidant_openapi::{API_PREFIX, Problem, ProblemCode};
         (name = "conversations", description = "Threads, messages, read marks, deletion and the unread badge"),
         (name = "blasts", description = "One message to many clients, each as a new private thread, with live progress"),
         (name = "attachments", description = "Files checked by content, encrypted at rest, downloadable by those who can see their message"),
-        (name = "health", description = "Liveness and readiness checks"),
+        (name = "health", description = "Liveness and readiness checks, and metrics for Prometheus"),
     )
 )]
 struct ApiDoc;
 
-/// Declares the `bearer` security scheme that protected routes name.
+/// Declares the security schemes: `bearer` (a person's access token), which protected routes
+/// name, and `metrics_token` (the operator's, for `/metrics`).
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
@@ -49,6 +50,17 @@ impl utoipa::Modify for BearerAuth {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some("The `access_token` from `/api/v1/auth/login`."))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The server's `CONFIDANT_METRICS_TOKEN`, for `GET /metrics` only.",
+                    ))
                     .build(),
             ),
         );

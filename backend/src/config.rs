@@ -61,6 +61,33 @@ pub struct Config {
     /// `CONFIDANT_MAIL_WORKERS`: workers of this process that only send email, so that a slow
     /// mail relay holds up no other background work; 0 leaves email to the general workers.
     pub mail_workers: usize,
+    /// `CONFIDANT_METRICS_TOKEN`: the bearer token Prometheus sends to read `GET /metrics`
+    /// (at least 16 characters); unset, `/metrics` is off (404).
+    pub metrics_token: Option<MetricsToken>,
+}
+
+/// The token that opens `GET /metrics`, kept only as its SHA-256 digest: its `Debug` shows
+/// nothing, and checking a presented token compares digests (no timing on the token).
+#[derive(Clone)]
+pub struct MetricsToken([u8; 32]);
+
+impl MetricsToken {
+    /// The token `raw`.
+    pub fn new(raw: &str) -> Self {
+        use sha2::Digest;
+        Self(sha2::Sha256::digest(raw.as_bytes()).into())
+    }
+
+    /// Whether `presented` is the token.
+    pub fn matches(&self, presented: &str) -> bool {
+        Self::new(presented).0 == self.0
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(…)")
+    }
 }
 
 /// A PostgreSQL URL. Its `Debug` and `Display` never show the password.
@@ -446,7 +473,19 @@ impl Config {
                     )
                 })?,
         };
+        let metrics_token = match lookup("CONFIDANT_METRICS_TOKEN") {
+            None => None,
+            Some(raw) if raw.trim().chars().count() >= 16 => Some(MetricsToken::new(raw.trim())),
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "CONFIDANT_METRICS_TOKEN",
+                    "too short: use at least 16 random characters (or leave it unset to turn \
+                     /metrics off)",
+                ));
+            }
+        };
         Ok(Self {
+            metrics_token,
             request_timeout,
             db_statement_timeout,
             smtp_timeout,

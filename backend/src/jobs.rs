@@ -134,6 +134,7 @@ pub async fn enqueue_after<J: BackgroundJob>(
     queue::insert(
         conn,
         J::KIND,
+        J::LANE,
         &payload,
         J::MAX_ATTEMPTS,
         idempotency_key,
@@ -178,16 +179,47 @@ pub async fn enqueue_many<J: BackgroundJob>(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| diesel::result::Error::SerializationError(Box::new(error)))?;
     let keys: Vec<Option<String>> = jobs.iter().map(|(_, key)| key.clone()).collect();
-    queue::insert_many(
-        conn,
-        J::KIND,
-        &payloads,
-        &keys,
-        J::MAX_ATTEMPTS,
-        priority.value(),
-        i64::try_from(delay.as_secs()).unwrap_or(i64::MAX),
-    )
-    .await
+    let batch = queue::Batch {
+        kind: J::KIND,
+        lane: J::LANE,
+        max_attempts: J::MAX_ATTEMPTS,
+        priority: priority.value(),
+        delay_seconds: i64::try_from(delay.as_secs()).unwrap_or(i64::MAX),
+    };
+    queue::insert_many(conn, batch, &payloads, &keys).await
+}
+
+/// The queue's state for [`crate::monitoring`]: unfinished jobs by kind, lane and state, and
+/// how long the oldest due job of each kind has waited.
+pub async fn census(
+    conn: &mut AsyncPgConnection,
+) -> diesel::QueryResult<crate::monitoring::QueueCensus> {
+    let rows = queue::census(conn).await?;
+    let mut counts = Vec::new();
+    let mut oldest: Vec<(String, f64)> = Vec::new();
+    for row in rows {
+        let state = match row.state.as_str() {
+            "running" => "running",
+            "due" => "due",
+            _ => "scheduled",
+        };
+        if state == "due" {
+            match oldest.iter_mut().find(|(kind, _)| *kind == row.kind) {
+                Some((_, age)) => *age = age.max(row.oldest_seconds),
+                None => oldest.push((row.kind.clone(), row.oldest_seconds)),
+            }
+        }
+        counts.push(crate::monitoring::QueueCount {
+            kind: row.kind,
+            lane: row.lane,
+            state,
+            jobs: row.jobs,
+        });
+    }
+    Ok(crate::monitoring::QueueCensus {
+        counts,
+        oldest_due: oldest,
+    })
 }
 
 /// Runs every job that is due now, one after another, until none is left, and returns how

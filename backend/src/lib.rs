@@ -19,6 +19,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod maintenance;
 pub mod messaging;
+pub mod monitoring;
 pub mod pagination;
 pub mod provisioning;
 pub mod routes;

@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod docs;
 pub mod health;
 pub mod me;
+pub mod metrics;
 pub mod people;
 pub mod practice;
 pub mod recipients;
@@ -19,7 +20,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Routes outside `/api/v1` (health checks).
 pub fn root(config: &mut ServiceConfig) {
-    config.service(health::healthz).service(health::readyz);
+    config
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(metrics::metrics);
 }
 
 /// Routes under `/api/v1`.

@@ -49,7 +49,10 @@ impl Served {
     /// What `path` serves.
     pub fn of(path: &str) -> Self {
         let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
-        if under("/api") || under("/api-docs") || under("/healthz") || under("/readyz") {
+        if ["/api", "/api-docs", "/healthz", "/readyz", "/metrics"]
+            .into_iter()
+            .any(under)
+        {
             Self::Api
         } else if under("/docs") {
             Self::Docs
@@ -119,6 +122,7 @@ mod tests {
         assert_eq!(Served::of("/api"), Served::Api);
         assert_eq!(Served::of("/api-docs/openapi.json"), Served::Api);
         assert_eq!(Served::of("/readyz"), Served::Api);
+        assert_eq!(Served::of("/metrics"), Served::Api);
         assert_eq!(Served::of("/docs/"), Served::Docs);
         assert_eq!(Served::of("/docs"), Served::Docs);
         assert_eq!(Served::of("/"), Served::WebApp);

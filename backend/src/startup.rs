@@ -21,6 +21,7 @@ use crate::email::Mailer;
 use crate::error::{self, ApiError};
 use crate::http_head;
 use crate::jobs::{JobContext, JobWake, Registry, WorkerSettings, Workers};
+use crate::monitoring;
 use crate::routes;
 use crate::security_headers;
 use crate::state::AppState;
@@ -58,6 +59,7 @@ impl Application {
                  cannot be read after a restart"
             );
         }
+        monitoring::spawn_upkeep();
         let listener = TcpListener::bind(config.listen)
             .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.listen))?;
         let address = listener.local_addr()?;
@@ -200,6 +202,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 .wrap(actix_web::middleware::from_fn(security_headers::add))
                 .wrap(error::problem_for_framework_errors())
                 .wrap(TracingLogger::<PrivateRootSpan>::new())
+                .wrap(actix_web::middleware::from_fn(monitoring::time_requests))
                 .into_utoipa_app(),
         )
         .split_for_parts();

@@ -163,6 +163,12 @@ impl SmtpSink {
         self.lock().received.clone()
     }
 
+    /// How many messages were received so far (cheaper than [`SmtpSink::messages`], which
+    /// copies them all).
+    pub fn count(&self) -> usize {
+        self.lock().received.len()
+    }
+
     /// Answers `code` (e.g. 451 for "try again later", 554 for "rejected") to `DATA` for the
     /// next `messages` messages, which are then not received. `usize::MAX` fails them all.
     pub fn fail_next(&self, messages: usize, code: u16) {
@@ -186,14 +192,13 @@ impl SmtpSink {
     pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<ReceivedMail> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let received = self.messages();
-            if received.len() >= count {
-                return received;
+            let received = self.count();
+            if received >= count {
+                return self.messages();
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "expected {count} emails within {timeout:?}, got {}",
-                received.len()
+                "expected {count} emails within {timeout:?}, got {received}"
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

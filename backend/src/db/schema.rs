@@ -141,6 +141,7 @@ diesel::table! {
         created_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
         priority -> Int2,
+        lane -> Text,
     }
 }
 

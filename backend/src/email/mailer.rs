@@ -147,6 +147,24 @@ pub enum MailFailure {
     InvalidMessage,
 }
 
+impl MailFailure {
+    /// A short name for metrics (`timeout`, `smtp_4xx`, …): a fixed set, whatever happened.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Smtp(400..=499) => "smtp_4xx",
+            Self::Smtp(500..=599) => "smtp_5xx",
+            Self::Smtp(_) => "smtp_other",
+            Self::Timeout => "timeout",
+            Self::Connection => "connection",
+            Self::Tls => "tls",
+            Self::Protocol => "protocol",
+            Self::Client => "client",
+            Self::InvalidRecipient => "invalid_recipient",
+            Self::InvalidMessage => "invalid_message",
+        }
+    }
+}
+
 impl std::fmt::Display for MailFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -322,9 +340,16 @@ impl Mailer {
             }
         };
         // A connection cut off by the deadline is dropped unclean, so it is not reused.
-        tokio::time::timeout(self.deadline, exchange)
+        let started = std::time::Instant::now();
+        let result = tokio::time::timeout(self.deadline, exchange)
             .await
-            .unwrap_or(Err(MailError::Transient(MailFailure::Timeout)))
+            .unwrap_or(Err(MailError::Transient(MailFailure::Timeout)));
+        let outcome = match result {
+            Ok(()) => "sent",
+            Err(MailError::Transient(failure) | MailError::Permanent(failure)) => failure.label(),
+        };
+        crate::monitoring::smtp_send(outcome, started.elapsed());
+        result
     }
 
     /// The sender every email carries.

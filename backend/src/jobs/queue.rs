@@ -11,6 +11,8 @@ use diesel::sql_types::{Double, Integer, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::Lane;
+
 /// The condition of every update after the claim: this worker still holds this attempt.
 const HELD: &str = "id = $1 AND locked_by = $2 AND attempts = $3 AND state = 'running'";
 
@@ -35,14 +37,15 @@ pub(super) struct ClaimedJob {
 pub(super) async fn insert(
     conn: &mut AsyncPgConnection,
     kind: &str,
+    lane: Lane,
     payload: &str,
     max_attempts: i32,
     idempotency_key: Option<&str>,
     delay_seconds: i64,
 ) -> diesel::QueryResult<bool> {
     let inserted = diesel::sql_query(
-        "INSERT INTO jobs (id, kind, payload, max_attempts, idempotency_key, run_at) \
-         VALUES ($1, $2, $3::jsonb, $4, $5, now() + make_interval(secs => $6)) \
+        "INSERT INTO jobs (id, kind, payload, max_attempts, idempotency_key, run_at, lane) \
+         VALUES ($1, $2, $3::jsonb, $4, $5, now() + make_interval(secs => $6), $7) \
          ON CONFLICT (idempotency_key) DO NOTHING",
     )
     .bind::<SqlUuid, _>(Uuid::now_v7())
@@ -51,27 +54,42 @@ pub(super) async fn insert(
     .bind::<Integer, _>(max_attempts.max(1))
     .bind::<Nullable<Text>, _>(idempotency_key)
     .bind::<diesel::sql_types::Double, _>(delay_seconds.max(0) as f64)
+    .bind::<Text, _>(lane.as_str())
     .execute(conn)
     .await?;
     Ok(inserted == 1)
+}
+
+/// What the jobs of one [`insert_many`] share.
+pub(super) struct Batch<'a> {
+    pub kind: &'a str,
+    pub lane: Lane,
+    pub max_attempts: i32,
+    pub priority: i16,
+    pub delay_seconds: i64,
 }
 
 /// Inserts many jobs of one kind in one statement; answers how many were new (the others'
 /// idempotency keys were taken).
 pub(super) async fn insert_many(
     conn: &mut AsyncPgConnection,
-    kind: &str,
+    batch: Batch<'_>,
     payloads: &[String],
     idempotency_keys: &[Option<String>],
-    max_attempts: i32,
-    priority: i16,
-    delay_seconds: i64,
 ) -> diesel::QueryResult<usize> {
+    let Batch {
+        kind,
+        lane,
+        max_attempts,
+        priority,
+        delay_seconds,
+    } = batch;
     use diesel::sql_types::{Array, SmallInt};
     let ids: Vec<Uuid> = payloads.iter().map(|_| Uuid::now_v7()).collect();
     diesel::sql_query(
-        "INSERT INTO jobs (id, kind, payload, max_attempts, idempotency_key, run_at, priority) \
-         SELECT id, $2, payload::jsonb, $4, key, now() + make_interval(secs => $5), $6 \
+        "INSERT INTO jobs (id, kind, payload, max_attempts, idempotency_key, run_at, priority, \
+             lane) \
+         SELECT id, $2, payload::jsonb, $4, key, now() + make_interval(secs => $5), $6, $8 \
          FROM unnest($1::uuid[], $3::text[], $7::text[]) AS j(id, payload, key) \
          ON CONFLICT (idempotency_key) DO NOTHING",
     )
@@ -82,67 +100,61 @@ pub(super) async fn insert_many(
     .bind::<Double, _>(delay_seconds.max(0) as f64)
     .bind::<SmallInt, _>(priority)
     .bind::<Array<Nullable<Text>>, _>(idempotency_keys)
+    .bind::<Text, _>(lane.as_str())
     .execute(conn)
     .await
 }
 
-/// Which kinds a claimer takes.
-#[derive(Clone, Debug, Default)]
-pub(super) struct KindFilter {
-    /// The kinds named.
-    pub kinds: Vec<String>,
-    /// True: every kind but those; false: only those.
-    pub except: bool,
-}
-
-impl KindFilter {
-    /// Every kind.
-    pub fn any() -> Self {
-        Self {
-            kinds: Vec::new(),
-            except: true,
-        }
-    }
-}
-
-/// Claims the next due job for `worker` among the kinds `filter` lets through, holding it for
+/// Claims the next due job for `worker` in `lane` (every lane with `None`), holding it for
 /// `lease`.
 ///
-/// Due means available with `run_at` in the past, or running with an expired lease (its
-/// worker died). `SKIP LOCKED` lets concurrent claimers pass over each other's rows instead of
-/// waiting; the re-check of the `WHERE` clause after locking makes a row that another claimer
-/// just took fail the condition. `MATERIALIZED` keeps PostgreSQL from inlining the CTE, which
-/// could evaluate the `LIMIT` more than once.
+/// Due means running with an expired lease (its worker died: taken first, so that a crashed
+/// worker's job is not starved by a long queue), or else available with `run_at` in the past,
+/// the highest priority first, then the oldest. `SKIP LOCKED` lets concurrent claimers pass
+/// over each other's rows instead of waiting; the re-check of the `WHERE` clause after
+/// locking makes a row that another claimer just took fail the condition. `MATERIALIZED`
+/// keeps PostgreSQL from inlining the CTE, which could evaluate the `LIMIT` more than once.
+///
+/// Two statements rather than one with `OR`: each reads its partial index in claim order and
+/// stops at the first row, where the `OR` made PostgreSQL sort every due job on each claim.
 pub(super) async fn claim(
     conn: &mut AsyncPgConnection,
     worker: &str,
     lease: Duration,
-    filter: &KindFilter,
+    lane: Option<Lane>,
 ) -> diesel::QueryResult<Option<ClaimedJob>> {
-    use diesel::sql_types::{Array, Bool};
-    let mut claimed: Vec<ClaimedJob> = diesel::sql_query(
-        "WITH next AS MATERIALIZED ( \
-             SELECT id FROM jobs \
-             WHERE ((state = 'available' AND run_at <= now()) \
-                OR (state = 'running' AND locked_until < now())) \
-               AND (kind = ANY($3) <> $4) \
-             ORDER BY priority DESC, run_at, id \
-             LIMIT 1 \
-             FOR UPDATE SKIP LOCKED \
-         ) \
-         UPDATE jobs SET state = 'running', attempts = jobs.attempts + 1, \
-             locked_until = now() + make_interval(secs => $1), locked_by = $2 \
-         FROM next WHERE jobs.id = next.id \
-         RETURNING jobs.id, jobs.kind, jobs.payload::text AS payload, jobs.attempts, \
-             jobs.max_attempts",
-    )
-    .bind::<Double, _>(lease.as_secs_f64())
-    .bind::<Text, _>(worker)
-    .bind::<Array<Text>, _>(&filter.kinds)
-    .bind::<Bool, _>(filter.except)
-    .load(conn)
-    .await?;
-    Ok(claimed.pop())
+    let lane_condition = if lane.is_some() {
+        "AND lane = $3"
+    } else {
+        "AND $3::text IS NULL"
+    };
+    let expired = format!(
+        "SELECT id FROM jobs WHERE state = 'running' AND locked_until < now() {lane_condition} \
+         ORDER BY locked_until LIMIT 1 FOR UPDATE SKIP LOCKED"
+    );
+    let available = format!(
+        "SELECT id FROM jobs WHERE state = 'available' AND run_at <= now() {lane_condition} \
+         ORDER BY priority DESC, run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+    );
+    for next in [expired, available] {
+        let mut claimed: Vec<ClaimedJob> = diesel::sql_query(format!(
+            "WITH next AS MATERIALIZED ({next}) \
+             UPDATE jobs SET state = 'running', attempts = jobs.attempts + 1, \
+                 locked_until = now() + make_interval(secs => $1), locked_by = $2 \
+             FROM next WHERE jobs.id = next.id \
+             RETURNING jobs.id, jobs.kind, jobs.payload::text AS payload, jobs.attempts, \
+                 jobs.max_attempts"
+        ))
+        .bind::<Double, _>(lease.as_secs_f64())
+        .bind::<Text, _>(worker)
+        .bind::<Nullable<Text>, _>(lane.map(Lane::as_str))
+        .load(conn)
+        .await?;
+        if let Some(job) = claimed.pop() {
+            return Ok(Some(job));
+        }
+    }
+    Ok(None)
 }
 
 /// Extends the lease of a job this worker holds; `false` when it no longer holds it.
@@ -248,4 +260,37 @@ pub(super) async fn release(
     .execute(conn)
     .await?;
     Ok(updated == 1)
+}
+
+/// One group of the queue's census.
+#[derive(diesel::QueryableByName)]
+pub(super) struct CensusRow {
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub lane: String,
+    /// `due`, `scheduled` or `running`.
+    #[diesel(sql_type = Text)]
+    pub state: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub jobs: i64,
+    /// Seconds since the oldest job of the group became due.
+    #[diesel(sql_type = Double)]
+    pub oldest_seconds: f64,
+}
+
+/// How many unfinished jobs there are, by kind, lane and state (due, scheduled for later,
+/// running), with the age of each group's oldest. Reads the two partial indexes' rows only.
+pub(super) async fn census(conn: &mut AsyncPgConnection) -> diesel::QueryResult<Vec<CensusRow>> {
+    diesel::sql_query(
+        "SELECT kind, lane, \
+             CASE WHEN state = 'running' THEN 'running' \
+                  WHEN run_at <= now() THEN 'due' ELSE 'scheduled' END AS state, \
+             count(*) AS jobs, \
+             GREATEST(EXTRACT(EPOCH FROM now() - min(run_at)), 0)::float8 AS oldest_seconds \
+         FROM jobs WHERE state IN ('available', 'running') \
+         GROUP BY 1, 2, 3",
+    )
+    .load(conn)
+    .await
 }

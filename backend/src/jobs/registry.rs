@@ -24,12 +24,21 @@ pub enum Lane {
     Mail,
 }
 
+impl Lane {
+    /// The stored name (`jobs.lane`).
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Self::General => "general",
+            Self::Mail => "mail",
+        }
+    }
+}
+
 /// How to run one kind.
 #[derive(Clone, Copy)]
 struct Entry {
     start: Start,
     deadline: Duration,
-    lane: Lane,
 }
 
 /// The job types a worker can run, by kind.
@@ -53,7 +62,6 @@ impl Registry {
         let entry = Entry {
             start: start::<J>,
             deadline: J::DEADLINE,
-            lane: J::LANE,
         };
         let previous = self.jobs.insert(J::KIND, entry);
         assert!(
@@ -67,18 +75,6 @@ impl Registry {
     /// The kinds this registry runs.
     pub fn kinds(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.jobs.keys().copied()
-    }
-
-    /// The kinds of `lane`.
-    pub fn kinds_of(&self, lane: Lane) -> Vec<String> {
-        let mut kinds: Vec<String> = self
-            .jobs
-            .iter()
-            .filter(|(_, entry)| entry.lane == lane)
-            .map(|(kind, _)| (*kind).to_owned())
-            .collect();
-        kinds.sort_unstable();
-        kinds
     }
 
     /// The work of a stored job and its deadline, or a permanent error for an unknown kind or

@@ -9,8 +9,9 @@ use futures_util::FutureExt;
 use tokio::time::{Instant, MissedTickBehavior};
 use tracing::Instrument;
 
+use super::Lane;
 use super::backoff::backoff_delay;
-use super::queue::{self, ClaimedJob, KindFilter};
+use super::queue::{self, ClaimedJob};
 use super::registry::JobFuture;
 use super::worker::WorkerSettings;
 use super::{JobContext, JobError, Registry};
@@ -38,15 +39,15 @@ pub(super) fn claimer_name(role: &str) -> String {
     )
 }
 
-/// Claims the next due job among the kinds `filter` lets through, if any.
+/// Claims the next due job in `lane` (any lane with `None`), if any.
 pub(super) async fn claim_next(
     pool: &DbPool,
     claimer: &str,
     lease: Duration,
-    filter: &KindFilter,
+    lane: Option<Lane>,
 ) -> Result<Option<ClaimedJob>, JobError> {
     let mut conn = pool.get().await?;
-    Ok(queue::claim(&mut conn, claimer, lease, filter).await?)
+    Ok(queue::claim(&mut conn, claimer, lease, lane).await?)
 }
 
 /// See [`super::run_pending`].
@@ -55,7 +56,7 @@ pub(super) async fn run_pending(ctx: &JobContext, registry: &Registry) -> usize 
     let settings = WorkerSettings::default();
     let mut ran = 0;
     loop {
-        match claim_next(&ctx.pool, &claimer, settings.lease, &KindFilter::any()).await {
+        match claim_next(&ctx.pool, &claimer, settings.lease, None).await {
             Ok(Some(job)) => {
                 run_claimed(
                     ctx,
@@ -207,6 +208,14 @@ async fn record(
     lease_ends: Instant,
 ) {
     let duration_ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+    let outcome = match &ended {
+        Ended::Succeeded => "completed",
+        Ended::Failed(error) if error.is_permanent() || job.attempts >= job.max_attempts => "dead",
+        Ended::Failed(_) => "retry",
+        Ended::Abandoned => "abandoned",
+        Ended::LostLease => "lost_lease",
+    };
+    crate::monitoring::job_attempt(&job.kind, outcome, duration);
     match &ended {
         Ended::Succeeded => tracing::info!(outcome = "completed", duration_ms, "job done"),
         Ended::Failed(error) if error.is_permanent() || job.attempts >= job.max_attempts => {

@@ -11,7 +11,6 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::queue::KindFilter;
 use super::runner;
 use super::{JobContext, Lane, Registry};
 use crate::config::Config;
@@ -81,33 +80,23 @@ impl Workers {
     /// current tokio runtime.
     pub fn start(ctx: JobContext, registry: Registry, settings: WorkerSettings) -> Self {
         let (stop, _) = watch::channel(None);
-        let mail_kinds = registry.kinds_of(Lane::Mail);
         let registry = Arc::new(registry);
-        let general = KindFilter {
-            kinds: if settings.mail_count > 0 {
-                mail_kinds.clone()
-            } else {
-                Vec::new()
-            },
-            except: true,
-        };
-        let mail = KindFilter {
-            kinds: mail_kinds,
-            except: false,
-        };
+        // Without mail workers, the general ones take every lane.
+        let general = (settings.mail_count > 0).then_some(Lane::General);
+        let mail = Some(Lane::Mail);
         let lanes = [
             ("worker", settings.count, general),
             ("mail", settings.mail_count, mail),
         ];
         let mut tasks = Vec::new();
-        for (role, count, filter) in lanes {
+        for (role, count, lane) in lanes {
             for index in 0..count {
                 tasks.push(tokio::spawn(work(
                     runner::claimer_name(&format!("{role}{index}")),
                     ctx.clone(),
                     Arc::clone(&registry),
                     settings.clone(),
-                    filter.clone(),
+                    lane,
                     stop.subscribe(),
                 )));
             }
@@ -149,7 +138,7 @@ async fn work(
     ctx: JobContext,
     registry: Arc<Registry>,
     settings: WorkerSettings,
-    filter: KindFilter,
+    lane: Option<Lane>,
     mut stop: watch::Receiver<Option<Duration>>,
 ) {
     loop {
@@ -160,7 +149,7 @@ async fn work(
         let woken = ctx.wake.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
-        let pause = match runner::claim_next(&ctx.pool, &name, settings.lease, &filter).await {
+        let pause = match runner::claim_next(&ctx.pool, &name, settings.lease, lane).await {
             Ok(Some(job)) => {
                 let abandon = grace_ended(stop.clone());
                 runner::run_claimed(&ctx, &registry, &name, job, &settings, abandon).await;

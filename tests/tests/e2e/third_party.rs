@@ -212,3 +212,59 @@ async fn schemathesis_finds_no_failure_as_a_client() {
     let text = schemathesis(&server, &practice.client.token).await;
     assert!(!text.contains("Server error"), "{text}");
 }
+
+/// Prometheus' own Python client parses the scrape (`tools/contract/check_metrics.py`), after
+/// requests, a job and an email have been recorded: every family typed and described, every
+/// histogram consistent.
+#[tokio::test]
+async fn prometheus_parses_the_metrics() {
+    use tokio::io::AsyncWriteExt;
+
+    const TOKEN: &str = "metrics-token-for-the-parser-test";
+    let tools = tools();
+    let app =
+        confidant_tests::spawn_app_with(&[("CONFIDANT_METRICS_TOKEN", TOKEN.to_owned())]).await;
+    let practice: StaffedPractice = app.staffed_practice("Parsed Clinic").await;
+    let created = app
+        .send_as(
+            reqwest::Method::POST,
+            &practice.provider.token,
+            "/api/v1/conversations",
+            Some(serde_json::json!({
+                "recipients": [{"type": "person", "id": practice.client.person.id}],
+                "subject": "Hello",
+                "body": "An email goes out for this one.",
+            })),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    assert!(app.run_jobs().await >= 1);
+    let scrape = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("an answer")
+        .text()
+        .await
+        .expect("the metrics");
+    let mut parser = tokio::process::Command::new(tools.join(".venv/bin/python"))
+        .arg(tools.join("check_metrics.py"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python starts");
+    let mut stdin = parser.stdin.take().expect("its input");
+    stdin
+        .write_all(scrape.as_bytes())
+        .await
+        .expect("the scrape is written");
+    drop(stdin);
+    let output = parser.wait_with_output().await.expect("python ends");
+    let text = printed(&output);
+    assert!(output.status.success(), "{text}\n--- scrape:\n{scrape}");
+    assert!(text.contains("metrics parsed:"), "{text}");
+    eprintln!("{}", text.trim());
+}

@@ -1,0 +1,2 @@
+DROP INDEX jobs_ready_by_lane;
+ALTER TABLE jobs DROP COLUMN lane;

@@ -1,0 +1,244 @@
+//! Metrics for operators, in Prometheus' text format at `GET /metrics` (see
+//! [`crate::routes::metrics`]): how long requests take by route, how background jobs fare,
+//! how the mail relay answers, how busy the database pool is, and how long the job queue is.
+//!
+//! Labels hold only route patterns (`/api/v1/conversations/{id}`, never the id), methods,
+//! status codes, job kinds, lanes and outcome names: nothing about people, and nothing that
+//! grows with the data.
+//!
+//! The `metrics` crate's macros record into one process-wide recorder, installed by
+//! [`install`] when the first server is built (tests build many servers in one process: they
+//! share it, and count their own requests among everyone's).
+
+use std::collections::BTreeSet;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Request durations, by `method`, `route` (the matched pattern) and `status`.
+pub const HTTP_REQUEST_DURATION: &str = "confidant_http_request_duration_seconds";
+/// Attempts of background jobs, by `kind` and `outcome`.
+pub const JOB_ATTEMPTS: &str = "confidant_job_attempts_total";
+/// How long attempts of background jobs took, by `kind` and `outcome`.
+pub const JOB_DURATION: &str = "confidant_job_duration_seconds";
+/// Jobs in the queue now, by `kind`, `lane` and `state` (`due`, `scheduled`, `running`).
+pub const JOBS_QUEUED: &str = "confidant_jobs_queued";
+/// How long the oldest due job of each `kind` has waited, in seconds (0 when none waits).
+pub const JOB_OLDEST_DUE_AGE: &str = "confidant_job_oldest_due_age_seconds";
+/// SMTP exchanges, by `outcome` (`sent`, or why not: `timeout`, `smtp_4xx`, …).
+pub const SMTP_SENDS: &str = "confidant_smtp_sends_total";
+/// How long SMTP exchanges took, by `outcome`.
+pub const SMTP_SEND_DURATION: &str = "confidant_smtp_send_duration_seconds";
+/// Database connections, by `state` (`in_use`, `idle`).
+pub const DB_POOL_CONNECTIONS: &str = "confidant_db_pool_connections";
+/// The most database connections the pool opens.
+pub const DB_POOL_MAX: &str = "confidant_db_pool_max_connections";
+/// Requests and jobs waiting for a database connection.
+pub const DB_POOL_WAITING: &str = "confidant_db_pool_waiting";
+/// 1 when the database answered the last scrape's queue query in time, else 0.
+pub const DATABASE_UP: &str = "confidant_database_up";
+
+/// Histogram buckets, in seconds: from a fast page to the request deadline.
+const BUCKETS: &[f64] = &[
+    0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+static RECORDER: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the process-wide recorder (once; later calls do nothing) and describes the
+/// metrics. `None` if another recorder was installed first (metrics then go there).
+pub fn install() -> Option<&'static PrometheusHandle> {
+    RECORDER
+        .get_or_init(|| {
+            let installed = PrometheusBuilder::new()
+                .set_buckets(BUCKETS)
+                .and_then(|builder| {
+                    builder.set_buckets_for_metric(Matcher::Suffix("_seconds".into()), BUCKETS)
+                })
+                .and_then(PrometheusBuilder::install_recorder);
+            match installed {
+                Ok(handle) => {
+                    describe();
+                    Some(handle)
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "metrics recorder not installed; /metrics stays empty");
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
+/// Drains recorded histogram samples into their buckets; run every few seconds, or memory
+/// grows between scrapes. Runs on the current tokio runtime until it ends.
+pub fn spawn_upkeep() {
+    if let Some(handle) = install() {
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                ticks.tick().await;
+                handle.run_upkeep();
+            }
+        });
+    }
+}
+
+fn describe() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_histogram!(
+        HTTP_REQUEST_DURATION,
+        Unit::Seconds,
+        "HTTP requests by method, route pattern and status"
+    );
+    describe_counter!(JOB_ATTEMPTS, "Background job attempts by kind and outcome");
+    describe_histogram!(
+        JOB_DURATION,
+        Unit::Seconds,
+        "Background job attempts by kind and outcome"
+    );
+    describe_gauge!(JOBS_QUEUED, "Jobs in the queue by kind, lane and state");
+    describe_gauge!(
+        JOB_OLDEST_DUE_AGE,
+        Unit::Seconds,
+        "How long the oldest due job of each kind has waited"
+    );
+    describe_counter!(SMTP_SENDS, "SMTP exchanges by outcome");
+    describe_histogram!(
+        SMTP_SEND_DURATION,
+        Unit::Seconds,
+        "SMTP exchanges (connection checkout to the relay's last reply) by outcome"
+    );
+    describe_gauge!(DB_POOL_CONNECTIONS, "Database connections by state");
+    describe_gauge!(DB_POOL_MAX, "The most database connections the pool opens");
+    describe_gauge!(DB_POOL_WAITING, "Waiting for a database connection");
+    describe_gauge!(
+        DATABASE_UP,
+        "1 when the database answered the last scrape in time"
+    );
+}
+
+/// Middleware: times every request and records it under its route pattern.
+pub async fn time_requests(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    // The pattern comes from the app's resource map and the path, so it is known before
+    // routing; an address no route matches is `unmatched`, whatever was asked.
+    let route = request
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = method_label(request.method());
+    let result = next.call(request).await;
+    let status = match &result {
+        Ok(response) => response.status(),
+        Err(error) => error.as_response_error().status_code(),
+    };
+    metrics::histogram!(
+        HTTP_REQUEST_DURATION,
+        "method" => method,
+        "route" => route,
+        "status" => status.as_str().to_owned(),
+    )
+    .record(started.elapsed());
+    result
+}
+
+/// The method, or `other` for the unusual ones (so that made-up methods add no series).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// Records one job attempt.
+pub fn job_attempt(kind: &str, outcome: &'static str, duration: Duration) {
+    metrics::counter!(JOB_ATTEMPTS, "kind" => kind.to_owned(), "outcome" => outcome).increment(1);
+    metrics::histogram!(JOB_DURATION, "kind" => kind.to_owned(), "outcome" => outcome)
+        .record(duration);
+}
+
+/// Records one SMTP exchange.
+pub fn smtp_send(outcome: &'static str, duration: Duration) {
+    metrics::counter!(SMTP_SENDS, "outcome" => outcome).increment(1);
+    metrics::histogram!(SMTP_SEND_DURATION, "outcome" => outcome).record(duration);
+}
+
+/// The database pool's state now.
+pub fn db_pool(status: deadpool::Status) {
+    let in_use = status.size.saturating_sub(status.available);
+    metrics::gauge!(DB_POOL_CONNECTIONS, "state" => "in_use").set(count(in_use));
+    metrics::gauge!(DB_POOL_CONNECTIONS, "state" => "idle").set(count(status.available));
+    metrics::gauge!(DB_POOL_MAX).set(count(status.max_size));
+    metrics::gauge!(DB_POOL_WAITING).set(count(status.waiting));
+}
+
+/// One row of the queue's state: jobs of `kind` in `lane` and `state`.
+pub struct QueueCount {
+    pub kind: String,
+    pub lane: String,
+    pub state: &'static str,
+    pub jobs: i64,
+}
+
+/// The job queue's state: counts by kind, lane and state, and each kind's oldest due job's
+/// age in seconds.
+pub struct QueueCensus {
+    pub counts: Vec<QueueCount>,
+    pub oldest_due: Vec<(String, f64)>,
+}
+
+/// Kinds and lanes seen in earlier scrapes, so that a queue that emptied reads 0 rather than
+/// keeping its last value.
+static SEEN: Mutex<BTreeSet<(String, String)>> = Mutex::new(BTreeSet::new());
+
+/// The job queue's state now (`None`: the database did not answer).
+pub fn job_queue(census: Option<QueueCensus>) {
+    let Some(QueueCensus {
+        counts,
+        oldest_due: oldest,
+    }) = census
+    else {
+        metrics::gauge!(DATABASE_UP).set(0.0);
+        return;
+    };
+    metrics::gauge!(DATABASE_UP).set(1.0);
+    let mut seen = SEEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for (kind, lane) in seen.iter() {
+        for state in ["due", "scheduled", "running"] {
+            metrics::gauge!(JOBS_QUEUED, "kind" => kind.clone(), "lane" => lane.clone(), "state" => state)
+                .set(0.0);
+        }
+        metrics::gauge!(JOB_OLDEST_DUE_AGE, "kind" => kind.clone()).set(0.0);
+    }
+    for row in counts {
+        seen.insert((row.kind.clone(), row.lane.clone()));
+        #[expect(clippy::cast_precision_loss, reason = "a count of queued jobs")]
+        let jobs = row.jobs as f64;
+        metrics::gauge!(JOBS_QUEUED, "kind" => row.kind, "lane" => row.lane, "state" => row.state)
+            .set(jobs);
+    }
+    for (kind, age) in oldest {
+        metrics::gauge!(JOB_OLDEST_DUE_AGE, "kind" => kind).set(age);
+    }
+}
+
+#[expect(clippy::cast_precision_loss, reason = "pool sizes are small")]
+fn count(n: usize) -> f64 {
+    n as f64
+}
