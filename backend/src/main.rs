@@ -111,8 +111,20 @@ fn run(command: Command) -> anyhow::Result<()> {
                 let database_url = config.require_database_url()?;
                 db::run_migrations(database_url).await?;
                 let pool = db::pool(database_url, 2)?;
-                let demo = match provisioning::seed_demo(&pool, if_empty).await? {
-                    provisioning::DemoSeed::Created(demo) => demo,
+                // A file stored under a key made up for this run could never be read again.
+                let files = (!config.storage_key.generated)
+                    .then(|| confidant::attachments::FileStore::from_config(&config))
+                    .transpose()?;
+                let demo = match provisioning::seed_demo(&pool, if_empty, files.as_ref()).await? {
+                    provisioning::DemoSeed::Created(demo) => {
+                        if files.is_none() {
+                            eprintln!(
+                                "confidant: without CONFIDANT_STORAGE_KEY, the demo thread that \
+                                 carries a file was seeded without it"
+                            );
+                        }
+                        demo
+                    }
                     provisioning::DemoSeed::Existing(demo) => {
                         eprintln!(
                             "confidant: the demo practice exists already; nothing was changed"

@@ -12,6 +12,9 @@ use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use uuid::Uuid;
 
+mod demo_story;
+
+use crate::attachments::FileStore;
 use crate::auth::password;
 use crate::db::DbPool;
 use crate::db::models::person::{NewPerson, NewPortalAccount, Person, SignInRecord};
@@ -205,101 +208,65 @@ const fn client(
     }
 }
 
+const OLIVE: &str = DEMO_OWNER_EMAIL;
 const JUNIPER: &str = "juniper@riverbend.example";
 const FELIX: &str = "felix@riverbend.example";
 const PENNY: &str = "penny@riverbend.example";
+const ARTHUR: &str = "arthur@riverbend.example";
+const ROWAN: &str = "rowan@riverbend.example";
+const SAGE: &str = "sage@riverbend.example";
+const QUINN: &str = "quinn@riverbend.example";
+const ROBIN: &str = "robin@riverbend.example";
+const CASEY: &str = "casey@riverbend.example";
+const JORDAN: &str = "jordan@riverbend.example";
+const RILEY: &str = "riley@riverbend.example";
+const TAYLOR: &str = "taylor@riverbend.example";
+const ALEX: &str = "alex@riverbend.example";
+const MORGAN: &str = "morgan@riverbend.example";
+const DREW: &str = "drew@riverbend.example";
+const EMERY: &str = "emery@riverbend.example";
+const AVERY: &str = "avery@riverbend.example";
+const SAM: &str = "sam@riverbend.example";
 
 /// Everyone in the demo practice, the owner first (created by the same code as
 /// `create-practice`), then the other staff, then the clients.
 const DEMO_PEOPLE: [DemoSeedPerson; 17] = [
     staff("Olive Brookstone", DEMO_OWNER_EMAIL, Role::Owner),
-    staff(
-        "Arthur Pennywhistle",
-        "arthur@riverbend.example",
-        Role::Admin,
-    ),
+    staff("Arthur Pennywhistle", ARTHUR, Role::Admin),
     staff("Dr. Juniper Vale", JUNIPER, Role::Provider),
     staff("Dr. Felix Marlowe", FELIX, Role::Provider),
     staff("Penny Ledger", PENNY, Role::Staff),
-    client(
-        "Rowan Alder",
-        "rowan@riverbend.example",
-        ClientStatus::Active,
-        &[JUNIPER],
-    ),
-    client(
-        "Sage Willow",
-        "sage@riverbend.example",
-        ClientStatus::Active,
-        &[JUNIPER],
-    ),
-    client(
-        "Quinn Birch",
-        "quinn@riverbend.example",
-        ClientStatus::Active,
-        &[JUNIPER],
-    ),
-    client(
-        "Robin Hazel",
-        "robin@riverbend.example",
-        ClientStatus::Active,
-        &[JUNIPER],
-    ),
-    client(
-        "Casey Linden",
-        "casey@riverbend.example",
-        ClientStatus::Inactive,
-        &[JUNIPER],
-    ),
+    client("Rowan Alder", ROWAN, ClientStatus::Active, &[JUNIPER]),
+    client("Sage Willow", SAGE, ClientStatus::Active, &[JUNIPER]),
+    client("Quinn Birch", QUINN, ClientStatus::Active, &[JUNIPER]),
+    client("Robin Hazel", ROBIN, ClientStatus::Active, &[JUNIPER]),
+    client("Casey Linden", CASEY, ClientStatus::Inactive, &[JUNIPER]),
     // Seen by both clinicians (say, individual and couples sessions).
     client(
         "Jordan Cedar",
-        "jordan@riverbend.example",
+        JORDAN,
         ClientStatus::Active,
         &[JUNIPER, FELIX],
     ),
-    client(
-        "Riley Aspen",
-        "riley@riverbend.example",
-        ClientStatus::Active,
-        &[FELIX],
-    ),
-    client(
-        "Taylor Maple",
-        "taylor@riverbend.example",
-        ClientStatus::Active,
-        &[FELIX],
-    ),
-    client(
-        "Alex Hawthorn",
-        "alex@riverbend.example",
-        ClientStatus::Active,
-        &[FELIX],
-    ),
-    client(
-        "Morgan Spruce",
-        "morgan@riverbend.example",
-        ClientStatus::Active,
-        &[FELIX],
-    ),
-    client(
-        "Drew Larch",
-        "drew@riverbend.example",
-        ClientStatus::Inactive,
-        &[FELIX],
-    ),
-    client(
-        "Emery Poplar",
-        "emery@riverbend.example",
-        ClientStatus::Archived,
-        &[JUNIPER],
-    ),
+    client("Riley Aspen", RILEY, ClientStatus::Active, &[FELIX]),
+    client("Taylor Maple", TAYLOR, ClientStatus::Active, &[FELIX]),
+    client("Alex Hawthorn", ALEX, ClientStatus::Active, &[FELIX]),
+    client("Morgan Spruce", MORGAN, ClientStatus::Active, &[FELIX]),
+    client("Drew Larch", DREW, ClientStatus::Inactive, &[FELIX]),
+    client("Emery Poplar", EMERY, ClientStatus::Archived, &[JUNIPER]),
 ];
 
 /// The demo staff groups and their members' emails.
 const DEMO_GROUPS: [(&str, &[&str]); 2] = [
     ("Front desk", &[PENNY, DEMO_OWNER_EMAIL]),
     ("Clinicians", &[JUNIPER, FELIX]),
+];
+
+/// The demo people without an account yet: `seed-demo` invites them (see
+/// [`demo_story::INVITED`]), so their invitation emails are the first a newcomer sees.
+const DEMO_INVITED: [DemoSeedPerson; 2] = [
+    client("Avery Thornton", AVERY, ClientStatus::Active, &[JUNIPER]),
+    staff("Sam Rivers", SAM, Role::Staff),
 ];
 
 /// The demo practice and how to sign in to it; printed by `seed-demo` (as JSON with `--json`).
@@ -309,8 +276,19 @@ pub struct DemoPractice {
     pub practice_id: Uuid,
     /// Its name.
     pub practice_name: &'static str,
-    /// Everyone in it, each with a portal account.
+    /// Everyone in it with a portal account.
     pub people: Vec<DemoSignIn>,
+    /// The people invited who have no account yet.
+    pub invited: Vec<DemoInvitee>,
+}
+
+/// One demo person invited to set a password.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoInvitee {
+    /// Full name.
+    pub name: &'static str,
+    /// Their email, where the invitation went.
+    pub email: &'static str,
 }
 
 /// One demo person's sign-in.
@@ -366,6 +344,13 @@ impl DemoPractice {
                     status: person.client.map(|(status, _)| status),
                 })
                 .collect(),
+            invited: DEMO_INVITED
+                .iter()
+                .map(|person| DemoInvitee {
+                    name: person.name,
+                    email: person.email,
+                })
+                .collect(),
         }
     }
 
@@ -405,6 +390,15 @@ impl DemoPractice {
                 "  {what:<what_width$}  {name:<name_width$}  {email:<email_width$}  {password}\n"
             ));
         }
+        let invited: Vec<String> = self
+            .invited
+            .iter()
+            .map(|person| format!("{} <{}>", person.name, person.email))
+            .collect();
+        text.push_str(&format!(
+            "  (invited, with no account yet: {}; their invitation emails are on their way)\n",
+            invited.join(", ")
+        ));
         text
     }
 }
@@ -419,7 +413,11 @@ impl DemoPractice {
 /// `if_empty`, a database that holds other practices but not the demo one is left alone
 /// ([`DemoSeed::Skipped`]), so that demo accounts with a public password never appear beside
 /// real practices by accident.
-pub async fn seed_demo(pool: &DbPool, if_empty: bool) -> Result<DemoSeed, SetupError> {
+pub async fn seed_demo(
+    pool: &DbPool,
+    if_empty: bool,
+    files: Option<&FileStore>,
+) -> Result<DemoSeed, SetupError> {
     let owner = &DEMO_PEOPLE[0];
     let (name, owner_name, owner_email) = PracticeSetup {
         name: DEMO_PRACTICE_NAME.to_owned(),
@@ -460,7 +458,9 @@ pub async fn seed_demo(pool: &DbPool, if_empty: bool) -> Result<DemoSeed, SetupE
                     .await?;
             let practice_id = practice.practice_id;
             let mut ids: HashMap<&str, Uuid> = HashMap::from([(owner.email, practice.owner_id)]);
-            for (person, hash) in DEMO_PEOPLE.iter().zip(&hashes).skip(1) {
+            let people = DEMO_PEOPLE.iter().zip(hashes.iter().map(Some)).skip(1);
+            let invited = DEMO_INVITED.iter().zip(std::iter::repeat(None));
+            for (person, hash) in people.chain(invited) {
                 let row = Person::insert(
                     conn,
                     &NewPerson {
@@ -479,41 +479,53 @@ pub async fn seed_demo(pool: &DbPool, if_empty: bool) -> Result<DemoSeed, SetupE
                     },
                 )
                 .await?;
-                NewPortalAccount {
-                    person_id: row.id,
-                    practice_id,
-                    email: person.email,
-                    password_hash: hash,
+                if let Some(hash) = hash {
+                    NewPortalAccount {
+                        person_id: row.id,
+                        practice_id,
+                        email: person.email,
+                        password_hash: hash,
+                    }
+                    .upsert(conn)
+                    .await?;
                 }
-                .upsert(conn)
-                .await?;
                 ids.insert(person.email, row.id);
                 if let Some((_, providers)) = person.client {
                     let provider_ids = ids_of(&ids, providers)?;
                     Person::set_providers(conn, practice_id, row.id, &provider_ids).await?;
                 }
             }
+            let mut groups = HashMap::new();
             for (group_name, members) in DEMO_GROUPS {
                 let group = StaffGroup::insert(conn, practice_id, group_name).await?;
                 let member_ids = ids_of(&ids, members)?;
                 StaffGroup::set_members(conn, practice_id, group.id, &member_ids).await?;
+                groups.insert(group_name, group.id);
             }
-            Ok::<_, DieselError>(practice_id)
+            demo_story::write(conn, practice_id, &ids, &groups, files).await?;
+            Ok::<_, demo_story::StoryError>(practice_id)
         })
         .await;
     match created {
         Ok(practice_id) => Ok(DemoSeed::Created(DemoPractice::new(practice_id))),
         // Another `seed-demo` may have won a race; otherwise a demo email signs in elsewhere.
-        Err(error) if is_unique_violation(&error) => match existing_demo(&mut conn).await? {
-            OwnerEmail::Demo(practice_id) => Ok(DemoSeed::Existing(DemoPractice::new(practice_id))),
-            OwnerEmail::Elsewhere => Err(owner_email_elsewhere()),
-            OwnerEmail::Free => Err(SetupError::Invalid(
-                "an email of the demo practice (@riverbend.example) signs in to another \
+        Err(demo_story::StoryError::Database(error)) if is_unique_violation(&error) => {
+            match existing_demo(&mut conn).await? {
+                OwnerEmail::Demo(practice_id) => {
+                    Ok(DemoSeed::Existing(DemoPractice::new(practice_id)))
+                }
+                OwnerEmail::Elsewhere => Err(owner_email_elsewhere()),
+                OwnerEmail::Free => Err(SetupError::Invalid(
+                    "an email of the demo practice (@riverbend.example) signs in to another \
                      practice already; nothing was created"
-                    .into(),
-            )),
-        },
-        Err(other) => Err(SetupError::Failed(crate::error::log_safe(&other))),
+                        .into(),
+                )),
+            }
+        }
+        Err(demo_story::StoryError::Database(other)) => {
+            Err(SetupError::Failed(crate::error::log_safe(&other)))
+        }
+        Err(other) => Err(SetupError::Failed(other.to_string())),
     }
 }
 
@@ -612,6 +624,16 @@ mod tests {
             }
         }
         assert!(DEMO_PASSWORD.chars().count() >= MIN_PASSWORD_LEN);
+        // Those invited are the people without an account, invited by someone who may.
+        for (invited, by) in demo_story::INVITED {
+            assert!(DEMO_INVITED.iter().any(|person| person.email == invited));
+            assert!(!emails.contains(&invited), "{invited} has no account");
+            let at = emails.iter().position(|e| *e == by).expect("a demo person");
+            assert!(matches!(
+                DEMO_PEOPLE[at].role,
+                Some(Role::Owner | Role::Admin)
+            ));
+        }
     }
 
     #[test]
@@ -621,11 +643,13 @@ mod tests {
             text.starts_with("Riverbend Counseling (demo practice "),
             "{text}"
         );
-        assert_eq!(text.lines().count(), 1 + DEMO_PEOPLE.len(), "{text}");
+        assert_eq!(text.lines().count(), 1 + DEMO_PEOPLE.len() + 1, "{text}");
+        assert!(text.lines().last().is_some_and(|line| line.contains(SAM)));
         assert!(text.contains("client (archived)"), "{text}");
         assert!(
             text.lines()
                 .skip(1)
+                .take(DEMO_PEOPLE.len())
                 .all(|line| line.ends_with(DEMO_PASSWORD)),
             "{text}"
         );

@@ -20,6 +20,8 @@ mod e2e {
     mod health;
     mod invitations;
     mod jobs;
+    mod mail_catcher;
+    mod metrics;
     mod openapi;
     mod people;
     mod recipients;

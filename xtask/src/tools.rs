@@ -74,24 +74,10 @@ pub fn contract_tools() -> PathBuf {
 /// installed again only when its list changed.
 pub fn ensure_contract_tools() -> Result {
     let dir = contract_tools();
-    if output(Command::new("npm").arg("--version")).is_none() {
-        apt_install(&["nodejs", "npm"], "npm is needed for the contract tools")?;
-    }
-    if !is_current(
-        &dir.join("package-lock.json"),
-        &dir.join("node_modules/.installed"),
-    )? {
-        step(
-            Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund"])
-                .current_dir(&dir),
-            "installing the contract tools from npm (redocly, @hey-api/openapi-ts, tsx)",
-        )?;
-        mark_installed(
-            &dir.join("package-lock.json"),
-            &dir.join("node_modules/.installed"),
-        )?;
-    }
+    ensure_npm_packages(
+        &dir,
+        "installing the contract tools from npm (redocly, @hey-api/openapi-ts, tsx)",
+    )?;
     let venv = dir.join(".venv");
     if !is_current(&dir.join("requirements.txt"), &venv.join(".installed"))? {
         let python = ["python3", "python"]
@@ -111,6 +97,42 @@ pub fn ensure_contract_tools() -> Result {
             "installing the contract tools from PyPI (openapi-python-client, schemathesis)",
         )?;
         mark_installed(&dir.join("requirements.txt"), &venv.join(".installed"))?;
+    }
+    Ok(())
+}
+
+/// Where `cargo xtask run` keeps its mail catcher (MailDev from npm).
+pub fn mail_catcher() -> PathBuf {
+    workspace::root().join("tools/mailcatcher")
+}
+
+/// The mail catcher's program, installed from npm when missing or out of date.
+pub fn ensure_mail_catcher() -> Result<PathBuf> {
+    let dir = mail_catcher();
+    ensure_npm_packages(&dir, "installing the mail catcher from npm (maildev)")?;
+    Ok(dir.join("node_modules/maildev/dist/bin/maildev.js"))
+}
+
+/// `npm ci` in `dir` unless its lock file is what was installed last; npm itself first, from
+/// Debian, when missing.
+fn ensure_npm_packages(dir: &std::path::Path, what: &str) -> Result {
+    if output(Command::new("npm").arg("--version")).is_none() {
+        apt_install(&["nodejs", "npm"], "npm is needed for the JavaScript tools")?;
+    }
+    if !is_current(
+        &dir.join("package-lock.json"),
+        &dir.join("node_modules/.installed"),
+    )? {
+        step(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(dir),
+            what,
+        )?;
+        mark_installed(
+            &dir.join("package-lock.json"),
+            &dir.join("node_modules/.installed"),
+        )?;
     }
     Ok(())
 }

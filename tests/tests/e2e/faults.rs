@@ -45,8 +45,10 @@ async fn sign_in(client: &reqwest::Client, server: &ServerProcess, email: &str) 
         .to_owned()
 }
 
-/// Seeds the demo practice into `db` (the server has migrated it).
-fn seed_demo(db: &OwnDatabase) {
+/// Seeds the demo practice into `db` (migrating it first) and drops the emails the demo
+/// queued (its invitations and notifications), so that a test sees only its own. Run before
+/// the server starts, so that no worker has taken one yet.
+async fn seed_demo(db: &OwnDatabase) {
     let output = confidant_command()
         .env("DATABASE_URL", &db.url)
         .args(["seed-demo", "--json"])
@@ -57,6 +59,13 @@ fn seed_demo(db: &OwnDatabase) {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    let mut conn = AsyncPgConnection::establish(&db.url)
+        .await
+        .expect("connect");
+    diesel::sql_query("DELETE FROM jobs WHERE lane = 'mail'")
+        .execute(&mut conn)
+        .await
+        .expect("the demo's emails dropped");
 }
 
 async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
@@ -177,6 +186,7 @@ async fn an_email_is_sent_once_when_the_database_stops_during_data() {
     // The completion record was tried once: a database blink between the relay's 250 and the
     // record left the job to run again, and the email went out twice.
     let db = OwnDatabase::start().await;
+    seed_demo(&db).await;
     let app = spawn_app().await;
     let server = ServerProcess::start(
         &app,
@@ -187,7 +197,6 @@ async fn an_email_is_sent_once_when_the_database_stops_during_data() {
         ],
     )
     .await;
-    seed_demo(&db);
     let client = reqwest::Client::new();
     let token = sign_in(&client, &server, "juniper@riverbend.example").await;
     let mut conn = AsyncPgConnection::establish(&db.url)
@@ -251,6 +260,7 @@ async fn an_email_is_sent_once_when_the_database_stops_during_data() {
 async fn a_frozen_database_answers_503_quickly_and_recovers_without_a_restart() {
     // A hung database held requests for up to 10 s and /readyz for 5-7 s.
     let db = OwnDatabase::start().await;
+    seed_demo(&db).await;
     let app = spawn_app().await;
     let server = ServerProcess::start(
         &app,
@@ -261,7 +271,6 @@ async fn a_frozen_database_answers_503_quickly_and_recovers_without_a_restart() 
         ],
     )
     .await;
-    seed_demo(&db);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()

@@ -3,8 +3,10 @@
 use std::collections::HashSet;
 use std::process::Output;
 
+use confidant_openapi::conversations::{Conversation, ConversationKind, ConversationPage};
 use confidant_openapi::people::{ClientStatus, PeoplePage, PersonKind};
 use confidant_openapi::staff_groups::StaffGroupList;
+use confidant_tests::app::TEST_STORAGE_KEY;
 use confidant_tests::binary::confidant_command;
 use confidant_tests::database::TestDatabase;
 use confidant_tests::{TestApp, spawn_app};
@@ -17,6 +19,14 @@ struct Demo {
     practice_id: uuid::Uuid,
     practice_name: String,
     people: Vec<SignIn>,
+    invited: Vec<Invitee>,
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Invitee {
+    name: String,
+    email: String,
 }
 
 #[derive(Debug, PartialEq, Deserialize)]
@@ -112,7 +122,7 @@ async fn seed_demo_creates_a_practice_whose_every_sign_in_works() {
         .json()
         .await
         .expect("a page of clients");
-    assert_eq!(page.items.len(), 12);
+    assert_eq!(page.items.len(), 12 + 1, "with the invited client");
     assert!(page.next_cursor.is_none());
     let staff: PeoplePage = app
         .get_as(&owner_token, "/api/v1/people?kind=staff&limit=200")
@@ -129,7 +139,8 @@ async fn seed_demo_creates_a_practice_whose_every_sign_in_works() {
     assert_eq!(provider_ids.len(), 2);
     for client in &page.items {
         assert_eq!(client.kind, PersonKind::Client);
-        assert!(client.has_portal_account, "{} can sign in", client.email);
+        let signs_in = demo.people.iter().any(|p| p.email == client.email);
+        assert_eq!(client.has_portal_account, signs_in, "{}", client.email);
         let assigned = client.provider_ids.clone().unwrap_or_default();
         assert!(!assigned.is_empty(), "{} has a provider", client.email);
         assert!(assigned.iter().all(|id| provider_ids.contains(id)));
@@ -180,11 +191,12 @@ async fn seed_demo_twice_prints_the_same_sign_ins_and_adds_nobody() {
     assert!(lines[0].starts_with("Riverbend Counseling"), "{text}");
     assert_eq!(
         lines.len(),
-        1 + 17,
-        "the practice, then one line per person: {text}"
+        1 + 17 + 1,
+        "the practice, one line per person, then who is invited: {text}"
     );
+    assert!(lines[18].contains("invited"), "{text}");
     assert!(
-        lines[1..]
+        lines[1..18]
             .iter()
             .all(|line| line.contains("@riverbend.example")
                 && line.trim_end().ends_with("demo-password-2026")),
@@ -208,7 +220,11 @@ async fn seed_demo_twice_prints_the_same_sign_ins_and_adds_nobody() {
         .json()
         .await
         .expect("a page of people");
-    assert_eq!(everyone.items.len(), demo.people.len(), "no duplicates");
+    assert_eq!(
+        everyone.items.len(),
+        demo.people.len() + demo.invited.len(),
+        "no duplicates"
+    );
     let groups: StaffGroupList = app
         .get_as(&token, "/api/v1/staff-groups")
         .await
@@ -296,5 +312,185 @@ async fn seed_demo_refuses_in_one_line_when_a_demo_email_signs_in_elsewhere() {
         // `--if-empty` (as `cargo xtask run` uses it) just leaves the database alone.
         let skipped = seed_demo(database.url(), &["--if-empty"]).await;
         assert!(stdout_of(&skipped).is_empty());
+    }
+}
+
+/// Signs in as the demo person with this email.
+async fn token_of(app: &TestApp, demo: &Demo, email: &str) -> String {
+    let person = demo
+        .people
+        .iter()
+        .find(|p| p.email == email)
+        .expect("a demo person");
+    sign_in(app, person).await
+}
+
+async fn inbox(app: &TestApp, token: &str) -> ConversationPage {
+    let response = app.get_as(token, "/api/v1/conversations?limit=100").await;
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("a page of conversations")
+}
+
+#[tokio::test]
+async fn seed_demo_makes_a_lived_in_practice_whose_every_inbox_shows_the_product() {
+    let app = spawn_app().await;
+    let seeded = tokio::process::Command::from(confidant_command())
+        .env("DATABASE_URL", app.database.url())
+        .env("CONFIDANT_STORAGE", app.storage.path())
+        .env("CONFIDANT_STORAGE_KEY", TEST_STORAGE_KEY)
+        .args(["seed-demo", "--json"])
+        .output()
+        .await
+        .expect("run confidant seed-demo");
+    let demo = parse(&seeded);
+    assert!(
+        seeded.stderr.is_empty(),
+        "with a storage key, the file is seeded too"
+    );
+
+    // Every sign-in opens onto a non-empty inbox, and some have something unread.
+    let mut unread_somewhere = 0;
+    for person in &demo.people {
+        let token = sign_in(&app, person).await;
+        let page = inbox(&app, &token).await;
+        assert!(
+            !page.items.is_empty(),
+            "{} has an empty inbox",
+            person.email
+        );
+        unread_somewhere += usize::from(page.items.iter().any(|c| c.unread_count > 0));
+        // Dated over the past weeks, newest first, never in the future.
+        let times: Vec<_> = page.items.iter().map(|c| c.last_message_at).collect();
+        assert!(times.windows(2).all(|pair| pair[0] >= pair[1]));
+        assert!(times.iter().all(|at| *at < chrono::Utc::now()));
+    }
+    assert!(
+        unread_somewhere >= 6,
+        "{unread_somewhere} people have unread threads"
+    );
+
+    // The provider's inbox: threads from clients and staff, some unread, spread over time.
+    let juniper = token_of(&app, &demo, "juniper@riverbend.example").await;
+    let threads = inbox(&app, &juniper).await.items;
+    assert!(threads.len() >= 4, "{threads:?}");
+    assert!(threads.iter().any(|c| c.unread_count > 0));
+    assert!(threads.iter().any(|c| c.unread_count == 0));
+    let oldest = threads.last().expect("a thread").last_message_at;
+    assert!(chrono::Utc::now() - oldest > chrono::Duration::days(7));
+
+    // One thread to several clients (R-MULTI-CLIENT: they read, they cannot reply).
+    let alex = token_of(&app, &demo, "alex@riverbend.example").await;
+    let group = inbox(&app, &alex)
+        .await
+        .items
+        .into_iter()
+        .find(|c| c.participants.len() > 2 || !c.can_reply)
+        .expect("Alex's group thread");
+    let opened: Conversation = app
+        .get_as(&alex, &format!("/api/v1/conversations/{}", group.id))
+        .await
+        .json()
+        .await
+        .expect("the thread");
+    assert_eq!(opened.kind, ConversationKind::MultiClient);
+    assert!(!opened.can_reply);
+
+    // One among staff only.
+    let penny = token_of(&app, &demo, "penny@riverbend.example").await;
+    let staff_thread = &inbox(&app, &penny).await.items[0];
+    let opened: Conversation = app
+        .get_as(
+            &penny,
+            &format!("/api/v1/conversations/{}", staff_thread.id),
+        )
+        .await
+        .json()
+        .await
+        .expect("the thread");
+    assert_eq!(opened.kind, ConversationKind::Group);
+    assert!(
+        opened
+            .participants
+            .iter()
+            .all(|p| p.kind == PersonKind::Staff)
+    );
+    assert!(opened.messages.len() >= 2, "a reply among staff");
+
+    // One carrying a file that downloads as it was seeded.
+    let quinn = token_of(&app, &demo, "quinn@riverbend.example").await;
+    let with_file = &inbox(&app, &quinn).await.items[0];
+    let opened: Conversation = app
+        .get_as(&quinn, &format!("/api/v1/conversations/{}", with_file.id))
+        .await
+        .json()
+        .await
+        .expect("the thread");
+    let file = &opened.messages[0].attachments[0];
+    assert!(file.content_type.starts_with("text/plain"), "{file:?}");
+    let download = app
+        .get_as(&quinn, &format!("/api/v1/attachments/{}", file.id))
+        .await;
+    assert_eq!(download.status(), 200);
+    let text = download.text().await.expect("the file");
+    assert!(text.starts_with("Box breathing"), "{text}");
+
+    // A finished blast, and a client's reply in their own thread.
+    let felix = token_of(&app, &demo, "felix@riverbend.example").await;
+    let blasts: serde_json::Value = app
+        .get_as(&felix, "/api/v1/blasts")
+        .await
+        .json()
+        .await
+        .expect("the blasts");
+    let blast = &blasts["items"][0];
+    assert_eq!(blast["state"], "done", "{blasts}");
+    assert!(
+        blast["sent"].as_i64().is_some_and(|sent| sent >= 2),
+        "{blasts}"
+    );
+    let riley = token_of(&app, &demo, "riley@riverbend.example").await;
+    let riley_thread = &inbox(&app, &riley).await.items[0];
+    let opened: Conversation = app
+        .get_as(
+            &riley,
+            &format!("/api/v1/conversations/{}", riley_thread.id),
+        )
+        .await
+        .json()
+        .await
+        .expect("the thread");
+    assert_eq!(opened.kind, ConversationKind::Blast);
+    assert_eq!(opened.messages.len(), 2, "the blast and Riley's answer");
+
+    // The emails: invitations to the two people without an account, and notifications for
+    // what is unread, none of them carrying a word of any thread (R-NOTIFY).
+    assert_eq!(demo.invited.len(), 2);
+    let sent = app.run_jobs().await;
+    assert!(sent >= 2 + 6, "{sent} jobs ran");
+    let mail = app
+        .mail
+        .wait_for(sent, std::time::Duration::from_secs(20))
+        .await;
+    for invitee in &demo.invited {
+        assert!(
+            mail.iter().any(|m| m.recipients == [invitee.email.clone()]
+                && m.parse()
+                    .text
+                    .is_some_and(|text| text.contains("accept-invitation"))),
+            "an invitation for {}",
+            invitee.email
+        );
+    }
+    for email in &mail {
+        let parsed = email.parse();
+        let text = format!("{}\n{}", parsed.subject, parsed.text.unwrap_or_default());
+        for secret in [
+            "thought record",
+            "Box breathing",
+            "room change",
+            "maintenance",
+        ] {
+            assert!(!text.contains(secret), "an email carries {secret:?}");
+        }
     }
 }

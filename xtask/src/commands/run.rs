@@ -1,7 +1,11 @@
 //! `cargo xtask run`: Confidant on http://127.0.0.1:8080 from a fresh clone, with a demo
-//! practice to sign in to when the database holds no practice yet.
+//! practice to sign in to when the database holds no practice yet, and a mail catcher
+//! (MailDev, http://127.0.0.1:1080) that shows every email Confidant sends.
 
+use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use local_postgres::LocalPostgres;
 
@@ -26,9 +30,38 @@ pub fn run() -> Result {
         }
         None => start_dev_database()?,
     };
-    seed_demo(&database_url)?;
+    let storage = std::env::var("CONFIDANT_STORAGE").unwrap_or_else(|_| {
+        workspace::root()
+            .join(".data/storage")
+            .display()
+            .to_string()
+    });
+    let storage_key = dev_storage_key()?;
+    // Emails go where CONFIDANT_SMTP_URL says; without it, to a mail catcher started here,
+    // which stops with this command.
+    let (smtp_url, catcher) = match std::env::var("CONFIDANT_SMTP_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
+        Some(url) => (url, None),
+        None => {
+            let catcher = MailCatcher::start()?;
+            (catcher.smtp_url(), Some(catcher))
+        }
+    };
+    seed_demo(&database_url, &storage, &storage_key)?;
     let listen = std::env::var("CONFIDANT_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    let metrics_token = dev_metrics_token()?;
     eprintln!("xtask: Confidant will be at http://{listen} (API docs at http://{listen}/docs)");
+    if let Some(catcher) = &catcher {
+        eprintln!(
+            "xtask: every email Confidant sends shows at {} (the mail catcher)",
+            catcher.web_url()
+        );
+    }
+    eprintln!(
+        "xtask: metrics: curl -H 'Authorization: Bearer {metrics_token}' http://{listen}/metrics"
+    );
     step(
         workspace::cargo()
             .args(["run", "--quiet", "-p", "confidant", "--", "serve"])
@@ -36,25 +69,93 @@ pub fn run() -> Result {
             .env("CONFIDANT_LISTEN", &listen)
             .env("CONFIDANT_WEB_DIR", workspace::web_dist())
             .env("CONFIDANT_JWT_SECRET", dev_jwt_secret()?)
-            .env("CONFIDANT_STORAGE_KEY", dev_storage_key()?)
-            .env(
-                "CONFIDANT_STORAGE",
-                std::env::var("CONFIDANT_STORAGE").unwrap_or_else(|_| {
-                    workspace::root()
-                        .join(".data/storage")
-                        .display()
-                        .to_string()
-                }),
-            ),
+            .env("CONFIDANT_STORAGE_KEY", storage_key)
+            .env("CONFIDANT_STORAGE", storage)
+            .env("CONFIDANT_SMTP_URL", smtp_url)
+            .env("CONFIDANT_METRICS_TOKEN", metrics_token),
         "starting Confidant",
     )
+}
+
+/// MailDev on loopback: SMTP on 1025, its web view on 1080 (`CONFIDANT_MAILCATCHER_SMTP_PORT`
+/// and `CONFIDANT_MAILCATCHER_WEB_PORT` choose others). Stopped when dropped.
+struct MailCatcher {
+    child: Child,
+    smtp: u16,
+    web: u16,
+}
+
+impl MailCatcher {
+    fn start() -> Result<Self> {
+        let program = tools::ensure_mail_catcher()?;
+        let port = |variable: &str, default: u16| -> Result<u16> {
+            std::env::var(variable).map_or(Ok(default), |raw| {
+                raw.parse()
+                    .map_err(|_| format!("{variable} must be a port number, not {raw:?}"))
+            })
+        };
+        let smtp = port("CONFIDANT_MAILCATCHER_SMTP_PORT", 1025)?;
+        let web = port("CONFIDANT_MAILCATCHER_WEB_PORT", 1080)?;
+        if let Some(taken) = [smtp, web].into_iter().find(|port| listening(*port)) {
+            return Err(format!(
+                "port {taken} on 127.0.0.1 is taken, so the mail catcher cannot start: stop \
+                 what holds it, choose other ports with CONFIDANT_MAILCATCHER_SMTP_PORT and \
+                 CONFIDANT_MAILCATCHER_WEB_PORT, or send email elsewhere with CONFIDANT_SMTP_URL"
+            ));
+        }
+        eprintln!("xtask: starting the mail catcher (MailDev) on 127.0.0.1");
+        let child = Command::new("node")
+            .arg(&program)
+            .args(["--ip", "127.0.0.1", "--web-ip", "127.0.0.1"])
+            .args(["--smtp", &smtp.to_string(), "--web", &web.to_string()])
+            .arg("--silent")
+            .stdin(Stdio::null())
+            .spawn()
+            .map_err(|error| format!("could not start {}: {error}", program.display()))?;
+        let mut catcher = Self { child, smtp, web };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !(listening(smtp) && listening(web)) {
+            if let Ok(Some(status)) = catcher.child.try_wait() {
+                return Err(format!("the mail catcher stopped at once ({status})"));
+            }
+            if Instant::now() > deadline {
+                return Err("the mail catcher did not listen within 30 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(catcher)
+    }
+
+    fn smtp_url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.smtp)
+    }
+
+    fn web_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.web)
+    }
+}
+
+impl Drop for MailCatcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether something accepts connections on `port` of 127.0.0.1.
+fn listening(port: u16) -> bool {
+    TcpStream::connect_timeout(
+        &SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_millis(200),
+    )
+    .is_ok()
 }
 
 /// Seeds the demo practice into a database without practices (a new one included) and prints
 /// its sign-ins; prints them again while the demo practice is there; leaves a database with
 /// other practices alone. `confidant seed-demo --if-empty` decides (and migrates first), so
 /// that xtask needs no database client of its own.
-fn seed_demo(database_url: &str) -> Result {
+fn seed_demo(database_url: &str, storage: &str, storage_key: &str) -> Result {
     step(
         workspace::cargo()
             .args([
@@ -66,7 +167,10 @@ fn seed_demo(database_url: &str) -> Result {
                 "seed-demo",
                 "--if-empty",
             ])
-            .env("DATABASE_URL", database_url),
+            .env("DATABASE_URL", database_url)
+            // The demo's file is stored as the server will read it.
+            .env("CONFIDANT_STORAGE", storage)
+            .env("CONFIDANT_STORAGE_KEY", storage_key),
         "seeding the demo practice if the database holds no practice yet",
     )
 }
@@ -109,6 +213,13 @@ fn dev_data_dir() -> PathBuf {
 fn dev_jwt_secret() -> Result<String> {
     dev_secret("CONFIDANT_JWT_SECRET", "jwt-secret", |bytes| {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
+    })
+}
+
+/// The token that opens `/metrics`, kept in `.data/metrics-token`.
+fn dev_metrics_token() -> Result<String> {
+    dev_secret("CONFIDANT_METRICS_TOKEN", "metrics-token", |bytes| {
+        bytes.iter().take(16).map(|b| format!("{b:02x}")).collect()
     })
 }
 

@@ -15,6 +15,7 @@ pub fn run() -> Result {
     tools::ensure_postgres_binaries()?;
     tools::ensure_s3_server()?;
     tools::ensure_contract_tools()?;
+    tools::ensure_mail_catcher()?;
     step(
         workspace::cargo().args(["fmt", "--all", "--check"]),
         "checking formatting",
@@ -63,6 +64,7 @@ pub fn run() -> Result {
         .args(["test", "--workspace", "--exclude", "confidant-web"])
         .env("CONFIDANT_TEST_WEB_DIR", workspace::web_dist())
         .env("CONFIDANT_CONTRACT_TOOLS", tools::contract_tools())
+        .env("CONFIDANT_MAILCATCHER", tools::mail_catcher())
         .env("PATH", tools::path_with_tools());
     let totals = run_tests(&mut tests)?;
     // One closing line for the whole run: cargo's own last line is often an empty doc-test

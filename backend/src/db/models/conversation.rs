@@ -340,7 +340,17 @@ impl Conversation {
         )
         .execute(conn)
         .await?;
-        // Derived fields, recomputed from the remaining messages.
+        Self::derive_inbox_fields(conn, &[id]).await?;
+        Ok(deleted == 1)
+    }
+
+    /// Derives every participant's inbox fields of conversations `ids` again from their
+    /// messages and each participant's `last_read_at`: after a message is deleted, and after
+    /// `seed-demo` dates its history back.
+    pub async fn derive_inbox_fields(
+        conn: &mut AsyncPgConnection,
+        ids: &[Uuid],
+    ) -> QueryResult<()> {
         diesel::sql_query(
             "UPDATE conversation_participants p SET \
                unread_count = (SELECT count(*) FROM messages m WHERE m.conversation_id = p.conversation_id \
@@ -349,12 +359,12 @@ impl Conversation {
                has_received = EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = p.conversation_id AND m.author_id <> p.person_id), \
                has_sent = EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = p.conversation_id AND m.author_id = p.person_id), \
                last_message_at = coalesce((SELECT max(m.created_at) FROM messages m WHERE m.conversation_id = p.conversation_id), p.last_message_at) \
-             WHERE p.conversation_id = $1",
+             WHERE p.conversation_id = ANY($1)",
         )
-        .bind::<diesel::sql_types::Uuid, _>(id)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
         .execute(conn)
-        .await?;
-        Ok(deleted == 1)
+        .await
+        .map(|_| ())
     }
 
     /// Deletes the whole conversation for good; answers how many messages went with it.
