@@ -413,10 +413,17 @@ impl ResponseError for ApiError {
     }
 }
 
+/// The 405 for a request whose address the contract knows under other methods.
+pub fn method_not_allowed(request: &HttpRequest) -> Option<ApiError> {
+    let contract = request.app_data::<web::Data<crate::contract::Contract>>()?;
+    let methods = contract.methods_of(request.path())?;
+    (!methods.contains(request.method())).then(|| ApiError::method_not_allowed(methods))
+}
+
 /// Extractor settings: the body size limit, and a problem for an address whose id is not a
 /// UUID. (JSON bodies and query strings go through [`crate::extract`].)
 pub fn extractor_configs() -> (web::PayloadConfig, web::PathConfig) {
-    let payload = web::PayloadConfig::new(crate::extract::MAX_JSON_BYTES);
+    let payload = web::PayloadConfig::new(crate::contract::MAX_JSON_BYTES);
     let path = web::PathConfig::default().error_handler(|_error, request: &HttpRequest| {
         // The parser's message quotes what it could not read; the names are enough.
         let names: Vec<String> = request

@@ -18,11 +18,7 @@ use serde_json::Value;
 use crate::contract::{Contract, Refusal};
 use crate::error::ApiError;
 
-/// The largest JSON body accepted: 2 MiB. The largest request the document allows is about
-/// 1 MB (a blast naming 5,000 clients and excluding 5,000, with a 50,000-character body
-/// written as `\u` escapes), so every valid request fits, and an invalid one is read and
-/// refused by name rather than for its size.
-pub const MAX_JSON_BYTES: usize = 2 * 1024 * 1024;
+pub use crate::contract::MAX_JSON_BYTES;
 
 /// A JSON request body that must be there.
 #[derive(Debug)]

@@ -34,6 +34,7 @@ mod error;
 mod queue;
 mod registry;
 mod runner;
+mod settings;
 mod worker;
 
 use std::future::Future;
@@ -43,7 +44,7 @@ use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::attachments::FileStore;
+use crate::attachments::store::FileStore;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::email::Mailer;
@@ -51,7 +52,8 @@ use crate::email::Mailer;
 pub use backoff::{BACKOFF_BASE, BACKOFF_CAP, backoff_delay};
 pub use error::JobError;
 pub use registry::{Lane, Registry};
-pub use worker::{DEFAULT_POLL_INTERVAL, HEARTBEAT, LEASE, WorkerSettings, Workers};
+pub use settings::{DEFAULT_POLL_INTERVAL, HEARTBEAT, LEASE, WorkerSettings};
+pub use worker::Workers;
 
 /// The deadline of a job that sends one email: the SMTP exchange's own deadline (at most
 /// 30 s) plus the database work around it.

@@ -233,7 +233,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
 }
 
 async fn api_not_found(request: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(crate::contract::method_not_allowed(&request).unwrap_or_else(ApiError::not_found))
+    Err(crate::error::method_not_allowed(&request).unwrap_or_else(ApiError::not_found))
 }
 
 /// SIGTERM or SIGINT, caught from the moment [`StopSignal::listen`] returns.

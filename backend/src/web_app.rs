@@ -32,7 +32,7 @@ impl WebApp {
 
 /// The answer for every path no route or file matched.
 pub async fn fallback(request: HttpRequest, web_app: Option<web::Data<WebApp>>) -> HttpResponse {
-    if let Some(refusal) = crate::contract::method_not_allowed(&request) {
+    if let Some(refusal) = crate::error::method_not_allowed(&request) {
         return refusal.error_response_boxed();
     }
     let path = request.path();

@@ -13,7 +13,7 @@ use super::Lane;
 use super::backoff::backoff_delay;
 use super::queue::{self, ClaimedJob};
 use super::registry::JobFuture;
-use super::worker::WorkerSettings;
+use super::settings::WorkerSettings;
 use super::{JobContext, JobError, Registry};
 use crate::db::DbPool;
 
