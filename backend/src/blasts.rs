@@ -19,6 +19,7 @@ use crate::attachments;
 use crate::db::models::attachment::Attachment;
 use crate::db::models::blast::{Blast, NewThreads};
 use crate::domain::blasts::{self as rules, Outcome};
+use crate::events::{self, Event};
 use crate::jobs::{self, BackgroundJob, JobContext, JobError};
 use crate::messaging;
 
@@ -107,10 +108,53 @@ pub async fn send_chunk(conn: &mut AsyncPgConnection, blast_id: Uuid) -> Result<
             if state == BlastState::Done {
                 release_files(conn, &blast).await?;
             }
+            // Each client hears of their new thread; the sender of the progress (or the end).
+            let mut news: Vec<(Event, Vec<Uuid>)> = clients
+                .iter()
+                .zip(conversation_ids.iter().zip(&message_ids))
+                .map(|(client, (conversation_id, message_id))| {
+                    let created = Event::ConversationCreated {
+                        conversation_id: *conversation_id,
+                        message_id: *message_id,
+                        author_id: blast.sender_id,
+                    };
+                    (created, vec![blast.sender_id, *client])
+                })
+                .collect();
+            news.push((progress_event(&blast, state), vec![blast.sender_id]));
+            events::record_many(conn, blast.practice_id, &news).await?;
             Ok(state != BlastState::Done)
         })
         .await?;
     Ok(more)
+}
+
+/// The blast's counters (as recorded after a chunk), as its sender hears of them.
+fn progress_event(blast: &Blast, state: BlastState) -> Event {
+    let (blast_id, total, sent, skipped, failed) = (
+        blast.id,
+        blast.total,
+        blast.sent,
+        blast.skipped,
+        blast.failed,
+    );
+    if state == BlastState::Done {
+        Event::BlastDone {
+            blast_id,
+            total,
+            sent,
+            skipped,
+            failed,
+        }
+    } else {
+        Event::BlastProgress {
+            blast_id,
+            total,
+            sent,
+            skipped,
+            failed,
+        }
+    }
 }
 
 /// Once every thread's message carries the blast's files, the blast lets go of them; any that

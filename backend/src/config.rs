@@ -55,6 +55,9 @@ pub struct Config {
     pub request_timeout: Duration,
     /// `CONFIDANT_DB_STATEMENT_TIMEOUT_SECONDS`: PostgreSQL cancels a statement running longer.
     pub db_statement_timeout: Duration,
+    /// `CONFIDANT_EVENT_RETENTION_HOURS`: how long the event log keeps an event (live streams
+    /// resume from it after a disconnection).
+    pub event_retention: Duration,
     /// `CONFIDANT_SMTP_TIMEOUT_SECONDS`: the deadline of one whole SMTP exchange (connecting,
     /// greeting, each command, the message): past it the email is retried later.
     pub smtp_timeout: Duration,
@@ -459,6 +462,21 @@ impl Config {
         let request_timeout = seconds("CONFIDANT_REQUEST_TIMEOUT_SECONDS", 15, 1..=600)?;
         let db_statement_timeout = seconds("CONFIDANT_DB_STATEMENT_TIMEOUT_SECONDS", 10, 1..=3600)?;
         let smtp_timeout = seconds("CONFIDANT_SMTP_TIMEOUT_SECONDS", 30, 1..=30)?;
+        let event_retention = match lookup("CONFIDANT_EVENT_RETENTION_HOURS") {
+            None => Duration::from_secs(24 * 3600),
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|hours| (1..=720).contains(hours))
+                .map(|hours| Duration::from_secs(hours * 3600))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "CONFIDANT_EVENT_RETENTION_HOURS",
+                        format!("`{raw}` is not a number of hours from 1 to 720"),
+                    )
+                })?,
+        };
         let mail_workers = match lookup("CONFIDANT_MAIL_WORKERS") {
             None => 4,
             Some(raw) => raw
@@ -488,6 +506,7 @@ impl Config {
             metrics_token,
             request_timeout,
             db_statement_timeout,
+            event_retention,
             smtp_timeout,
             mail_workers,
             session_idle,

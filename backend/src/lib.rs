@@ -13,6 +13,7 @@ pub mod domain;
 pub mod email;
 pub mod email_changes;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod http_head;
 pub mod invitations;

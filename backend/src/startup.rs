@@ -163,20 +163,29 @@ pub fn job_registry() -> Registry {
         .with::<crate::attachments::cleanup::ExpireUploadJob>()
         .with::<crate::blasts::BlastFanOutJob>()
         .with::<crate::maintenance::DailyMaintenanceJob>()
+        .with::<crate::events::retention::PruneEventsJob>()
 }
 
-/// Makes sure today's housekeeping job exists (every instance tries; one job results).
+/// Makes sure today's housekeeping job and this hour's pruning of the event log exist (every
+/// instance tries; one job of each results).
 async fn schedule_maintenance(state: &AppState) {
     let scheduled = match state.pool.get().await {
-        Ok(mut conn) => crate::maintenance::DailyMaintenanceJob::today()
-            .schedule(&mut conn, std::time::Duration::ZERO)
-            .await
-            .map(|_| ())
-            .map_err(|error| crate::error::log_safe(&error)),
+        Ok(mut conn) => {
+            let daily = crate::maintenance::DailyMaintenanceJob::today()
+                .schedule(&mut conn, std::time::Duration::ZERO)
+                .await;
+            let hourly = crate::events::retention::PruneEventsJob::this_hour()
+                .schedule(&mut conn, std::time::Duration::ZERO)
+                .await;
+            daily
+                .and(hourly)
+                .map(|_| ())
+                .map_err(|error| crate::error::log_safe(&error))
+        }
         Err(error) => Err(error.to_string()),
     };
     if let Err(cause) = scheduled {
-        tracing::warn!(%cause, "could not schedule the daily maintenance; the next start will");
+        tracing::warn!(%cause, "could not schedule the housekeeping jobs; the next start will");
     }
 }
 

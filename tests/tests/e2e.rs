@@ -14,6 +14,7 @@ mod e2e {
     mod conversations;
     mod email;
     mod errors;
+    mod events;
     mod faults;
     mod hardening;
     mod headers;

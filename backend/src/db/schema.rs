@@ -113,6 +113,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    events (id) {
+        id -> Int8,
+        practice_id -> Uuid,
+        kind -> Text,
+        data -> Jsonb,
+        audience -> Array<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     invitations (id) {
         id -> Uuid,
         practice_id -> Uuid,
@@ -274,6 +285,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     conversation_participants,
     conversations,
     email_changes,
+    events,
     invitations,
     jobs,
     known_sign_in_addresses,

@@ -227,7 +227,16 @@ impl Conversation {
         query.load(conn).await
     }
 
-    /// Everyone taking part in these conversations, with names and kinds.
+    /// Who takes part in conversation `id` (the audience of what happens in it).
+    pub async fn participant_ids(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<Uuid>> {
+        cp::table
+            .filter(cp::conversation_id.eq(id))
+            .select(cp::person_id)
+            .load(conn)
+            .await
+    }
+
+    /// The participants of `conversation_ids`, with what the API shows of them.
     pub async fn participants(
         conn: &mut AsyncPgConnection,
         conversation_ids: &[Uuid],

@@ -108,6 +108,19 @@ impl Person {
             .optional()
     }
 
+    /// The practice's owners and admins (who manage people).
+    pub async fn administrator_ids(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+    ) -> QueryResult<Vec<Uuid>> {
+        people::table
+            .filter(people::practice_id.eq(practice_id))
+            .filter(people::role.eq_any(["owner", "admin"]))
+            .select(people::id)
+            .load(conn)
+            .await
+    }
+
     /// Whether this person has a portal account.
     pub async fn has_portal_account(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
         diesel::select(diesel::dsl::exists(

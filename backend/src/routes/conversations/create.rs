@@ -16,6 +16,7 @@ use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::conversation::Conversation;
 use crate::domain::conversations as rules;
 use crate::error::ApiError;
+use crate::events::{self, Event};
 use crate::extract::ApiJson;
 use crate::messaging;
 use crate::state::AppState;
@@ -81,6 +82,15 @@ pub async fn create_conversation(
                 }))
                 .record(conn)
                 .await?;
+            let audience: Vec<_> = std::iter::once(me.id())
+                .chain(ids.iter().copied())
+                .collect();
+            let created = Event::ConversationCreated {
+                conversation_id: conversation.id,
+                message_id: message.id,
+                author_id: me.id(),
+            };
+            events::record(conn, practice_id, &created, &audience).await?;
             Ok::<_, ApiError>(conversation)
         })
         .await?;

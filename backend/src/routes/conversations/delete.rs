@@ -12,6 +12,7 @@ use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::conversation::Conversation;
 use crate::domain::conversations as rules;
 use crate::error::ApiError;
+use crate::events::{self, Event};
 use crate::messaging;
 use crate::state::AppState;
 
@@ -47,6 +48,8 @@ pub async fn delete_conversation(
         ));
     }
     conn.transaction(async |conn| {
+        // Everyone who took part hears of it; read before the rows go.
+        let audience = Conversation::participant_ids(conn, conversation.id).await?;
         let held = Attachment::hold_for_conversation(conn, conversation.id).await?;
         let messages = Conversation::delete(conn, practice_id, conversation.id).await?;
         let attachments = attachments::release(conn, held).await?;
@@ -58,7 +61,11 @@ pub async fn delete_conversation(
         .target("conversation", conversation.id)
         .details(serde_json::json!({"messages": messages, "attachments": attachments}))
         .record(conn)
-        .await
+        .await?;
+        let deleted = Event::ConversationDeleted {
+            conversation_id: conversation.id,
+        };
+        events::record(conn, practice_id, &deleted, &audience).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -12,6 +12,7 @@ use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::conversation::Conversation;
 use crate::domain::conversations as rules;
 use crate::error::ApiError;
+use crate::events::{self, Event};
 use crate::messaging;
 use crate::state::AppState;
 
@@ -64,7 +65,13 @@ pub async fn delete_message(
             serde_json::json!({"conversation_id": conversation.id, "attachments": attachments}),
         )
         .record(conn)
-        .await
+        .await?;
+        let audience = Conversation::participant_ids(conn, conversation.id).await?;
+        let deleted = Event::MessageDeleted {
+            conversation_id: conversation.id,
+            message_id: message.id,
+        };
+        events::record(conn, practice_id, &deleted, &audience).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

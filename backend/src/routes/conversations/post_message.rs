@@ -13,6 +13,7 @@ use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::conversation::Conversation;
 use crate::domain::conversations as rules;
 use crate::error::{ApiError, field_error};
+use crate::events::{self, Event};
 use crate::extract::ApiJson;
 use crate::messaging::{self, message_view};
 use crate::state::AppState;
@@ -76,6 +77,15 @@ pub async fn post_message(
                 }))
                 .record(conn)
                 .await?;
+            let audience: Vec<_> = std::iter::once(me.id())
+                .chain(others.iter().copied())
+                .collect();
+            let created = Event::MessageCreated {
+                conversation_id: conversation.id,
+                message_id: message.id,
+                author_id: me.id(),
+            };
+            events::record(conn, practice_id, &created, &audience).await?;
             Ok::<_, ApiError>(message)
         })
         .await?;

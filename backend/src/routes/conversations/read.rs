@@ -2,11 +2,13 @@
 
 use actix_web::{HttpResponse, post, web};
 use confidant_openapi::Problem;
+use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use crate::auth::CurrentPerson;
 use crate::db::models::conversation::Conversation;
 use crate::error::ApiError;
+use crate::events::{self, Event};
 use crate::state::AppState;
 
 /// Mark a conversation read without opening it.
@@ -30,6 +32,16 @@ pub async fn mark_read(
         Conversation::for_participant(&mut conn, me.practice_id(), id.into_inner(), me.id())
             .await?
             .ok_or_else(ApiError::not_found)?;
-    Conversation::mark_read(&mut conn, conversation.id, me.id()).await?;
+    conn.transaction(async |conn| {
+        Conversation::mark_read(conn, conversation.id, me.id()).await?;
+        let (unread_conversations, unread_messages) = Conversation::unread(conn, me.id()).await?;
+        let read = Event::ReadStateChanged {
+            conversation_id: conversation.id,
+            unread_conversations,
+            unread_messages,
+        };
+        events::record(conn, me.practice_id(), &read, &[me.id()]).await
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

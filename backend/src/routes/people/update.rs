@@ -17,6 +17,7 @@ use crate::db::schema::people;
 use crate::domain::permissions;
 use crate::email_changes::{SendEmailChangeNoticeJob, SendEmailConfirmationJob};
 use crate::error::{ApiError, field_error, is_unique_violation};
+use crate::events::{self, Event};
 use crate::extract::ApiJson;
 use crate::jobs;
 use crate::state::AppState;
@@ -210,6 +211,13 @@ pub async fn update_person(
                 }));
             }
             event.record(conn).await?;
+            // The person and whoever manages people hear of it.
+            let mut audience = Person::administrator_ids(conn, practice_id).await?;
+            audience.push(person.id);
+            let changed = Event::PersonChanged {
+                person_id: person.id,
+            };
+            events::record(conn, practice_id, &changed, &audience).await?;
             Ok::<_, diesel::result::Error>(Ok(person))
         })
         .await;
