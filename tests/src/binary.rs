@@ -32,6 +32,21 @@ pub fn confidant_command() -> Command {
     command
 }
 
+/// Runs `confidant seed-demo --json` into `app`'s database, with its storage and key, so that
+/// the app can read the demo's file too.
+pub async fn seed_demo_into(app: &crate::TestApp) -> std::process::Output {
+    let mut command = confidant_command();
+    command
+        .env("DATABASE_URL", app.database.url())
+        .env("CONFIDANT_STORAGE", app.storage.path())
+        .env("CONFIDANT_STORAGE_KEY", crate::app::TEST_STORAGE_KEY)
+        .args(["seed-demo", "--json"]);
+    tokio::process::Command::from(command)
+        .output()
+        .await
+        .expect("run confidant seed-demo")
+}
+
 /// The real `confidant serve` as a child process over a [`crate::TestApp`]'s database,
 /// storage, mail sink and keys (so the app's tokens work against it), with `settings` added
 /// or overriding. Killed when dropped.

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use confidant_tests::app::{TEST_STORAGE_KEY, web_dist_dir};
-use confidant_tests::binary::confidant_command;
+use confidant_tests::app::web_dist_dir;
+use confidant_tests::binary::seed_demo_into;
 use confidant_tests::browser::Browser;
 use confidant_tests::spawn_app_with;
 use serde::Deserialize;
@@ -121,14 +121,7 @@ async fn the_first_run_shows_invitations_in_the_mail_catcher_and_a_lived_in_inbo
         ("CONFIDANT_WEB_DIR", web_dist_dir().display().to_string()),
     ])
     .await;
-    let seeded = tokio::process::Command::from(confidant_command())
-        .env("DATABASE_URL", app.database.url())
-        .env("CONFIDANT_STORAGE", app.storage.path())
-        .env("CONFIDANT_STORAGE_KEY", TEST_STORAGE_KEY)
-        .args(["seed-demo", "--json"])
-        .output()
-        .await
-        .expect("run confidant seed-demo");
+    let seeded = seed_demo_into(&app).await;
     assert!(seeded.status.success(), "{seeded:?}");
     let demo: Demo = serde_json::from_slice(&seeded.stdout).expect("the demo as JSON");
 

@@ -6,8 +6,7 @@ use std::process::Output;
 use confidant_openapi::conversations::{Conversation, ConversationKind, ConversationPage};
 use confidant_openapi::people::{ClientStatus, PeoplePage, PersonKind};
 use confidant_openapi::staff_groups::StaffGroupList;
-use confidant_tests::app::TEST_STORAGE_KEY;
-use confidant_tests::binary::confidant_command;
+use confidant_tests::binary::{confidant_command, seed_demo_into};
 use confidant_tests::database::TestDatabase;
 use confidant_tests::{TestApp, spawn_app};
 use serde::Deserialize;
@@ -334,14 +333,7 @@ async fn inbox(app: &TestApp, token: &str) -> ConversationPage {
 #[tokio::test]
 async fn seed_demo_makes_a_lived_in_practice_whose_every_inbox_shows_the_product() {
     let app = spawn_app().await;
-    let seeded = tokio::process::Command::from(confidant_command())
-        .env("DATABASE_URL", app.database.url())
-        .env("CONFIDANT_STORAGE", app.storage.path())
-        .env("CONFIDANT_STORAGE_KEY", TEST_STORAGE_KEY)
-        .args(["seed-demo", "--json"])
-        .output()
-        .await
-        .expect("run confidant seed-demo");
+    let seeded = seed_demo_into(&app).await;
     let demo = parse(&seeded);
     assert!(
         seeded.stderr.is_empty(),
