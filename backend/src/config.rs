@@ -4,6 +4,7 @@
 //! should look like; nothing here panics.
 
 use std::net::SocketAddr;
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -328,35 +329,14 @@ impl Config {
                 format!("`{mail_from_raw}` is not a sender like Confidant <no-reply@example.com>"),
             )
         })?;
-        let workers = match lookup("CONFIDANT_WORKERS") {
-            None => 2,
-            Some(raw) => raw
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n <= 64)
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        "CONFIDANT_WORKERS",
-                        format!("`{raw}` is not a number from 0 (no workers) to 64"),
-                    )
-                })?,
-        };
-        let job_lease = match lookup("CONFIDANT_JOB_LEASE_SECONDS") {
-            None => Duration::from_secs(60),
-            Some(raw) => raw
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|seconds| (3..=3600).contains(seconds))
-                .map(Duration::from_secs)
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        "CONFIDANT_JOB_LEASE_SECONDS",
-                        format!("`{raw}` is not a number of seconds from 3 to 3600"),
-                    )
-                })?,
-        };
+        let workers = number(&lookup, "CONFIDANT_WORKERS", 2, 0..=64, "")? as usize;
+        let job_lease = Duration::from_secs(number(
+            &lookup,
+            "CONFIDANT_JOB_LEASE_SECONDS",
+            60,
+            3..=3600,
+            " of seconds",
+        )?);
         let storage = StorageLocation::parse(
             &lookup("CONFIDANT_STORAGE").unwrap_or_else(|| ".data/storage".into()),
         )?;
@@ -372,21 +352,13 @@ impl Config {
             Some(raw) => HashKey::parse(&raw)?,
             None => HashKey::derived_from(&jwt_secret),
         };
-        let upload_quota_bytes = match lookup("CONFIDANT_UPLOAD_QUOTA_MB") {
-            None => 50_000_000,
-            Some(raw) => raw
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|mb| (10..=100_000).contains(mb))
-                .map(|mb| mb * 1_000_000)
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        "CONFIDANT_UPLOAD_QUOTA_MB",
-                        format!("`{raw}` is not a number of megabytes from 10 to 100000"),
-                    )
-                })?,
-        };
+        let upload_quota_bytes = number(
+            &lookup,
+            "CONFIDANT_UPLOAD_QUOTA_MB",
+            50,
+            10..=100_000,
+            " of megabytes",
+        )? * 1_000_000;
         let web_dir = lookup("CONFIDANT_WEB_DIR").map(PathBuf::from);
         if let Some(dir) = &web_dir
             && !dir.join("index.html").is_file()
@@ -422,75 +394,31 @@ impl Config {
                     )
                 })?,
         };
-        let session_idle = match lookup("CONFIDANT_SESSION_IDLE_MINUTES") {
-            None => Duration::from_secs(30 * 60),
-            Some(raw) => raw
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|minutes| (1..=24 * 60).contains(minutes))
-                .map(|minutes| Duration::from_secs(minutes * 60))
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        "CONFIDANT_SESSION_IDLE_MINUTES",
-                        format!("`{raw}` is not a number of minutes from 1 to 1440"),
-                    )
-                })?,
+        let session_idle = Duration::from_secs(
+            60 * number(
+                &lookup,
+                "CONFIDANT_SESSION_IDLE_MINUTES",
+                30,
+                1..=24 * 60,
+                " of minutes",
+            )?,
+        );
+        let seconds = |name: &'static str, default: u64, range: RangeInclusive<u64>| {
+            number(&lookup, name, default, range, " of seconds").map(Duration::from_secs)
         };
-        let seconds =
-            |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| match lookup(
-                name,
-            ) {
-                None => Ok(Duration::from_secs(default)),
-                Some(raw) => raw
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| range.contains(n))
-                    .map(Duration::from_secs)
-                    .ok_or_else(|| {
-                        ConfigError::new(
-                            name,
-                            format!(
-                                "`{raw}` is not a number of seconds from {} to {}",
-                                range.start(),
-                                range.end()
-                            ),
-                        )
-                    }),
-            };
         let request_timeout = seconds("CONFIDANT_REQUEST_TIMEOUT_SECONDS", 15, 1..=600)?;
         let db_statement_timeout = seconds("CONFIDANT_DB_STATEMENT_TIMEOUT_SECONDS", 10, 1..=3600)?;
         let smtp_timeout = seconds("CONFIDANT_SMTP_TIMEOUT_SECONDS", 30, 1..=30)?;
-        let event_retention = match lookup("CONFIDANT_EVENT_RETENTION_HOURS") {
-            None => Duration::from_secs(24 * 3600),
-            Some(raw) => raw
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|hours| (1..=720).contains(hours))
-                .map(|hours| Duration::from_secs(hours * 3600))
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        "CONFIDANT_EVENT_RETENTION_HOURS",
-                        format!("`{raw}` is not a number of hours from 1 to 720"),
-                    )
-                })?,
-        };
-        let mail_workers = match lookup("CONFIDANT_MAIL_WORKERS") {
-            None => 4,
-            Some(raw) => raw
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n <= 64)
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        "CONFIDANT_MAIL_WORKERS",
-                        format!("`{raw}` is not a number from 0 to 64"),
-                    )
-                })?,
-        };
+        let event_retention = Duration::from_secs(
+            3600 * number(
+                &lookup,
+                "CONFIDANT_EVENT_RETENTION_HOURS",
+                24,
+                1..=720,
+                " of hours",
+            )?,
+        );
+        let mail_workers = number(&lookup, "CONFIDANT_MAIL_WORKERS", 4, 0..=64, "")? as usize;
         let metrics_token = match lookup("CONFIDANT_METRICS_TOKEN") {
             None => None,
             Some(raw) if raw.trim().chars().count() >= 16 => Some(MetricsToken::new(raw.trim())),
@@ -539,6 +467,34 @@ impl Config {
             )
         })
     }
+}
+
+/// The whole number in `name`, within `range` (`default` when unset); `unit` names what it
+/// counts in the error (" of seconds"), which quotes the value and the range.
+fn number(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+    range: RangeInclusive<u64>,
+    unit: &str,
+) -> Result<u64, ConfigError> {
+    let Some(raw) = lookup(name) else {
+        return Ok(default);
+    };
+    raw.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            ConfigError::new(
+                name,
+                format!(
+                    "`{raw}` is not a number{unit} from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
 }
 
 fn parse_http_url(variable: &'static str, raw: &str) -> Result<Url, ConfigError> {
@@ -672,6 +628,28 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn bounded_numbers_name_the_variable_the_value_and_the_range() {
+        for (name, raw) in [
+            ("CONFIDANT_MAIL_WORKERS", "65"),
+            ("CONFIDANT_EVENT_RETENTION_HOURS", "0"),
+            ("CONFIDANT_SMTP_TIMEOUT_SECONDS", "31"),
+            ("CONFIDANT_UPLOAD_QUOTA_MB", "many"),
+        ] {
+            let error = Config::from_lookup(|asked| (asked == name).then(|| raw.to_owned()))
+                .expect_err("refused")
+                .to_string();
+            assert!(error.contains(name) && error.contains(raw), "{error}");
+        }
+        let config = Config::from_lookup(|asked| {
+            (asked == "CONFIDANT_EVENT_RETENTION_HOURS").then(|| " 48 ".to_owned())
+        })
+        .expect("48 hours");
+        assert_eq!(config.event_retention, Duration::from_secs(48 * 3600));
+        assert_eq!(config.mail_workers, 4);
+        assert_eq!(config.upload_quota_bytes, 50_000_000);
     }
 
     #[test]
