@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use confidant_tests::binary::{ServerProcess, confidant_command};
 use confidant_tests::faults::{OwnDatabase, SilentRelay};
 use confidant_tests::files::files_under;
-use confidant_tests::spawn_app;
+use confidant_tests::{TestApp, spawn_app};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::{Value, json};
 
@@ -66,6 +66,24 @@ async fn seed_demo(db: &OwnDatabase) {
         .execute(&mut conn)
         .await
         .expect("the demo's emails dropped");
+}
+
+/// The demo practice in a PostgreSQL of the test's own (which the test can stop and freeze),
+/// served by a real server process with `workers` general and `workers` mail workers.
+async fn demo_server(workers: &str) -> (OwnDatabase, TestApp, ServerProcess) {
+    let db = OwnDatabase::start().await;
+    seed_demo(&db).await;
+    let app = spawn_app().await;
+    let server = ServerProcess::start(
+        &app,
+        &[
+            ("DATABASE_URL", db.url.as_str()),
+            ("CONFIDANT_WORKERS", workers),
+            ("CONFIDANT_MAIL_WORKERS", workers),
+        ],
+    )
+    .await;
+    (db, app, server)
 }
 
 async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
@@ -185,18 +203,7 @@ async fn a_mail_relay_that_never_answers_holds_up_nothing_and_loses_nothing() {
 async fn an_email_is_sent_once_when_the_database_stops_during_data() {
     // The completion record was tried once: a database blink between the relay's 250 and the
     // record left the job to run again, and the email went out twice.
-    let db = OwnDatabase::start().await;
-    seed_demo(&db).await;
-    let app = spawn_app().await;
-    let server = ServerProcess::start(
-        &app,
-        &[
-            ("DATABASE_URL", db.url.as_str()),
-            ("CONFIDANT_WORKERS", "1"),
-            ("CONFIDANT_MAIL_WORKERS", "1"),
-        ],
-    )
-    .await;
+    let (db, app, server) = demo_server("1").await;
     let client = reqwest::Client::new();
     let token = sign_in(&client, &server, "juniper@riverbend.example").await;
     let mut conn = AsyncPgConnection::establish(&db.url)
@@ -259,18 +266,7 @@ async fn an_email_is_sent_once_when_the_database_stops_during_data() {
 #[tokio::test]
 async fn a_frozen_database_answers_503_quickly_and_recovers_without_a_restart() {
     // A hung database held requests for up to 10 s and /readyz for 5-7 s.
-    let db = OwnDatabase::start().await;
-    seed_demo(&db).await;
-    let app = spawn_app().await;
-    let server = ServerProcess::start(
-        &app,
-        &[
-            ("DATABASE_URL", db.url.as_str()),
-            ("CONFIDANT_WORKERS", "0"),
-            ("CONFIDANT_MAIL_WORKERS", "0"),
-        ],
-    )
-    .await;
+    let (db, _app, server) = demo_server("0").await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
