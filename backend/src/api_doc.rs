@@ -29,6 +29,7 @@ use confidant_openapi::{API_PREFIX, Problem, ProblemCode};
         (name = "recipients", description = "What the caller may address"),
         (name = "conversations", description = "Threads, messages, read marks, deletion and the unread badge"),
         (name = "blasts", description = "One message to many clients, each as a new private thread, with live progress"),
+        (name = "events", description = "Live updates: a Server-Sent Events stream of what changed (ids only), resumable with Last-Event-ID"),
         (name = "attachments", description = "Files checked by content, encrypted at rest, downloadable by those who can see their message"),
         (name = "health", description = "Liveness and readiness checks, and metrics for Prometheus"),
     )

@@ -95,8 +95,21 @@ async fn connect(
     url: String,
     statement_timeout: Duration,
 ) -> diesel::ConnectionResult<AsyncPgConnection> {
-    let bad_url = |_| diesel::ConnectionError::InvalidConnectionUrl("not a PostgreSQL URL".into());
-    let mut settings: tokio_postgres::Config = url.parse().map_err(bad_url)?;
+    let (client, connection) = client_config(&url, statement_timeout)
+        .map_err(|_| diesel::ConnectionError::InvalidConnectionUrl("not a PostgreSQL URL".into()))?
+        .connect(tokio_postgres::NoTls)
+        .await
+        .map_err(|error| diesel::ConnectionError::BadConnection(error.to_string()))?;
+    AsyncPgConnection::try_from_client_and_connection(client, connection).await
+}
+
+/// The driver's settings for `url` with this module's deadlines, keepalive and statement
+/// timeout: pooled connections and the event listener's own connection are made alike.
+pub fn client_config(
+    url: &str,
+    statement_timeout: Duration,
+) -> Result<tokio_postgres::Config, tokio_postgres::Error> {
+    let mut settings: tokio_postgres::Config = url.parse()?;
     let options = settings.get_options().unwrap_or_default().to_owned();
     settings
         .connect_timeout(CONNECT_TIMEOUT)
@@ -108,11 +121,7 @@ async fn connect(
             "{options} -c statement_timeout={}",
             statement_timeout.as_millis()
         ));
-    let (client, connection) = settings
-        .connect(tokio_postgres::NoTls)
-        .await
-        .map_err(|error| diesel::ConnectionError::BadConnection(error.to_string()))?;
-    AsyncPgConnection::try_from_client_and_connection(client, connection).await
+    Ok(settings)
 }
 
 /// Borrows a connection and runs `SELECT 1` within `deadline`: true when the database

@@ -14,7 +14,13 @@
 //! appear. The lock is taken by the last statement of a change's transaction, so writers
 //! queue only for their commit.
 
+pub mod hub;
+pub mod listener;
 pub mod retention;
+pub mod stream;
+pub mod tickets;
+
+pub use hub::{EventHub, LoggedEvent, Subscription, Unavailable};
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -73,6 +79,8 @@ pub enum Event {
     },
     /// A person's record (role, status, providers, email) changed.
     PersonChanged { person_id: Uuid },
+    /// A session ended (sign-out, idleness): its live streams close.
+    SessionEnded { session_id: Uuid },
 }
 
 impl Event {
@@ -87,6 +95,7 @@ impl Event {
             Self::BlastProgress { .. } => "blast_progress",
             Self::BlastDone { .. } => "blast_done",
             Self::PersonChanged { .. } => "person_changed",
+            Self::SessionEnded { .. } => "session_ended",
         }
     }
 

@@ -49,7 +49,7 @@ use crate::config::Config;
 use crate::db::DbPool;
 use crate::email::Mailer;
 
-pub use backoff::{BACKOFF_BASE, BACKOFF_CAP, backoff_delay};
+pub use backoff::{BACKOFF_BASE, BACKOFF_CAP, backoff_delay, jittered_backoff};
 pub use error::JobError;
 pub use registry::{Lane, Registry};
 pub use settings::{DEFAULT_POLL_INTERVAL, HEARTBEAT, LEASE, WorkerSettings};
@@ -93,14 +93,15 @@ pub struct JobContext {
     pub wake: JobWake,
 }
 
-/// Wakes the idle workers of this process at once, instead of at their next poll, after a
-/// request committed jobs that someone is waiting for (a blast's fan-out, a notification).
-/// Workers of other processes still find the jobs by polling.
+/// Wakes the idle workers of this process at once, instead of at their next poll. The event
+/// listener (`crate::events::listener`) calls it whenever any instance commits a job (a
+/// trigger on `jobs` notifies `confidant_jobs`), so a blast's fan-out or a notification starts
+/// within milliseconds wherever it was enqueued.
 #[derive(Clone, Debug, Default)]
 pub struct JobWake(Arc<tokio::sync::Notify>);
 
 impl JobWake {
-    /// Call after the transaction that enqueued the jobs has committed.
+    /// Wakes every idle worker of this process.
     pub fn wake(&self) {
         self.0.notify_waiters();
     }

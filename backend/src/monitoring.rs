@@ -40,6 +40,14 @@ pub const DB_POOL_CONNECTIONS: &str = "confidant_db_pool_connections";
 pub const DB_POOL_MAX: &str = "confidant_db_pool_max_connections";
 /// Requests and jobs waiting for a database connection.
 pub const DB_POOL_WAITING: &str = "confidant_db_pool_waiting";
+/// Live event streams open on this instance.
+pub const EVENT_STREAMS: &str = "confidant_event_streams";
+/// Streams dropped because they did not keep up (their clients resume from the log).
+pub const EVENT_STREAMS_DROPPED: &str = "confidant_event_streams_dropped_total";
+/// Events this instance's listener read from the log and handed to its streams.
+pub const EVENTS_PUBLISHED: &str = "confidant_events_published_total";
+/// 1 while this instance's event listener holds its database connection, else 0.
+pub const EVENT_LISTENER_CONNECTED: &str = "confidant_event_listener_connected";
 /// 1 when the database answered the last scrape's queue query in time, else 0.
 pub const DATABASE_UP: &str = "confidant_database_up";
 
@@ -117,6 +125,19 @@ fn describe() {
     describe_gauge!(DB_POOL_CONNECTIONS, "Database connections by state");
     describe_gauge!(DB_POOL_MAX, "The most database connections the pool opens");
     describe_gauge!(DB_POOL_WAITING, "Waiting for a database connection");
+    describe_gauge!(EVENT_STREAMS, "Live event streams open on this instance");
+    describe_counter!(
+        EVENT_STREAMS_DROPPED,
+        "Event streams dropped for not keeping up (clients resume from the log)"
+    );
+    describe_counter!(
+        EVENTS_PUBLISHED,
+        "Events read from the log and handed to this instance's streams"
+    );
+    describe_gauge!(
+        EVENT_LISTENER_CONNECTED,
+        "1 while the event listener holds its database connection"
+    );
     describe_gauge!(
         DATABASE_UP,
         "1 when the database answered the last scrape in time"

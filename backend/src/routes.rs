@@ -7,6 +7,7 @@ pub mod auth;
 pub mod blasts;
 pub mod conversations;
 pub mod docs;
+pub mod events;
 pub mod health;
 pub mod me;
 pub mod metrics;
@@ -62,5 +63,7 @@ pub fn api_v1(config: &mut ServiceConfig) {
         // Before `/blasts/{id}`, which would otherwise take "audience" for an id.
         .service(blasts::audience::blast_audience)
         .service(blasts::get::get_blast)
-        .service(unread::unread);
+        .service(unread::unread)
+        .service(events::create_stream_ticket)
+        .service(events::stream_events);
 }

@@ -19,6 +19,7 @@ use crate::db::{self, DbPool};
 use crate::deadline;
 use crate::email::Mailer;
 use crate::error::{self, ApiError};
+use crate::events::{EventHub, listener};
 use crate::http_head;
 use crate::jobs::{JobContext, JobWake, Registry, WorkerSettings, Workers};
 use crate::monitoring;
@@ -67,10 +68,21 @@ impl Application {
         tracing::info!(smtp = mailer.server(), "emails go out through SMTP");
         let files = FileStore::from_config(&config)?;
         let wake = JobWake::default();
+        let events = EventHub::default();
+        if let Some(url) = &config.database_url {
+            // One LISTEN connection for this instance: it feeds the live streams and wakes
+            // the job workers.
+            listener::spawn(
+                url.clone(),
+                config.db_statement_timeout,
+                events.clone(),
+                wake.clone(),
+            );
+        }
         let state = AppState {
             pool,
             files: files.clone(),
-            jobs_wake: wake.clone(),
+            events,
             tokens: TokenKeys::new(&config.jwt_secret),
             config: Arc::new(config),
         };
@@ -133,6 +145,8 @@ impl Application {
             }
             None => {
                 tracing::info!("stopping: finishing the requests and jobs in hand");
+                // Live streams never finish on their own: end them, clients resume elsewhere.
+                self.state.events.close();
                 // Sends the command at once; the server future below ends when it is done.
                 drop(handle.stop(true));
                 let (result, ()) = tokio::join!(server, workers.shutdown(grace));

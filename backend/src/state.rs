@@ -1,5 +1,5 @@
 //! What every request handler can reach: the database pool, the settings, the token keys,
-//! the attachment store.
+//! the attachment store, the live streams.
 
 use std::sync::Arc;
 
@@ -8,7 +8,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
-use crate::jobs::JobWake;
+use crate::events::EventHub;
 
 /// Shared application state, cheap to clone.
 #[derive(Clone)]
@@ -21,8 +21,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     /// Attachment files.
     pub files: FileStore,
-    /// Wakes this process's job workers after a request committed work for them.
-    pub jobs_wake: JobWake,
+    /// This instance's live streams.
+    pub events: EventHub,
 }
 
 impl AppState {

@@ -7,6 +7,7 @@
 //!   `TEST_DATABASE_URL`'s server when set, else on a private cluster this process starts.
 //! - [`browser`] drives Debian's Chromium through chromedriver.
 //! - [`binary`] runs the real `confidant` executable, for command-line behaviour.
+//! - [`live`] reads the live event stream (`GET /api/v1/events`) as an integrator would.
 //! - [`smtp`] is a real SMTP server on loopback that keeps the emails it receives; every
 //!   [`TestApp`] sends to its own ([`TestApp::mail`]) and runs jobs with [`TestApp::run_jobs`].
 
@@ -17,6 +18,7 @@ pub mod database;
 pub mod faults;
 pub mod files;
 pub mod fixtures;
+pub mod live;
 pub mod smtp;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};

@@ -21,6 +21,7 @@ mod e2e {
     mod health;
     mod invitations;
     mod jobs;
+    mod live;
     mod mail_catcher;
     mod metrics;
     mod openapi;

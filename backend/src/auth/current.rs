@@ -25,6 +25,9 @@ pub struct CurrentPerson {
     pub person: Person,
     /// The session their token belongs to.
     pub session_id: Uuid,
+    /// When their access token expires (seconds since the epoch): a live stream it opens
+    /// ends then.
+    pub token_expires_at: i64,
 }
 
 impl CurrentPerson {
@@ -100,6 +103,7 @@ impl FromRequest for CurrentPerson {
             Ok(Self {
                 person,
                 session_id: claims.sid,
+                token_expires_at: claims.exp,
             })
         })
     }

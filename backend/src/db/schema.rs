@@ -113,6 +113,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    event_stream_tickets (token_hash) {
+        token_hash -> Bytea,
+        session_id -> Uuid,
+        person_id -> Uuid,
+        security_stamp -> Uuid,
+        expires_at -> Timestamptz,
+        stream_until -> Timestamptz,
+    }
+}
+
+diesel::table! {
     events (id) {
         id -> Int8,
         practice_id -> Uuid,
@@ -270,6 +281,7 @@ diesel::joinable!(blast_attachments -> blasts (blast_id));
 diesel::joinable!(blast_recipients -> blasts (blast_id));
 diesel::joinable!(blast_recipients -> conversations (conversation_id));
 diesel::joinable!(conversations -> practices (practice_id));
+diesel::joinable!(event_stream_tickets -> sessions (session_id));
 diesel::joinable!(message_attachments -> messages (message_id));
 diesel::joinable!(people -> practices (practice_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -285,6 +297,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     conversation_participants,
     conversations,
     email_changes,
+    event_stream_tickets,
     events,
     invitations,
     jobs,

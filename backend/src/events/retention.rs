@@ -1,7 +1,7 @@
 //! Keeping the event log short: every hour, events older than `CONFIDANT_EVENT_RETENTION_HOURS`
 //! (24 by default) are removed. One job per hour across every instance (its idempotency key
 //! names the hour); each run schedules the next. A stream asking to resume from a pruned
-//! event is told to fetch afresh.
+//! event is told to fetch afresh. Stream tickets past their minute go at the same time.
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use diesel::prelude::*;
@@ -57,7 +57,12 @@ impl BackgroundJob for PruneEventsJob {
         let retention =
             Duration::from_std(ctx.config.event_retention).unwrap_or(Duration::hours(24));
         let pruned = prune(&mut conn, Utc::now() - retention).await?;
-        tracing::info!(pruned, "pruned the event log");
+        let tickets = super::tickets::prune(&mut conn).await?;
+        tracing::info!(
+            pruned,
+            tickets,
+            "pruned the event log and spent stream tickets"
+        );
         let next = Self {
             hour: self.hour + Duration::hours(1),
         };

@@ -21,11 +21,19 @@ pub fn backoff_delay(attempt: i32) -> Duration {
 
 /// The wait before jitter.
 fn undisturbed(attempt: i32) -> Duration {
-    // 2^12 × 15 s is already far past the cap; a larger exponent changes nothing.
-    let exponent = attempt.saturating_sub(1).clamp(0, 12).unsigned_abs();
-    BACKOFF_BASE
-        .saturating_mul(2_u32.pow(exponent))
-        .min(BACKOFF_CAP)
+    capped_doubling(BACKOFF_BASE, BACKOFF_CAP, attempt)
+}
+
+/// `min(base × 2^(attempt−1), cap)` with the same ± 20% jitter as jobs: the schedule of any
+/// reconnecting loop (the event listener's is 100 ms doubling to 5 s).
+pub fn jittered_backoff(base: Duration, cap: Duration, attempt: i32) -> Duration {
+    with_jitter(capped_doubling(base, cap, attempt), rand::random::<f64>())
+}
+
+fn capped_doubling(base: Duration, cap: Duration, attempt: i32) -> Duration {
+    // 2^16 × any base used here is already far past its cap.
+    let exponent = attempt.saturating_sub(1).clamp(0, 16).unsigned_abs();
+    base.saturating_mul(2_u32.pow(exponent)).min(cap)
 }
 
 /// Scales `delay` by `1 − JITTER + 2·JITTER·unit`, `unit` being uniform in `[0, 1)`.

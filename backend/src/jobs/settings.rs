@@ -11,8 +11,10 @@ pub const LEASE: Duration = Duration::from_secs(60);
 /// How often a running job's lease is extended: a third of the lease, so two beats may fail
 /// (a database restart) before the lease runs out.
 pub const HEARTBEAT: Duration = Duration::from_secs(20);
-/// How long an idle worker waits before looking for due jobs again.
-pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// How long an idle worker waits before looking for due jobs again. New jobs wake the workers
+/// of every instance at once (see `crate::events::listener`); polling finds jobs that become
+/// due later (retries, delayed digests) and covers a listener that is reconnecting.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 /// How many workers run and how they hold their jobs.
 #[derive(Clone, Debug)]
 pub struct WorkerSettings {

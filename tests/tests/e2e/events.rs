@@ -3,8 +3,8 @@
 //! else, holding ids and counts only; a refused change writes nothing; old rows are pruned by
 //! the hourly job.
 //!
-//! R-EVENTS is tested here for its audience and its ids-only content; its "within a second,
-//! on any instance" needs the stream (issue 13, next) and is not claimed yet.
+//! R-EVENTS is tested here for what the log holds (audience, ids only); what reaches people
+//! over the stream, within a second and on any instance, is tested in `live.rs`.
 
 use std::collections::BTreeSet;
 

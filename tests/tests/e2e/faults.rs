@@ -432,3 +432,65 @@ async fn a_full_or_read_only_storage_answers_507_or_503_and_recovers() {
     disk.remount("rw");
     assert_eq!(upload(&server, &p.provider.token, text).await.status(), 201);
 }
+
+#[tokio::test]
+async fn a_database_restart_loses_no_event_for_a_connected_stream() {
+    // R-EVENTS, R-FAULTS: the instance's one LISTEN connection breaks with the database; it
+    // reconnects with backoff and reads everything committed meanwhile from the log, while
+    // the subscriber's own stream stays open throughout.
+    use confidant_tests::live::{Auth, LiveStream, Next};
+    let (db, _app, server) = demo_server("0").await;
+    let client = reqwest::Client::new();
+    let juniper = sign_in(&client, &server, "juniper@riverbend.example").await;
+    let rowan = sign_in(&client, &server, "rowan@riverbend.example").await;
+    let rowan_id = {
+        let me: Value = client
+            .get(server.url("/api/v1/me"))
+            .bearer_auth(&rowan)
+            .send()
+            .await
+            .expect("me")
+            .json()
+            .await
+            .expect("me");
+        me["person"]["id"].clone()
+    };
+    let mut stream = LiveStream::open(&client, &server.base, Auth::Bearer(&rowan), None)
+        .await
+        .unwrap_or_else(|response| panic!("the stream opens: {}", response.status()));
+    assert_eq!(stream.expect(Duration::from_secs(2)).await.kind, "ready");
+    let message = json!({"recipients": [{"type": "person", "id": rowan_id}], "subject": "Before", "body": "A note."});
+    let sent = post(&client, &server, &juniper, "/api/v1/conversations", message).await;
+    assert_eq!(sent.status(), 201);
+    let before = stream.expect(Duration::from_secs(2)).await;
+    assert_eq!(before.kind, "conversation_created");
+
+    db.stop();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    db.restart();
+    // Committed as soon as the database is back, before the listener has reconnected.
+    let mut sent_after = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sent_after.len() < 3 {
+        assert!(Instant::now() < deadline, "the server serves again");
+        let message = json!({"recipients": [{"type": "person", "id": rowan_id}], "subject": "After", "body": "Another note."});
+        let answer = post(&client, &server, &juniper, "/api/v1/conversations", message).await;
+        if answer.status() == 201 {
+            let thread: Value = answer.json().await.expect("a thread");
+            sent_after.push(thread["id"].clone());
+        } else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let mut heard = Vec::new();
+    while heard.len() < sent_after.len() {
+        match stream.next(Duration::from_secs(10)).await {
+            Next::Event(event) => {
+                assert!(event.id > before.id, "in order, nothing repeated");
+                heard.push(event.data["conversation_id"].clone());
+            }
+            other => panic!("the same stream delivers what was committed: {other:?}"),
+        }
+    }
+    assert_eq!(heard, sent_after, "every event, in commit order");
+}

@@ -6,10 +6,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{refresh_tokens, sessions};
+use crate::events::{self, Event};
 
 /// A session row.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -129,17 +130,27 @@ impl Session {
         Ok(Rotation::Rotated(session))
     }
 
-    /// Ends a session; its access and refresh tokens stop working at once.
+    /// Ends a session; its access and refresh tokens stop working at once, and its live
+    /// streams close (the `session_ended` event, in the same transaction).
     pub async fn revoke(conn: &mut AsyncPgConnection, session_id: Uuid) -> QueryResult<()> {
-        diesel::update(
-            sessions::table
-                .find(session_id)
-                .filter(sessions::revoked_at.is_null()),
-        )
-        .set(sessions::revoked_at.eq(diesel::dsl::now))
-        .execute(conn)
+        conn.transaction(async |conn| {
+            let ended: Option<(Uuid, Uuid)> = diesel::update(
+                sessions::table
+                    .find(session_id)
+                    .filter(sessions::revoked_at.is_null()),
+            )
+            .set(sessions::revoked_at.eq(diesel::dsl::now))
+            .returning((sessions::practice_id, sessions::person_id))
+            .get_result(conn)
+            .await
+            .optional()?;
+            if let Some((practice_id, person_id)) = ended {
+                let event = Event::SessionEnded { session_id };
+                events::record(conn, practice_id, &event, &[person_id]).await?;
+            }
+            Ok(())
+        })
         .await
-        .map(|_| ())
     }
 
     /// The session a refresh token belongs to, whether or not the token is spent.

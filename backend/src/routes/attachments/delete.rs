@@ -53,6 +53,5 @@ pub async fn delete_attachment(
     if !removed {
         return Err(ApiError::not_found());
     }
-    state.jobs_wake.wake();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -106,6 +106,5 @@ pub async fn create_blast(
         Ok::<_, ApiError>(())
     })
     .await?;
-    state.jobs_wake.wake();
     Ok(HttpResponse::Accepted().json(blast.view()))
 }

@@ -94,6 +94,5 @@ pub async fn create_conversation(
             Ok::<_, ApiError>(conversation)
         })
         .await?;
-    state.jobs_wake.wake();
     Ok(HttpResponse::Created().json(detail(&mut conn, &conversation, &me.person).await?))
 }

@@ -94,7 +94,6 @@ pub async fn post_message(
         name: me.person.name.clone(),
         kind: me.person.kind(),
     };
-    state.jobs_wake.wake();
     let attachments = Attachment::of_messages(&mut conn, &[message.id])
         .await?
         .remove(&message.id)

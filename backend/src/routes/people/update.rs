@@ -226,8 +226,5 @@ pub async fn update_person(
         Err(error) if is_unique_violation(&error) => return Err(email_taken()),
         Err(error) => return Err(error.into()),
     };
-    if pending_email.is_some() {
-        state.jobs_wake.wake();
-    }
     Ok(web::Json(views::person(&mut conn, &person).await?))
 }
