@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod auth;
 pub mod blasts;
 pub mod conversations;
+pub mod events;
 pub mod health;
 pub mod people;
 pub mod practice;

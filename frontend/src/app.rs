@@ -7,6 +7,7 @@ use leptos_router::path;
 use crate::auth::Auth;
 use crate::components::sidebar::Sidebar;
 use crate::components::unread::Unread;
+use crate::live::Live;
 use crate::pages::accept_invitation::AcceptInvitationPage;
 use crate::pages::admin::groups::GroupsPage;
 use crate::pages::admin::people::{ClientsPage, StaffPage};
@@ -53,10 +54,11 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The frame around every signed-in page. It holds the unread count, so the badge is polled
-/// only while someone is signed in.
+/// The frame around every signed-in page. It holds the live stream and the unread count, so
+/// both exist only while someone is signed in.
 #[component]
 fn SignedInLayout() -> impl IntoView {
+    Live::provide();
     Unread::provide();
     view! {
         <div class="shell">

@@ -4,6 +4,7 @@ mod api;
 mod app;
 mod auth;
 mod components;
+mod live;
 mod pages;
 
 fn main() {

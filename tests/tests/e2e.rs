@@ -8,6 +8,7 @@ mod e2e {
     mod browser;
     mod browser_attachments;
     mod browser_blasts;
+    mod browser_live;
     mod browser_messages;
     mod cli;
     mod contract;

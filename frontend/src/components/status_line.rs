@@ -1,4 +1,5 @@
-//! A small line that says whether the API answers, re-checked every 30 seconds.
+//! A small line that says whether the API answers, re-checked every 30 seconds, and, for
+//! someone signed in, when live updates are paused while the stream reconnects.
 
 use std::time::Duration;
 
@@ -6,6 +7,7 @@ use confidant_openapi::CheckState;
 use leptos::prelude::*;
 
 use crate::api;
+use crate::live::{Live, LiveState};
 
 const RECHECK: Duration = Duration::from_secs(30);
 
@@ -16,6 +18,8 @@ enum Connection {
     Connected,
     DatabaseDown,
     Offline,
+    /// The API answers, but the live stream is reconnecting.
+    Reconnecting,
 }
 
 impl Connection {
@@ -25,6 +29,7 @@ impl Connection {
             Self::Connected => "Connected",
             Self::DatabaseDown => "Server busy: database unavailable",
             Self::Offline => "Cannot reach the server",
+            Self::Reconnecting => "Reconnecting live updates…",
         }
     }
 
@@ -34,6 +39,7 @@ impl Connection {
             Self::Connected => "connected",
             Self::DatabaseDown => "degraded",
             Self::Offline => "offline",
+            Self::Reconnecting => "reconnecting",
         }
     }
 }
@@ -52,8 +58,15 @@ pub fn StatusLine() -> impl IntoView {
             handle.clear();
         }
     });
+    let live = use_context::<Live>();
+    let live_state = move || live.map(|live| live.state());
     let connection = move || match readiness.get() {
         None => Connection::Checking,
+        Some(Ok(ready))
+            if ready.status == CheckState::Ok && live_state() == Some(LiveState::Reconnecting) =>
+        {
+            Connection::Reconnecting
+        }
         Some(Ok(ready)) if ready.status == CheckState::Ok => Connection::Connected,
         Some(Ok(_)) => Connection::DatabaseDown,
         Some(Err(_)) => Connection::Offline,
@@ -63,6 +76,11 @@ pub fn StatusLine() -> impl IntoView {
             class="status-line"
             data-testid="api-status"
             data-state=move || connection().key()
+            data-live=move || live_state().map(|state| match state {
+                LiveState::Connecting => "connecting",
+                LiveState::Live => "live",
+                LiveState::Reconnecting => "reconnecting",
+            })
             role="status"
             aria-live="polite"
         >

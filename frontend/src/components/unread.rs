@@ -1,17 +1,18 @@
-//! The unread badge's count, shared through a context. The sidebar shows it; it is polled
-//! every 20 seconds, and pages that change it (opening a thread, sending) call
-//! [`Unread::refresh`] so the badge follows at once instead of at the next poll.
+//! The unread badge's count, shared through a context. The sidebar shows it and the tab's
+//! title carries it ("(3) Confidant"). It follows the live stream: a read on any device sends
+//! the new count, and a new, changed or deleted thread makes it read the count again. Pages
+//! that change it themselves (opening a thread, marking read) call [`Unread::refresh`] too.
 
-use std::time::Duration;
-
+use confidant_openapi::events::EventKind;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
 use crate::auth::Auth;
+use crate::live::Live;
 
-/// How often the count is re-read while someone is signed in.
-const POLL: Duration = Duration::from_secs(20);
+/// The tab's title without a count.
+const TITLE: &str = "Confidant";
 
 /// The unread state: `Copy`, so it can go into every closure.
 #[derive(Clone, Copy)]
@@ -24,8 +25,8 @@ pub struct Unread {
 }
 
 impl Unread {
-    /// Creates the state, provides it as context, reads the count and starts polling.
-    /// Provided by the signed-in layout, so polling stops when the person signs out.
+    /// Creates the state, provides it as context, reads the count and follows the live
+    /// stream. Provided by the signed-in layout (after [`Live`]).
     pub fn provide() -> Self {
         let unread = Self {
             auth: Auth::get(),
@@ -35,10 +36,30 @@ impl Unread {
         };
         provide_context(unread);
         unread.refresh();
-        let handle = set_interval_with_handle(move || unread.refresh(), POLL);
-        on_cleanup(move || {
-            if let Ok(handle) = handle {
-                handle.clear();
+        Live::get().on_event(move |event| match event.kind {
+            EventKind::ReadStateChanged => {
+                if let Some(count) = event.data.unread_conversations {
+                    unread.conversations.set(count);
+                    unread.error.set(None);
+                }
+            }
+            _ if event.changes_threads() => unread.refresh(),
+            _ => {}
+        });
+        Effect::new(move |_| {
+            let count = unread.conversations.get();
+            let title = if count > 0 {
+                format!("({count}) {TITLE}")
+            } else {
+                TITLE.to_owned()
+            };
+            if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+                document.set_title(&title);
+            }
+        });
+        on_cleanup(|| {
+            if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+                document.set_title(TITLE);
             }
         });
         unread

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use confidant_openapi::blasts::{Blast, BlastState, CreateBlastRequest, MIN_BLAST_CLIENTS};
 use confidant_openapi::conversations::MAX_SUBJECT_CHARS;
+use confidant_openapi::events::EventKind;
 use confidant_openapi::people::{ClientStatus, Person};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
@@ -18,10 +19,9 @@ use crate::api::{self, ApiError};
 use crate::auth::Auth;
 use crate::components::attachments::{AttachFiles, PendingFiles};
 use crate::components::time::Time;
+use crate::live::Live;
 use crate::pages::thread::body_problem;
 
-/// How often a running blast's progress is read.
-const PROGRESS_POLL_MS: u32 = 700;
 /// Clients per page of the picker.
 const CLIENTS_PAGE: u32 = 100;
 
@@ -507,37 +507,64 @@ pub fn BlastProgressPage() -> impl IntoView {
             .get("id")
             .and_then(|raw| raw.parse::<Uuid>().ok())
     };
+    let id_untracked = move || {
+        params
+            .read_untracked()
+            .get("id")
+            .and_then(|raw| raw.parse::<Uuid>().ok())
+    };
     let blast = RwSignal::new(None::<Blast>);
     let error = RwSignal::new(None::<String>);
     let alive = StoredValue::new(());
-    Effect::new(move |_| {
-        let Some(id) = id() else {
-            error.set(Some("There is no such blast.".into()));
-            return;
-        };
+    let load = move |id: Uuid| {
         spawn_local(async move {
-            loop {
-                let result = auth
-                    .call(|token| async move { api::blasts::get(&token, id).await })
-                    .await;
-                // The page was left: stop reading.
-                if alive.try_get_value().is_none() {
-                    return;
+            let result = auth
+                .call(|token| async move { api::blasts::get(&token, id).await })
+                .await;
+            // The page was left: nothing to show it on.
+            if alive.try_get_value().is_none() {
+                return;
+            }
+            match result {
+                Ok(found) => {
+                    blast.set(Some(found));
+                    error.set(None);
                 }
-                match result {
-                    Ok(found) => {
-                        let done = found.state == BlastState::Done;
-                        blast.set(Some(found));
-                        error.set(None);
-                        if done {
-                            return;
-                        }
-                    }
-                    Err(failure) => error.set(Some(failure.message())),
-                }
-                TimeoutFuture::new(PROGRESS_POLL_MS).await;
+                Err(failure) => error.set(Some(failure.message())),
             }
         });
+    };
+    Effect::new(move |_| match id() {
+        Some(id) => load(id),
+        None => error.set(Some("There is no such blast.".into())),
+    });
+    // Live: the fan-out's counts arrive with each step; a resync reads the blast again.
+    Live::get().on_event(move |event| {
+        let Some(id) = id_untracked() else { return };
+        match event.kind {
+            EventKind::BlastProgress | EventKind::BlastDone if event.data.blast_id == Some(id) => {
+                let done = event.kind == EventKind::BlastDone;
+                let data = event.data.clone();
+                blast.update(|shown| {
+                    if let Some(shown) = shown {
+                        shown.total = data.total.unwrap_or(shown.total);
+                        shown.sent = data.sent.unwrap_or(shown.sent);
+                        shown.skipped = data.skipped.unwrap_or(shown.skipped);
+                        shown.failed = data.failed.unwrap_or(shown.failed);
+                        shown.state = if done {
+                            BlastState::Done
+                        } else {
+                            BlastState::Sending
+                        };
+                    }
+                });
+                if done || blast.with_untracked(Option::is_none) {
+                    load(id);
+                }
+            }
+            EventKind::Resync => load(id),
+            _ => {}
+        }
     });
     view! {
         <header class="page-header">

@@ -1,6 +1,6 @@
 //! Messages: the Inbox and Sent folders, newest activity first, a page at a time, with the
-//! way to a new message. The list is read again when the unread count changes, so a message
-//! that arrives while the list is open shows up without a reload.
+//! way to a new message. The list follows the live stream: a thread that is started, answered,
+//! read or deleted anywhere moves, bolds or goes without a reload.
 
 use confidant_openapi::conversations::{ConversationSummary, Folder, Participant};
 use confidant_openapi::people::PersonKind;
@@ -15,6 +15,7 @@ use crate::auth::{Auth, messages_title};
 use crate::components::avatar::Avatar;
 use crate::components::time::Time;
 use crate::components::unread::Unread;
+use crate::live::Live;
 
 /// The names to show for a thread: everyone the caller may see but themselves.
 fn other_names(participants: &[Participant], me: Option<Uuid>) -> String {
@@ -86,11 +87,10 @@ pub fn MessagesPage() -> impl IntoView {
         });
     };
 
-    // The first page, again whenever the folder or the unread count changes. A new folder
-    // starts empty (so it shows "Loading…"); a new count refreshes the list in place.
+    // The first page, again whenever the folder changes; a new folder starts empty (so it
+    // shows "Loading…").
     Effect::new(move |previous: Option<Folder>| {
         let folder = folder.get();
-        unread.conversations();
         if previous != Some(folder) {
             items.set(Vec::new());
             next_cursor.set(None);
@@ -99,6 +99,12 @@ pub fn MessagesPage() -> impl IntoView {
         folder
     });
     unread.refresh();
+    // What the live stream says changed: the first page again, in place.
+    Live::get().on_event(move |event| {
+        if event.changes_threads() {
+            load(folder.get_untracked(), None);
+        }
+    });
 
     let mark_read = move |id: Uuid| {
         spawn_local(async move {

@@ -2,6 +2,7 @@
 //! first, and a reply box when the reader may post, or the reason why not. Staff can delete
 //! their own messages and the threads they started, after a confirmation that says it is
 //! permanent. Opening a thread marks it read on the server, so the badge is refreshed after.
+//! The thread follows the live stream: a reply or a deletion by anyone appears at once.
 //! Files sent with a message are listed under it and download through the API; the reply box
 //! can attach files too.
 
@@ -9,6 +10,7 @@ use confidant_openapi::ProblemCode;
 use confidant_openapi::conversations::{
     Conversation, CreateMessageRequest, MAX_BODY_CHARS, Message, ReplyBlock,
 };
+use confidant_openapi::events::EventKind;
 use confidant_openapi::people::PersonKind;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -23,6 +25,7 @@ use crate::components::avatar::Avatar;
 use crate::components::confirm::ConfirmPanel;
 use crate::components::time::Time;
 use crate::components::unread::Unread;
+use crate::live::Live;
 
 /// What is wrong with a message body before it is sent, if anything (R-COMPOSE).
 pub fn body_problem(body: &str) -> Option<String> {
@@ -103,6 +106,44 @@ pub fn ThreadPage() -> impl IntoView {
             loading.set(false);
             // Opening marked it read.
             unread.refresh();
+        });
+    });
+
+    // Live: a message posted or deleted in this thread (by anyone, on any device) reloads it
+    // in place, which marks it read again; a deleted thread says so.
+    let latest = StoredValue::new(0u64);
+    Live::get().on_event(move |event| {
+        let Some(id) = route_id.get_untracked() else {
+            return;
+        };
+        if !event.concerns_thread(id) || thread.with_untracked(Option::is_none) {
+            return;
+        }
+        if event.kind == EventKind::ConversationDeleted {
+            thread.set(None);
+            error.set(Some("This conversation has been deleted.".into()));
+            return;
+        }
+        if !matches!(
+            event.kind,
+            EventKind::MessageCreated | EventKind::MessageDeleted | EventKind::Resync
+        ) {
+            return;
+        }
+        let Some(request) = latest.try_get_value().map(|n| n + 1) else {
+            return;
+        };
+        latest.set_value(request);
+        spawn_local(async move {
+            let result = auth
+                .call(|token| async move { api::conversations::get(&token, id).await })
+                .await;
+            let current = route_id.try_get_untracked().flatten() == Some(id)
+                && latest.try_get_value() == Some(request);
+            if let (true, Ok(conversation)) = (current, result) {
+                thread.set(Some(conversation));
+                unread.refresh();
+            }
         });
     });
 
@@ -227,7 +268,7 @@ fn ThreadView(thread: RwSignal<Option<Conversation>>) -> impl IntoView {
                 on_cancel=move || confirming.set(false)
             />
         </Show>
-        <ol class="messages" aria-label="Messages">
+        <ol class="messages" aria-label="Messages" data-testid="thread-messages">
             <For
                 each=move || thread.with(|t| t.as_ref().map(|t| t.messages.clone()).unwrap_or_default())
                 key=|m| m.id

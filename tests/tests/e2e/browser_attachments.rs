@@ -222,8 +222,9 @@ async fn a_file_attached_in_the_browser_reaches_the_recipient_byte_for_byte() {
     );
     browser.screenshot("attachments-thread").await;
 
-    // The provider deletes the first message meanwhile: its file is gone, and a click on the
-    // stale page says so in words (R-ATT-ACCESS: no access without the message).
+    // The provider deletes the first message meanwhile: it leaves the client's open page at
+    // once (live updates), and its file is gone with it (R-ATT-ACCESS: no access without the
+    // message).
     let response = app
         .send_as(
             Method::DELETE,
@@ -236,16 +237,21 @@ async fn a_file_attached_in_the_browser_reaches_the_recipient_byte_for_byte() {
         )
         .await;
     assert_eq!(response.status(), 204);
-    browser
-        .click_text("[data-testid=attachment]", "plan.pdf")
-        .await;
-    browser
-        .wait_for_text(
-            "[data-testid=attachment-download-error]",
-            "“plan.pdf” is no longer available",
+    browser.wait_for_count("[data-testid=message]", 1).await;
+    let left = browser
+        .wait_for("[data-testid=thread-messages]")
+        .await
+        .text()
+        .await
+        .expect("the thread's text");
+    assert!(!left.contains("plan.pdf"), "{left}");
+    let download = app
+        .get_as(
+            &practice.client.token,
+            &format!("/api/v1/attachments/{}", sent[0].id),
         )
         .await;
-    browser.screenshot("attachments-download-error").await;
+    assert_eq!(download.status(), 404);
     browser.close().await;
 }
 
