@@ -276,8 +276,6 @@ async fn a_stream_resumes_with_exactly_what_it_missed_or_is_told_to_resync() {
     let p = app.staffed_practice("Resume Clinic").await;
     let http = reqwest::Client::new();
     let base = &app.url("");
-    let stream = follow(&http, base, &p.client).await;
-    drop(stream);
     let mut opened = LiveStream::open(&http, base, Auth::Bearer(&p.client.token), None)
         .await
         .unwrap_or_else(|r| panic!("{}", r.status()));
