@@ -4,14 +4,17 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-/// The `confidant` binary built beside this test binary (`cargo xtask test` builds it first).
+/// The `confidant` binary built beside this test or benchmark binary (`cargo xtask test` and
+/// `cargo xtask bench` build it first): tests run from `target/<profile>/deps/`, binaries
+/// such as the benchmark from `target/<profile>/`.
 pub fn confidant_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    // target/<profile>/deps/e2e-HASH → target/<profile>/confidant
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("the test binary lives in target/<profile>/deps");
+    let exe = std::env::current_exe().expect("the running binary's path");
+    let here = exe.parent().expect("a binary lives in a folder");
+    let profile_dir = if here.ends_with("deps") {
+        here.parent().expect("target/<profile>/deps has a parent")
+    } else {
+        here
+    };
     let binary = profile_dir.join("confidant");
     assert!(
         binary.is_file(),

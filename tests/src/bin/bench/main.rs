@@ -8,6 +8,12 @@
 //!   cost as raw SQL in one transaction (the physical limit), and the notification emails:
 //!   time to the last one at an SMTP sink on loopback, emails per second and per minute, and
 //!   the inbox page's p99 while they go out.
+//! - `events [--streams N] [--samples S]`: live updates over two server processes (release
+//!   builds) on one database. A client follows `GET /api/v1/events` on instance A while the
+//!   provider replies on instance B: the time from sending the reply to the event's arrival,
+//!   alone and again with N streams (default 5,000) open on A; what those streams cost A in
+//!   memory; the inbox page's median and p99 on A without and with them; and a blast to all N
+//!   clients: when every stream has heard of its new thread.
 
 use std::time::{Duration, Instant};
 
@@ -17,6 +23,8 @@ use confidant_tests::{TestApp, spawn_app, spawn_app_with};
 use diesel::sql_types::{Integer, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
+
+mod events;
 
 const RUNS: usize = 21;
 
@@ -33,9 +41,19 @@ async fn main() {
             let runs = flag(&args, "--runs").unwrap_or(5);
             blast(clients, runs).await;
         }
+        [command, ..] if command == "events" => {
+            let streams = flag(&args, "--streams").unwrap_or(5_000);
+            let samples = flag(&args, "--samples").unwrap_or(200);
+            events::run(
+                usize::try_from(streams).expect("a positive count"),
+                usize::try_from(samples).expect("a positive count"),
+            )
+            .await;
+        }
         _ => {
             eprintln!(
-                "usage: cargo xtask bench inbox [--threads N] | blast [--clients N] [--runs R]"
+                "usage: cargo xtask bench inbox [--threads N] | blast [--clients N] [--runs R] \
+                 | events [--streams N] [--samples S]"
             );
             std::process::exit(2);
         }
