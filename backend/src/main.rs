@@ -147,8 +147,13 @@ fn run(command: Command) -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Serve | Command::Openapi => {
-                raise_open_file_limit();
+                let open_files = raise_open_file_limit();
                 let app = Application::build(config).await?;
+                // Logged once the server stands: a server that cannot start says one line.
+                match open_files {
+                    Ok(limit) => tracing::info!(limit, "open-file limit"),
+                    Err(error) => tracing::warn!(%error, "could not raise the open-file limit"),
+                }
                 println!("Confidant is listening on http://{}", app.address());
                 app.run_until_stopped().await?;
                 Ok(())
@@ -161,9 +166,6 @@ fn run(command: Command) -> anyhow::Result<()> {
 /// /api/v1/events`) holds a socket for as long as a person has the app open, and systemd and
 /// most shells start processes at a soft limit of 1,024, far below the thousands of streams
 /// one instance serves. The hard limit is the operator's to set; we only use what it allows.
-fn raise_open_file_limit() {
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(limit) => tracing::info!(limit, "open-file limit"),
-        Err(error) => tracing::warn!(%error, "could not raise the open-file limit"),
-    }
+fn raise_open_file_limit() -> std::io::Result<u64> {
+    rlimit::increase_nofile_limit(u64::MAX)
 }

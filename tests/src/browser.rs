@@ -255,10 +255,12 @@ impl Browser {
 
     /// Signs `account` in through the sign-in page and waits for the inbox.
     pub async fn sign_in(&self, app: &crate::TestApp, account: &crate::fixtures::Account) {
-        self.client
-            .goto(&app.url("/sign-in"))
-            .await
-            .expect("open sign-in");
+        self.sign_in_at(&app.url("/sign-in"), account).await;
+    }
+
+    /// As [`Browser::sign_in`], on the sign-in page at `url` (the app behind a proxy).
+    pub async fn sign_in_at(&self, url: &str, account: &crate::fixtures::Account) {
+        self.client.goto(url).await.expect("open sign-in");
         self.fill("input[name=email]", &account.email).await;
         self.fill("input[name=password]", &account.password).await;
         self.click("button[type=submit]").await;

@@ -1,6 +1,7 @@
 //! Dependencies a test can break on purpose (R-FAULTS): a PostgreSQL cluster of the test's own
 //! to stop or freeze (the shared test cluster serves every other test), and a mail relay that
-//! accepts connections and then says nothing, until told to pass them to a working sink.
+//! accepts connections and then says nothing, until told to pass them to a working sink; and
+//! a TCP proxy in front of a server whose open connections can be cut at once.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -202,5 +203,61 @@ impl SilentRelay {
 impl Drop for SilentRelay {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+/// A TCP proxy on loopback in front of a server. [`CuttableProxy::cut`] closes every
+/// connection it carries at once, as a network blip, a sleeping laptop or a load balancer that
+/// times out long-lived connections would; new connections pass as before.
+pub struct CuttableProxy {
+    address: SocketAddr,
+    carried: Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl CuttableProxy {
+    /// Starts it on a free port, passing connections to `server`.
+    pub async fn start(server: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("its address");
+        let carried: Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>> = Arc::default();
+        let list = Arc::clone(&carried);
+        let task = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let connection = tokio::spawn(async move {
+                    if let Ok(mut upstream) = TcpStream::connect(server).await {
+                        let _ended =
+                            tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                    }
+                });
+                let mut list = list.lock().expect("the proxy's lock");
+                list.retain(|handle| !handle.is_finished());
+                list.push(connection.abort_handle());
+            }
+        });
+        Self {
+            address,
+            carried,
+            task,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// Closes every connection carried now (both ends see it closed).
+    pub fn cut(&self) {
+        for connection in self.carried.lock().expect("the proxy's lock").drain(..) {
+            connection.abort();
+        }
+    }
+}
+
+impl Drop for CuttableProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.cut();
     }
 }

@@ -1,12 +1,15 @@
 //! Live updates in the web app (R-EVENTS), with two real browsers side by side: a provider and
 //! a client each see the other's message appear in the open thread, the inbox and the unread
 //! badge (and the tab's title) change, and a deleted message go, all without a reload or a
-//! poll. (A blast's progress reaching done live is in `browser_blasts.rs`.)
+//! poll; and when the stream drops, the page says so quietly, then catches up on what it
+//! missed. (A blast's progress reaching done live is in `browser_blasts.rs`.)
 
 use std::time::Duration;
 
 use confidant_tests::app::spawn_app_with_web;
 use confidant_tests::browser::Browser;
+use confidant_tests::faults::CuttableProxy;
+use confidant_tests::files;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -126,4 +129,146 @@ async fn provider_and_client_see_each_others_messages_arrive_without_reloading()
 
     provider.close().await;
     client.close().await;
+}
+
+#[tokio::test]
+async fn a_dropped_stream_says_so_quietly_then_catches_up_on_what_it_missed() {
+    // R-EVENTS: on a lost connection the web app reconnects with backoff and says so quietly;
+    // on reconnecting, the events it missed are replayed (`last_event_id`), so the open thread
+    // catches up without a reload. Meanwhile, a stale page explains a deleted file in words.
+    let app = spawn_app_with_web().await;
+    let p = app.staffed_practice("Blip Clinic").await;
+    let proxy = CuttableProxy::start(app.address).await;
+    let plan = app
+        .uploaded(
+            &p.provider.token,
+            &files::text("plan.txt", "Week 1: walk every day."),
+        )
+        .await;
+    let thread: Value = app
+        .send_as(
+            Method::POST,
+            &p.provider.token,
+            "/api/v1/conversations",
+            Some(json!({
+                "recipients": [{"type": "person", "id": p.client.person.id}],
+                "subject": "Care plan",
+                "body": "Here is your plan for the month.",
+                "attachment_ids": [plan.id],
+            })),
+        )
+        .await
+        .json()
+        .await
+        .expect("a thread");
+    let id = thread["id"].as_str().expect("an id");
+    let first = thread["messages"][0]["id"].as_str().expect("a message id");
+
+    // The client reads on a phone, through a connection that is about to drop.
+    let browser = Browser::start().await;
+    browser
+        .client
+        .set_window_size(390, 844)
+        .await
+        .expect("a phone-sized window");
+    browser
+        .sign_in_at(&proxy.url("/sign-in"), &p.client.account())
+        .await;
+    browser
+        .client
+        .goto(&proxy.url(&format!("/messages/{id}")))
+        .await
+        .expect("open the thread");
+    browser
+        .wait_for_text("[data-testid=attachment-name]", "plan.txt")
+        .await;
+    browser
+        .wait_for_attribute("[data-testid=api-status]", "data-live", "live")
+        .await;
+    browser
+        .client
+        .execute("window.__sameDocument = true;", vec![])
+        .await
+        .expect("mark the document");
+
+    // The connection drops and the stream cannot come back for a while (Chromium blocks its
+    // address; every other request still goes through).
+    browser.cdp("Network.enable", json!({})).await;
+    browser
+        .cdp(
+            "Network.setBlockedURLs",
+            json!({"urls": ["*/api/v1/events?*"]}),
+        )
+        .await;
+    proxy.cut();
+    browser
+        .wait_for_attribute("[data-testid=api-status]", "data-live", "reconnecting")
+        .await;
+    browser
+        .wait_for_text("[data-testid=api-status]", "Reconnecting live updates")
+        .await;
+    browser.screenshot("live-reconnecting-phone").await;
+
+    // Meanwhile the provider answers and deletes the message that carried the file.
+    let replied = app
+        .send_as(
+            Method::POST,
+            &p.provider.token,
+            &format!("/api/v1/conversations/{id}/messages"),
+            Some(json!({"body": "Your next visit is at 11."})),
+        )
+        .await;
+    assert_eq!(replied.status(), 201);
+    let deleted = app
+        .send_as(
+            Method::DELETE,
+            &p.provider.token,
+            &format!("/api/v1/conversations/{id}/messages/{first}"),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status(), 204);
+
+    // The page has not heard yet: the file is still listed, and downloading it explains in
+    // words that it is gone (R-ATT-ACCESS: the API answers 404).
+    browser.click("[data-testid=attachment]").await;
+    let explained = browser
+        .wait_for_text(
+            "[data-testid=attachment-download-error]",
+            "no longer available",
+        )
+        .await;
+    assert!(explained.contains("plan.txt"), "{explained}");
+    let shown = browser
+        .wait_for("[data-testid=thread-messages]")
+        .await
+        .text()
+        .await
+        .expect("the thread's text");
+    assert!(
+        !shown.contains("next visit"),
+        "heard while cut off: {shown}"
+    );
+
+    // The stream comes back: the page hears what it missed, in the same document.
+    browser
+        .cdp("Network.setBlockedURLs", json!({"urls": []}))
+        .await;
+    browser
+        .wait_for_attribute("[data-testid=api-status]", "data-live", "live")
+        .await;
+    browser
+        .wait_for_text("[data-testid=thread-messages]", "next visit is at 11")
+        .await;
+    browser
+        .wait_for_count("[data-testid=message-body]", 1)
+        .await;
+    browser.wait_for_absent("[data-testid=attachment]").await;
+    let same_document = browser
+        .client
+        .execute("return window.__sameDocument === true;", vec![])
+        .await
+        .expect("read the mark");
+    assert_eq!(same_document, json!(true), "caught up without a reload");
+    browser.close().await;
 }
