@@ -2,7 +2,9 @@
 //! and sign-in throttling.
 
 pub mod current;
+pub mod device;
 pub mod keyed_hash;
+pub mod new_password;
 pub mod password;
 pub mod refresh;
 pub mod throttle;

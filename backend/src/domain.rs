@@ -2,5 +2,6 @@
 
 pub mod blasts;
 pub mod conversations;
+pub mod passwords;
 pub mod permissions;
 pub mod recipients;

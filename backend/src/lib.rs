@@ -22,6 +22,7 @@ pub mod maintenance;
 pub mod messaging;
 pub mod monitoring;
 pub mod pagination;
+pub mod password_emails;
 pub mod provisioning;
 pub mod routes;
 pub mod security_headers;

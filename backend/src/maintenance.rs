@@ -5,6 +5,7 @@
 use chrono::{Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::db::models::password_reset::PasswordReset;
 use crate::db::models::rate_limit;
 use crate::jobs::{self, BackgroundJob, JobContext, JobError};
 
@@ -51,7 +52,13 @@ impl BackgroundJob for DailyMaintenanceJob {
         let addresses =
             rate_limit::prune_addresses(&mut conn, now - Duration::days(KNOWN_ADDRESS_DAYS))
                 .await?;
-        tracing::info!(counters, addresses, "daily maintenance pruned old rows");
+        let reset_links = PasswordReset::prune(&mut conn).await?;
+        tracing::info!(
+            counters,
+            addresses,
+            reset_links,
+            "daily maintenance pruned old rows"
+        );
         let next = Self {
             day: self.day + Duration::days(1),
         };

@@ -171,6 +171,8 @@ pub fn job_registry() -> Registry {
         .with::<crate::invitations::SendInvitationEmailJob>()
         .with::<crate::email_changes::SendEmailConfirmationJob>()
         .with::<crate::email_changes::SendEmailChangeNoticeJob>()
+        .with::<crate::password_emails::SendPasswordResetJob>()
+        .with::<crate::password_emails::SendPasswordChangedNoticeJob>()
         .with::<crate::messaging::SendMessageNotificationJob>()
         .with::<crate::messaging::SendNotificationDigestJob>()
         .with::<crate::attachments::cleanup::RemoveStoredFilesJob>()

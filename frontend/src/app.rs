@@ -9,14 +9,17 @@ use crate::components::sidebar::Sidebar;
 use crate::components::unread::Unread;
 use crate::live::Live;
 use crate::pages::accept_invitation::AcceptInvitationPage;
+use crate::pages::account::AccountPage;
 use crate::pages::admin::groups::GroupsPage;
 use crate::pages::admin::people::{ClientsPage, StaffPage};
 use crate::pages::admin::practice::PracticePage;
 use crate::pages::blasts::{BlastProgressPage, BlastsPage, NewBlastPage};
 use crate::pages::compose::ComposePage;
 use crate::pages::confirm_email::ConfirmEmailPage;
+use crate::pages::forgot_password::ForgotPasswordPage;
 use crate::pages::messages::MessagesPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::reset_password::ResetPasswordPage;
 use crate::pages::sign_in::SignInPage;
 use crate::pages::thread::ThreadPage;
 
@@ -30,6 +33,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/sign-in") view=SignInPage />
                 <Route path=path!("/accept-invitation") view=AcceptInvitationPage />
                 <Route path=path!("/confirm-email") view=ConfirmEmailPage />
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage />
+                <Route path=path!("/reset-password") view=ResetPasswordPage />
                 <ProtectedParentRoute
                     path=path!("")
                     condition=move || auth.signed_in()
@@ -42,6 +47,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("messages/new") view=ComposePage />
                     <Route path=path!("messages/:id") view=ThreadPage />
                     <Route path=path!("blasts") view=BlastsPage />
+                    <Route path=path!("account") view=AccountPage />
                     <Route path=path!("blasts/new") view=NewBlastPage />
                     <Route path=path!("blasts/:id") view=BlastProgressPage />
                     <Route path=path!("admin/clients") view=ClientsPage />

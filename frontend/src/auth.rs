@@ -115,6 +115,11 @@ impl Auth {
         self.notice.get()
     }
 
+    /// Shows `notice` on the sign-in page (e.g. after a password reset).
+    pub fn set_notice(&self, notice: String) {
+        self.notice.set(Some(notice));
+    }
+
     /// Takes the tokens of a sign-in, refresh or accepted invitation.
     pub async fn start(&self, tokens: TokenResponse) -> Result<(), ApiError> {
         let me = api::auth::me(&tokens.access_token).await?;

@@ -59,6 +59,43 @@ pub struct AcceptInvitationRequest {
     pub password: String,
 }
 
+/// `POST /api/v1/auth/password-reset`: ask for a reset link.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "olive@riverbend.example"}))]
+pub struct PasswordResetRequest {
+    /// The sign-in email (compared without regard to case or surrounding spaces).
+    #[schema(min_length = 1, max_length = 254)]
+    pub email: String,
+}
+
+/// `POST /api/v1/auth/password-reset/confirm`: choose a new password with the token from
+/// the reset link.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "Zq0m3Xr8Lk2vT6cYb1NwP9dHs4fJa7uEgRiOtKpV5xw", "password": "lantern violet ocean harbour"}))]
+pub struct PasswordResetConfirmRequest {
+    /// The token from the reset link.
+    #[schema(min_length = 1, max_length = 512)]
+    pub token: String,
+    /// The new password: 12 to 128 characters, hard to guess.
+    #[schema(min_length = 12, max_length = 128)]
+    pub password: String,
+}
+
+/// `POST /api/v1/me/password`: change your own password.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "demo-password-2026", "new_password": "lantern violet ocean harbour"}))]
+pub struct ChangePasswordRequest {
+    /// The password you sign in with now.
+    #[schema(min_length = 1, max_length = 1024)]
+    pub current_password: String,
+    /// The new password: 12 to 128 characters, hard to guess.
+    #[schema(min_length = 12, max_length = 128)]
+    pub new_password: String,
+}
+
 /// `POST /api/v1/auth/email-change/confirm`: confirm a new sign-in email with the token from
 /// the link sent to it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -51,3 +51,35 @@ pub struct Me {
     /// Their practice.
     pub practice: Practice,
 }
+
+/// One of your sessions (a sign-in on some device), `GET /api/v1/me/sessions`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SessionInfo {
+    /// The session's id.
+    pub id: Uuid,
+    /// Whether it is the session of the token making this request.
+    pub current: bool,
+    /// When it signed in.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it last signed in or refreshed its token (the app refreshes only while used).
+    pub last_used_at: chrono::DateTime<chrono::Utc>,
+    /// The browser and system, from its `User-Agent` ("Firefox on Linux"), or
+    /// "Unknown device".
+    pub device: String,
+    /// The network it signed in from, never the exact address (`203.0.113.0/24`), when known.
+    pub network: Option<String>,
+}
+
+/// `GET /api/v1/me/sessions`: your sessions in use, most recently used first (at most 100).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SessionList {
+    /// The sessions.
+    pub items: Vec<SessionInfo>,
+}
+
+/// `DELETE /api/v1/me/sessions`: how many other sessions were ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EndedSessions {
+    /// Sessions ended.
+    pub ended: usize,
+}

@@ -6,6 +6,7 @@ mod e2e {
     mod blast_crash;
     mod blasts;
     mod browser;
+    mod browser_account;
     mod browser_attachments;
     mod browser_blasts;
     mod browser_live;
@@ -26,10 +27,12 @@ mod e2e {
     mod mail_catcher;
     mod metrics;
     mod openapi;
+    mod passwords;
     mod people;
     mod recipients;
     mod s3_storage;
     mod seed_demo;
+    mod sessions;
     mod staff_groups;
     mod third_party;
     mod web_app;

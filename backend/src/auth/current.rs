@@ -1,8 +1,9 @@
 //! The signed-in person, as an extractor: `async fn handler(me: CurrentPerson, …)`.
 //!
 //! The bearer token must be genuine and current, and the database must agree: the session is
-//! not revoked (logout ends tokens at once) and the person's security stamp is unchanged
-//! (a password change or withdrawn access ends every older token).
+//! not revoked (logout ends tokens at once), not idle past `CONFIDANT_SESSION_IDLE_MINUTES`
+//! since its last sign-in or refresh, and the person's security stamp is unchanged (a
+//! password change or withdrawn access ends every older token).
 
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
@@ -88,6 +89,11 @@ impl FromRequest for CurrentPerson {
             let token = token.ok_or_else(unauthorized)?;
             let claims = state.tokens.verify(&token).map_err(|_| unauthorized())?;
             let mut conn = state.conn().await?;
+            // A session idle past the limit ends for its access tokens too, not only at the
+            // next refresh (automatic logoff).
+            let idle_since = chrono::Utc::now()
+                - chrono::Duration::from_std(state.config.session_idle)
+                    .unwrap_or(chrono::Duration::minutes(30));
             let person: Option<Person> = people::table
                 .inner_join(sessions::table.on(sessions::person_id.eq(people::id)))
                 .filter(people::id.eq(claims.sub))
@@ -95,6 +101,7 @@ impl FromRequest for CurrentPerson {
                 .filter(people::security_stamp.eq(claims.stm))
                 .filter(sessions::id.eq(claims.sid))
                 .filter(sessions::revoked_at.is_null())
+                .filter(sessions::last_active_at.gt(idle_since))
                 .select(Person::as_select())
                 .first(&mut conn)
                 .await

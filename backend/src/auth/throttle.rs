@@ -71,6 +71,32 @@ pub const EMAIL_CONFIRMATION_ADDRESS: Limit = Limit {
     window_minutes: 15,
 };
 
+/// Reset links asked for from one address, whichever emails they name.
+pub const PASSWORD_RESET_ADDRESS: Limit = Limit {
+    scope: "password-reset-address",
+    max: 10,
+    window_minutes: 60,
+};
+/// Reset links asked for one email from anywhere (an inbox is not flooded).
+pub const PASSWORD_RESET_ACCOUNT: Limit = Limit {
+    scope: "password-reset-account",
+    max: 3,
+    window_minutes: 60,
+};
+/// Unknown, used or expired reset tokens from one address.
+pub const PASSWORD_RESET_CONFIRM_ADDRESS: Limit = Limit {
+    scope: "password-reset-confirm-address",
+    max: 10,
+    window_minutes: 15,
+};
+/// Wrong current passwords given by one signed-in person when changing it (a stolen access
+/// token must not become a way to guess the password).
+pub const PASSWORD_CHANGE_PERSON: Limit = Limit {
+    scope: "password-change-person",
+    max: 5,
+    window_minutes: 15,
+};
+
 impl Limit {
     fn key(&self, hash: &str) -> String {
         format!("{}:{hash}", self.scope)

@@ -7,6 +7,7 @@ pub mod blast;
 pub mod conversation;
 pub mod email_change;
 pub mod invitation;
+pub mod password_reset;
 pub mod person;
 pub mod practice;
 pub mod rate_limit;

@@ -195,6 +195,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (id) {
+        id -> Uuid,
+        practice_id -> Uuid,
+        person_id -> Uuid,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     people (id) {
         id -> Uuid,
         practice_id -> Uuid,
@@ -255,6 +267,8 @@ diesel::table! {
         created_at -> Timestamptz,
         last_active_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
+        user_agent -> Nullable<Text>,
+        network -> Nullable<Text>,
     }
 }
 
@@ -283,6 +297,7 @@ diesel::joinable!(blast_recipients -> conversations (conversation_id));
 diesel::joinable!(conversations -> practices (practice_id));
 diesel::joinable!(event_stream_tickets -> sessions (session_id));
 diesel::joinable!(message_attachments -> messages (message_id));
+diesel::joinable!(password_resets -> people (person_id));
 diesel::joinable!(people -> practices (practice_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(staff_groups -> practices (practice_id));
@@ -304,6 +319,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     known_sign_in_addresses,
     message_attachments,
     messages,
+    password_resets,
     people,
     portal_accounts,
     practices,

@@ -103,6 +103,58 @@ pub fn email_change_notice(practice_name: &str, sign_in_link: &str) -> (String, 
     render(subject, &practice, &blocks)
 }
 
+/// How many minutes a password reset link stays valid; the email states it.
+pub const PASSWORD_RESET_VALID_MINUTES: u32 = 60;
+
+/// A password reset link (R-RESET), to the account's sign-in address only.
+pub fn password_reset(practice_name: &str, link: &str) -> (String, String, String) {
+    let practice = one_line(practice_name);
+    let subject = format!("Reset your password for {practice}'s secure portal");
+    let blocks = [
+        Block::Heading("Reset your password".to_owned()),
+        Block::Paragraph(format!(
+            "Someone asked to reset the password of your account on {practice}'s secure \
+             messaging portal. To choose a new password, use this link:"
+        )),
+        Block::Button {
+            label: "Choose a new password",
+            link,
+        },
+        Block::Note(format!(
+            "This link works once and expires in {PASSWORD_RESET_VALID_MINUTES} minutes. \
+             Choosing a new password signs you out everywhere."
+        )),
+        Block::Note(
+            "If you did not ask for this, you can ignore this email: your password stays as it is."
+                .to_owned(),
+        ),
+    ];
+    render(subject, &practice, &blocks)
+}
+
+/// That a password was changed (by a reset or by the person), so that a change the person did
+/// not make does not go unnoticed.
+pub fn password_changed(practice_name: &str, sign_in_link: &str) -> (String, String, String) {
+    let practice = one_line(practice_name);
+    let subject = format!("Your password for {practice}'s secure portal was changed");
+    let blocks = [
+        Block::Heading("Your password was changed".to_owned()),
+        Block::Paragraph(format!(
+            "The password of your account on {practice}'s secure messaging portal was just \
+             changed, and every place you were signed in was signed out."
+        )),
+        Block::Paragraph(format!(
+            "If you did not do this, reset your password from the sign-in page at once and \
+             tell {practice}."
+        )),
+        Block::Button {
+            label: "Sign in",
+            link: sign_in_link,
+        },
+    ];
+    render(subject, &practice, &blocks)
+}
+
 /// A piece of an email, rendered as text and as HTML.
 enum Block<'a> {
     Heading(String),

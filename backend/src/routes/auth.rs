@@ -7,6 +7,7 @@ pub mod accept_invitation;
 pub mod confirm_email;
 pub mod login;
 pub mod logout;
+pub mod password_reset;
 pub mod refresh;
 
 use actix_web::HttpRequest;
@@ -14,6 +15,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use confidant_openapi::auth::TokenResponse;
 use diesel_async::AsyncPgConnection;
 
+use crate::auth::device::Device;
 use crate::auth::refresh::{new_token, token_hash};
 use crate::auth::tokens::ACCESS_TOKEN_SECONDS;
 use crate::db::models::person::Person;
@@ -26,11 +28,13 @@ use crate::views;
 pub const REFRESH_COOKIE: &str = "confidant_refresh";
 const COOKIE_PATH: &str = "/api/v1/auth";
 
-/// Starts a session for `person` and answers with its first token pair.
+/// Starts a session for `person` (on the device of `request`) and answers with its first
+/// token pair.
 pub async fn start_session(
     state: &AppState,
     conn: &mut AsyncPgConnection,
     person: &Person,
+    request: &HttpRequest,
 ) -> Result<TokenResponse, ApiError> {
     let refresh_token = new_token();
     let session = Session::start(
@@ -38,6 +42,7 @@ pub async fn start_session(
         person.practice_id,
         person.id,
         &token_hash(&refresh_token),
+        &Device::of(request),
     )
     .await?;
     token_response(state, conn, person, session.id, refresh_token).await

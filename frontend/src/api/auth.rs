@@ -2,9 +2,10 @@
 //! scripts never see it, so these calls send no refresh token of their own.
 
 use confidant_openapi::auth::{
-    AcceptInvitationRequest, ConfirmEmailChangeRequest, LoginRequest, TokenResponse,
+    AcceptInvitationRequest, ChangePasswordRequest, ConfirmEmailChangeRequest, LoginRequest,
+    PasswordResetConfirmRequest, PasswordResetRequest, TokenResponse,
 };
-use confidant_openapi::me::Me;
+use confidant_openapi::me::{EndedSessions, Me, SessionList};
 
 use super::{ApiError, Method, call, call_empty};
 
@@ -63,7 +64,68 @@ pub async fn confirm_email_change(token: String) -> Result<(), ApiError> {
     .await
 }
 
+/// `POST /api/v1/auth/password-reset`.
+pub async fn request_password_reset(email: String) -> Result<(), ApiError> {
+    call_empty(
+        Method::Post,
+        "/api/v1/auth/password-reset",
+        None,
+        Some(&PasswordResetRequest { email }),
+    )
+    .await
+}
+
+/// `POST /api/v1/auth/password-reset/confirm`.
+pub async fn confirm_password_reset(token: String, password: String) -> Result<(), ApiError> {
+    call_empty(
+        Method::Post,
+        "/api/v1/auth/password-reset/confirm",
+        None,
+        Some(&PasswordResetConfirmRequest { token, password }),
+    )
+    .await
+}
+
+/// `POST /api/v1/me/password`: answers fresh tokens (every session ended).
+pub async fn change_password(
+    token: &str,
+    current_password: String,
+    new_password: String,
+) -> Result<TokenResponse, ApiError> {
+    call(
+        Method::Post,
+        "/api/v1/me/password",
+        Some(token),
+        Some(&ChangePasswordRequest {
+            current_password,
+            new_password,
+        }),
+    )
+    .await
+}
+
 /// `GET /api/v1/me`.
 pub async fn me(token: &str) -> Result<Me, ApiError> {
     call::<(), _>(Method::Get, "/api/v1/me", Some(token), None).await
+}
+
+/// `GET /api/v1/me/sessions`.
+pub async fn sessions(token: &str) -> Result<SessionList, ApiError> {
+    call::<(), _>(Method::Get, "/api/v1/me/sessions", Some(token), None).await
+}
+
+/// `DELETE /api/v1/me/sessions/{id}`.
+pub async fn end_session(token: &str, id: uuid::Uuid) -> Result<(), ApiError> {
+    call_empty::<()>(
+        Method::Delete,
+        &format!("/api/v1/me/sessions/{id}"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+/// `DELETE /api/v1/me/sessions`: every other session.
+pub async fn end_other_sessions(token: &str) -> Result<EndedSessions, ApiError> {
+    call::<(), _>(Method::Delete, "/api/v1/me/sessions", Some(token), None).await
 }

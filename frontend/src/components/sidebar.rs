@@ -88,6 +88,7 @@ pub fn Sidebar() -> impl IntoView {
                         </div>
                     }
                 })}
+                <A href="/account" attr:class="link-button" attr:data-testid="nav-account">"Your account"</A>
                 <button class="link-button" type="button" data-testid="sign-out" on:click=move |_| auth.sign_out(None)>
                     "Sign out"
                 </button>

@@ -1,12 +1,12 @@
 //! Accept an invitation: set a password with the token from the emailed link.
 
-use confidant_openapi::auth::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::auth::Auth;
+use crate::components::new_password::{NewPasswordFields, password_problem};
 
 /// The token from `#token=…` in the address (a fragment never reaches a server).
 pub fn token_from_address() -> Option<String> {
@@ -16,21 +16,6 @@ pub fn token_from_address() -> Option<String> {
         .find_map(|part| part.strip_prefix("token="))
         .map(str::to_owned)
         .filter(|token| !token.is_empty())
-}
-
-/// What is wrong with the new password, if anything.
-fn password_problem(password: &str, repeat: &str) -> Option<String> {
-    let length = password.chars().count();
-    if length < MIN_PASSWORD_LEN {
-        return Some(format!("Use at least {MIN_PASSWORD_LEN} characters."));
-    }
-    if length > MAX_PASSWORD_LEN {
-        return Some(format!("Use at most {MAX_PASSWORD_LEN} characters."));
-    }
-    if password != repeat {
-        return Some("The two passwords are not the same.".into());
-    }
-    None
 }
 
 /// The accept-invitation page.
@@ -94,24 +79,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
                         <p class="form-error" role="alert">"This link is incomplete. Open the link from your invitation email again, or ask your practice for a new invitation."</p>
                     }.into_any()
                 }}
-                <ul class="rules">
-                    <li>{format!("{MIN_PASSWORD_LEN} to {MAX_PASSWORD_LEN} characters")}</li>
-                    <li>"A few words you will remember work well"</li>
-                </ul>
-                <label class="field">
-                    <span>"New password"</span>
-                    <input type="password" name="password" autocomplete="new-password" bind:value=password />
-                </label>
-                <label class="field">
-                    <span>"Repeat it"</span>
-                    <input type="password" name="repeat" autocomplete="new-password" bind:value=repeat />
-                </label>
-                {move || {
-                    touched.get()
-                        .then(|| password_problem(&password.get(), &repeat.get()))
-                        .flatten()
-                        .map(|problem| view! { <p class="field-error" data-testid="password-problem">{problem}</p> })
-                }}
+                <NewPasswordFields password repeat touched />
                 {move || error.get().map(|message| view! { <p class="form-error" role="alert" data-testid="form-error">{message}</p> })}
                 <button class="button button-wide" type="submit" disabled=move || busy.get() || !has_token>
                     {move || if busy.get() { "Saving…" } else { "Set password and sign in" }}

@@ -70,6 +70,7 @@ pub fn SignInPage() -> impl IntoView {
                 <button class="button button-wide" type="submit" disabled=move || busy.get()>
                     {move || if busy.get() { "Signing in…" } else { "Sign in" }}
                 </button>
+                <a class="auth-link" href="/forgot-password" data-testid="forgot-password">"Forgot password?"</a>
                 <p class="auth-foot">
                     "New here? Your practice sends you an invitation by email; its link lets you set a password."
                 </p>

@@ -20,8 +20,17 @@ pub enum AuditAction {
     RefreshTokenReused,
     /// A session ended after too long without activity.
     SessionIdle,
+    /// A person ended one of their sessions from their sessions page.
+    SessionRevoked,
     /// A password was set (through an invitation).
     PasswordSet,
+    /// A password reset link was asked for (the target is set when the email named an
+    /// account; details hold the email's keyed hash, never the email).
+    PasswordResetRequested,
+    /// A password was set with a reset link; every session ended.
+    PasswordReset,
+    /// A signed-in person changed their password; every other session ended.
+    PasswordChanged,
     /// A person was added.
     PersonCreated,
     /// A person's details changed.
@@ -56,7 +65,11 @@ impl AuditAction {
             Self::SignOut => "sign_out",
             Self::RefreshTokenReused => "refresh_token_reused",
             Self::SessionIdle => "session_idle",
+            Self::SessionRevoked => "session_revoked",
             Self::PasswordSet => "password_set",
+            Self::PasswordResetRequested => "password_reset_requested",
+            Self::PasswordReset => "password_reset",
+            Self::PasswordChanged => "password_changed",
             Self::PersonCreated => "person_created",
             Self::PersonUpdated => "person_updated",
             Self::StatusChanged => "status_changed",

@@ -9,7 +9,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{refresh_tokens, sessions};
+use crate::auth::device::Device;
+use crate::db::models::person::Person;
+use crate::db::schema::{people, refresh_tokens, sessions};
 use crate::events::{self, Event};
 
 /// A session row.
@@ -26,6 +28,26 @@ pub struct Session {
     pub last_active_at: DateTime<Utc>,
     /// Set by logout, idleness or token reuse.
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The most sessions listed for one person (sign-ins without sign-outs pile up until they
+/// go idle).
+pub const MAX_LISTED: i64 = 100;
+
+/// A session as its person sees it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg))]
+pub struct ActiveSession {
+    /// Its id.
+    pub id: Uuid,
+    /// When it was signed in.
+    pub created_at: DateTime<Utc>,
+    /// Its last sign-in or refresh.
+    pub last_active_at: DateTime<Utc>,
+    /// The browser's `User-Agent`, when known.
+    pub user_agent: Option<String>,
+    /// The network it signed in from, when known.
+    pub network: Option<String>,
 }
 
 /// What presenting a refresh token led to.
@@ -47,12 +69,15 @@ impl Session {
         practice_id: Uuid,
         person_id: Uuid,
         token_hash: &[u8],
+        device: &Device,
     ) -> QueryResult<Self> {
         let session = diesel::insert_into(sessions::table)
             .values((
                 sessions::id.eq(Uuid::now_v7()),
                 sessions::practice_id.eq(practice_id),
                 sessions::person_id.eq(person_id),
+                sessions::user_agent.eq(device.user_agent.as_deref()),
+                sessions::network.eq(device.network.as_deref()),
             ))
             .returning(Self::as_returning())
             .get_result(conn)
@@ -150,6 +175,83 @@ impl Session {
             }
             Ok(())
         })
+        .await
+    }
+
+    /// Ends every way `person_id` is signed in, at once (a new password, a reset,
+    /// deactivation): a new security stamp, so that every access token already issued is
+    /// refused on its next request; every session revoked, so that no refresh token works;
+    /// and a `person_changed` event, so that their open live streams close. Run inside the
+    /// change's transaction. Answers the person with the new stamp.
+    pub async fn end_all(conn: &mut AsyncPgConnection, person_id: Uuid) -> QueryResult<Person> {
+        let person: Person = diesel::update(people::table.find(person_id))
+            .set(people::security_stamp.eq(Uuid::new_v4()))
+            .returning(Person::as_returning())
+            .get_result(conn)
+            .await?;
+        diesel::update(
+            sessions::table
+                .filter(sessions::person_id.eq(person_id))
+                .filter(sessions::revoked_at.is_null()),
+        )
+        .set(sessions::revoked_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await?;
+        let changed = Event::PersonChanged { person_id };
+        events::record(conn, person.practice_id, &changed, &[person_id]).await?;
+        Ok(person)
+    }
+
+    /// The sessions of `person_id` still in use (not ended, used within `idle_limit`), most
+    /// recently used first.
+    pub async fn active_of(
+        conn: &mut AsyncPgConnection,
+        person_id: Uuid,
+        idle_limit: Duration,
+    ) -> QueryResult<Vec<ActiveSession>> {
+        sessions::table
+            .filter(sessions::person_id.eq(person_id))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::last_active_at.gt(Utc::now() - idle_limit))
+            .order((sessions::last_active_at.desc(), sessions::id.desc()))
+            .limit(MAX_LISTED)
+            .select(ActiveSession::as_select())
+            .load(conn)
+            .await
+    }
+
+    /// Ends every session of `person_id` but `keep`; answers the ids ended.
+    pub async fn revoke_others(
+        conn: &mut AsyncPgConnection,
+        person_id: Uuid,
+        keep: Uuid,
+    ) -> QueryResult<Vec<Uuid>> {
+        let open: Vec<Uuid> = sessions::table
+            .filter(sessions::person_id.eq(person_id))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::id.ne(keep))
+            .select(sessions::id)
+            .load(conn)
+            .await?;
+        for session_id in &open {
+            Self::revoke(conn, *session_id).await?;
+        }
+        Ok(open)
+    }
+
+    /// Whether `session_id` is an open session of `person_id`.
+    pub async fn is_open_of(
+        conn: &mut AsyncPgConnection,
+        person_id: Uuid,
+        session_id: Uuid,
+    ) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            sessions::table
+                .filter(sessions::id.eq(session_id))
+                .filter(sessions::person_id.eq(person_id))
+                .filter(sessions::revoked_at.is_null()),
+        ))
+        .get_result(conn)
         .await
     }
 

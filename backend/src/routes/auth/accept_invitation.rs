@@ -3,18 +3,16 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use confidant_openapi::auth::{AcceptInvitationRequest, TokenResponse};
 use confidant_openapi::{Problem, ProblemCode};
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
-use uuid::Uuid;
+use diesel_async::AsyncConnection;
 
 use crate::auth::keyed_hash::KeyedHash;
-use crate::auth::password;
 use crate::auth::refresh::token_hash;
 use crate::auth::throttle::{self, INVITATION_ADDRESS};
+use crate::auth::{new_password, password};
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::invitation::Invitation;
 use crate::db::models::person::{NewPortalAccount, Person};
-use crate::db::schema::{people, sessions};
+use crate::db::models::session::Session;
 use crate::error::{ApiError, is_unique_violation, unknown_ids};
 use crate::extract::ApiJson;
 use crate::routes::auth::{refresh_cookie, start_session};
@@ -22,8 +20,10 @@ use crate::state::AppState;
 
 /// Set a password with the token from an invitation email, and sign in.
 ///
-/// The token works once and for 7 days. Setting the password ends every earlier session of
-/// the person. Unknown or used tokens are limited to 10 per 15 minutes from one address
+/// The token works once and for 7 days. The password must have 12 to 128 characters and be
+/// hard to guess (a zxcvbn score of at least 3 of 4, where the person's name, email and
+/// practice count as easy words): a weak one is a 422 on `password` that says why. Setting
+/// the password ends every earlier session of the person. Unknown or used tokens are limited to 10 per 15 minutes from one address
 /// (then 429 with `Retry-After`).
 #[utoipa::path(
     tag = "auth",
@@ -55,14 +55,15 @@ pub async fn accept_invitation(
         &throttle::peer_address(&request),
     )
     .await?;
-    if Invitation::open_by_token(&mut conn, &token)
-        .await?
-        .is_none()
-    {
+    let Some(invitation) = Invitation::open_by_token(&mut conn, &token).await? else {
         attempt.keep();
         return Err(link_spent());
-    }
+    };
     attempt.refund(&mut conn).await?;
+    let invited = Person::find(&mut conn, invitation.practice_id, invitation.person_id)
+        .await?
+        .ok_or_else(link_spent)?;
+    new_password::refuse_weak(&mut conn, &invited, &body.password, "password").await?;
     drop(conn);
     let hash = password::hash(body.password).await?;
     let mut conn = state.conn().await?;
@@ -83,20 +84,8 @@ pub async fn accept_invitation(
             }
             .upsert(conn)
             .await?;
-            // A new password ends every earlier sign-in: new stamp, sessions revoked.
-            let person = diesel::update(people::table.find(person.id))
-                .set(people::security_stamp.eq(Uuid::new_v4()))
-                .returning(Person::as_returning())
-                .get_result(conn)
-                .await?;
-            diesel::update(
-                sessions::table
-                    .filter(sessions::person_id.eq(person.id))
-                    .filter(sessions::revoked_at.is_null()),
-            )
-            .set(sessions::revoked_at.eq(diesel::dsl::now))
-            .execute(conn)
-            .await?;
+            // A new password ends every earlier sign-in.
+            let person = Session::end_all(conn, person.id).await?;
             Invitation::end_open(conn, person.id).await?;
             AuditEvent::new(
                 AuditAction::PasswordSet,
@@ -120,7 +109,7 @@ pub async fn accept_invitation(
         }
         Err(error) => return Err(error.into()),
     };
-    let tokens = start_session(&state, &mut conn, &person).await?;
+    let tokens = start_session(&state, &mut conn, &person, &request).await?;
     Ok(HttpResponse::Ok()
         .cookie(refresh_cookie(&state, &tokens.refresh_token))
         .json(tokens))

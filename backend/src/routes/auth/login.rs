@@ -95,7 +95,7 @@ pub async fn login(
     };
 
     throttle.succeeded(&mut conn, attempt).await?;
-    let tokens = start_session(&state, &mut conn, &person).await?;
+    let tokens = start_session(&state, &mut conn, &person, &request).await?;
     AuditEvent::new(
         AuditAction::SignIn,
         Some(person.practice_id),

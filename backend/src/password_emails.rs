@@ -1,0 +1,163 @@
+//! Emails about a person's password (R-RESET): the reset link, and the notice that the
+//! password changed. Both go to the account's sign-in address only.
+//!
+//! The reset request enqueues a job whether or not the email belongs to an account (`person_id`
+//! is then `None` and the job sends nothing), so that the request does the same work and
+//! answers in the same time either way (R-NO-ORACLE). As for invitations, the job mints the
+//! token as it sends: only its hash is stored, never the token, not even in the queue.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::refresh::{new_token, token_hash};
+use crate::db::models::password_reset::PasswordReset;
+use crate::db::schema::{people, portal_accounts, practices};
+use crate::email::{OutgoingEmail, templates};
+use crate::jobs::{BackgroundJob, JobContext, JobError, Lane, MAIL_JOB_DEADLINE};
+
+/// Emails a reset link to the account of `person_id`, if any.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendPasswordResetJob {
+    /// The request (one job per request).
+    pub request_id: Uuid,
+    /// Whose account the email named; `None` when it named none.
+    pub person_id: Option<Uuid>,
+}
+
+/// Tells the account of `person_id` that its password changed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendPasswordChangedNoticeJob {
+    /// The change (one notice per change).
+    pub change_id: Uuid,
+    /// Whose password.
+    pub person_id: Uuid,
+}
+
+impl SendPasswordResetJob {
+    /// The queue's idempotency key: one email per request.
+    pub fn idempotency_key(&self) -> String {
+        format!("password-reset:{}", self.request_id)
+    }
+}
+
+impl SendPasswordChangedNoticeJob {
+    /// A notice for a change just made to `person_id`'s password.
+    pub fn new(person_id: Uuid) -> Self {
+        Self {
+            change_id: Uuid::now_v7(),
+            person_id,
+        }
+    }
+
+    /// The queue's idempotency key: one notice per change.
+    pub fn idempotency_key(&self) -> String {
+        format!("password-changed:{}", self.change_id)
+    }
+}
+
+/// Where an account's emails go: its sign-in address and its practice's name.
+struct Delivery {
+    practice_id: Uuid,
+    email: String,
+    practice_name: String,
+}
+
+async fn delivery(
+    conn: &mut AsyncPgConnection,
+    person_id: Uuid,
+) -> Result<Option<Delivery>, JobError> {
+    let found: Option<(Uuid, String, String)> = portal_accounts::table
+        .inner_join(people::table.on(people::id.eq(portal_accounts::person_id)))
+        .inner_join(practices::table.on(practices::id.eq(people::practice_id)))
+        .filter(portal_accounts::person_id.eq(person_id))
+        .filter(people::status.is_distinct_from("deactivated"))
+        .select((practices::id, portal_accounts::email, practices::name))
+        .first(conn)
+        .await
+        .optional()
+        .map_err(|_| JobError::retryable("loading the account failed"))?;
+    Ok(found.map(|(practice_id, email, practice_name)| Delivery {
+        practice_id,
+        email,
+        practice_name,
+    }))
+}
+
+impl BackgroundJob for SendPasswordResetJob {
+    const KIND: &'static str = "send_password_reset";
+    const LANE: Lane = Lane::Mail;
+    const DEADLINE: std::time::Duration = MAIL_JOB_DEADLINE;
+
+    async fn run(self, ctx: JobContext) -> Result<(), JobError> {
+        let Some(person_id) = self.person_id else {
+            return Ok(());
+        };
+        let mut conn = ctx
+            .pool
+            .get()
+            .await
+            .map_err(|_| JobError::retryable("no database connection"))?;
+        // The account may have gone (or its person been deactivated) since the request.
+        let Some(delivery) = delivery(&mut conn, person_id).await? else {
+            return Ok(());
+        };
+        let token = new_token();
+        PasswordReset::create(
+            &mut conn,
+            delivery.practice_id,
+            person_id,
+            &token_hash(&token),
+        )
+        .await
+        .map_err(|_| JobError::retryable("storing the reset link failed"))?;
+        drop(conn);
+        let mut link = ctx.config.public_url.clone();
+        link.set_path("/reset-password");
+        // In the fragment: browsers never send it to servers or in Referer headers.
+        link.set_fragment(Some(&format!("token={token}")));
+        let (subject, text, html) =
+            templates::password_reset(&delivery.practice_name, link.as_str());
+        ctx.mailer
+            .send(&OutgoingEmail {
+                to: delivery.email,
+                subject,
+                text,
+                html,
+            })
+            .await
+            .map_err(JobError::from)
+    }
+}
+
+impl BackgroundJob for SendPasswordChangedNoticeJob {
+    const KIND: &'static str = "send_password_changed_notice";
+    const LANE: Lane = Lane::Mail;
+    const DEADLINE: std::time::Duration = MAIL_JOB_DEADLINE;
+
+    async fn run(self, ctx: JobContext) -> Result<(), JobError> {
+        let mut conn = ctx
+            .pool
+            .get()
+            .await
+            .map_err(|_| JobError::retryable("no database connection"))?;
+        let Some(delivery) = delivery(&mut conn, self.person_id).await? else {
+            return Ok(());
+        };
+        drop(conn);
+        let mut link = ctx.config.public_url.clone();
+        link.set_path("/sign-in");
+        let (subject, text, html) =
+            templates::password_changed(&delivery.practice_name, link.as_str());
+        ctx.mailer
+            .send(&OutgoingEmail {
+                to: delivery.email,
+                subject,
+                text,
+                html,
+            })
+            .await
+            .map_err(JobError::from)
+    }
+}
