@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use confidant_openapi::conversations::{
     AttachmentRef, ConversationKind, Message as MessageView, Participant, RecipientRef,
 };
-use confidant_openapi::people::PersonKind;
+use confidant_openapi::people::{PersonKind, PersonStatus};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
@@ -67,6 +67,8 @@ pub async fn expand_recipients(
     let named: Vec<(Uuid, String)> = people::table
         .filter(people::practice_id.eq(practice_id))
         .filter(people::id.eq_any(person_ids.iter().copied().collect::<Vec<_>>()))
+        // R-OFFBOARD: a deactivated staff member is nobody one can write to.
+        .filter(people::status.ne(PersonStatus::Deactivated.as_str()))
         .select((people::id, people::kind))
         .load(conn)
         .await?;
@@ -108,6 +110,7 @@ pub async fn expand_recipients(
         let staff: Vec<Uuid> = people::table
             .filter(people::practice_id.eq(practice_id))
             .filter(people::kind.eq("staff"))
+            .filter(people::status.eq(PersonStatus::Active.as_str()))
             .select(people::id)
             .load(conn)
             .await?;
@@ -150,9 +153,13 @@ pub async fn notify_many(
     deliveries: &[(Uuid, Uuid)],
     priority: jobs::Priority,
 ) -> diesel::QueryResult<()> {
-    let people: Vec<Uuid> = deliveries.iter().map(|(_, person)| *person).collect();
+    let recipients: Vec<Uuid> = deliveries.iter().map(|(_, person)| *person).collect();
+    // People who can sign in to read it: a deactivated staff member, still a participant of
+    // their old threads, hears nothing more.
     let with_accounts: HashSet<Uuid> = portal_accounts::table
-        .filter(portal_accounts::person_id.eq_any(&people))
+        .inner_join(people::table.on(people::id.eq(portal_accounts::person_id)))
+        .filter(portal_accounts::person_id.eq_any(&recipients))
+        .filter(people::status.ne(PersonStatus::Deactivated.as_str()))
         .select(portal_accounts::person_id)
         .load::<Uuid>(conn)
         .await?

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use confidant_openapi::auth::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
-use confidant_openapi::people::{ClientStatus, PersonKind, Role};
+use confidant_openapi::people::{PersonKind, PersonStatus, Role};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -141,7 +141,7 @@ async fn insert_practice_with_owner(
             name: owner_name,
             email,
             role: Some("owner"),
-            status: None,
+            status: PersonStatus::Active.as_str(),
             security_stamp: Uuid::new_v4(),
         },
     )
@@ -182,7 +182,7 @@ struct DemoSeedPerson {
     /// Staff: their role.
     role: Option<Role>,
     /// Clients: their status and their providers' emails.
-    client: Option<(ClientStatus, &'static [&'static str])>,
+    client: Option<(PersonStatus, &'static [&'static str])>,
 }
 
 const fn staff(name: &'static str, email: &'static str, role: Role) -> DemoSeedPerson {
@@ -197,7 +197,7 @@ const fn staff(name: &'static str, email: &'static str, role: Role) -> DemoSeedP
 const fn client(
     name: &'static str,
     email: &'static str,
-    status: ClientStatus,
+    status: PersonStatus,
     providers: &'static [&'static str],
 ) -> DemoSeedPerson {
     DemoSeedPerson {
@@ -236,24 +236,24 @@ const DEMO_PEOPLE: [DemoSeedPerson; 17] = [
     staff("Dr. Juniper Vale", JUNIPER, Role::Provider),
     staff("Dr. Felix Marlowe", FELIX, Role::Provider),
     staff("Penny Ledger", PENNY, Role::Staff),
-    client("Rowan Alder", ROWAN, ClientStatus::Active, &[JUNIPER]),
-    client("Sage Willow", SAGE, ClientStatus::Active, &[JUNIPER]),
-    client("Quinn Birch", QUINN, ClientStatus::Active, &[JUNIPER]),
-    client("Robin Hazel", ROBIN, ClientStatus::Active, &[JUNIPER]),
-    client("Casey Linden", CASEY, ClientStatus::Inactive, &[JUNIPER]),
+    client("Rowan Alder", ROWAN, PersonStatus::Active, &[JUNIPER]),
+    client("Sage Willow", SAGE, PersonStatus::Active, &[JUNIPER]),
+    client("Quinn Birch", QUINN, PersonStatus::Active, &[JUNIPER]),
+    client("Robin Hazel", ROBIN, PersonStatus::Active, &[JUNIPER]),
+    client("Casey Linden", CASEY, PersonStatus::Inactive, &[JUNIPER]),
     // Seen by both clinicians (say, individual and couples sessions).
     client(
         "Jordan Cedar",
         JORDAN,
-        ClientStatus::Active,
+        PersonStatus::Active,
         &[JUNIPER, FELIX],
     ),
-    client("Riley Aspen", RILEY, ClientStatus::Active, &[FELIX]),
-    client("Taylor Maple", TAYLOR, ClientStatus::Active, &[FELIX]),
-    client("Alex Hawthorn", ALEX, ClientStatus::Active, &[FELIX]),
-    client("Morgan Spruce", MORGAN, ClientStatus::Active, &[FELIX]),
-    client("Drew Larch", DREW, ClientStatus::Inactive, &[FELIX]),
-    client("Emery Poplar", EMERY, ClientStatus::Archived, &[JUNIPER]),
+    client("Riley Aspen", RILEY, PersonStatus::Active, &[FELIX]),
+    client("Taylor Maple", TAYLOR, PersonStatus::Active, &[FELIX]),
+    client("Alex Hawthorn", ALEX, PersonStatus::Active, &[FELIX]),
+    client("Morgan Spruce", MORGAN, PersonStatus::Active, &[FELIX]),
+    client("Drew Larch", DREW, PersonStatus::Inactive, &[FELIX]),
+    client("Emery Poplar", EMERY, PersonStatus::Archived, &[JUNIPER]),
 ];
 
 /// The demo staff groups and their members' emails.
@@ -265,7 +265,7 @@ const DEMO_GROUPS: [(&str, &[&str]); 2] = [
 /// The demo people without an account yet: `seed-demo` invites them (see
 /// [`demo_story::INVITED`]), so their invitation emails are the first a newcomer sees.
 const DEMO_INVITED: [DemoSeedPerson; 2] = [
-    client("Avery Thornton", AVERY, ClientStatus::Active, &[JUNIPER]),
+    client("Avery Thornton", AVERY, PersonStatus::Active, &[JUNIPER]),
     staff("Sam Rivers", SAM, Role::Staff),
 ];
 
@@ -307,7 +307,7 @@ pub struct DemoSignIn {
     pub role: Option<Role>,
     /// Clients only.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<ClientStatus>,
+    pub status: Option<PersonStatus>,
 }
 
 /// What `seed-demo` did.
@@ -474,7 +474,10 @@ pub async fn seed_demo(
                         name: person.name,
                         email: person.email,
                         role: person.role.map(Role::as_str),
-                        status: person.client.map(|(status, _)| status.as_str()),
+                        status: person
+                            .client
+                            .map_or(PersonStatus::Active, |(status, _)| status)
+                            .as_str(),
                         security_stamp: Uuid::new_v4(),
                     },
                 )

@@ -29,16 +29,20 @@ pub enum Role {
     Staff,
 }
 
-/// A client's standing with the practice.
+/// A person's standing with the practice. Clients are `active`, `inactive` or `archived`;
+/// staff are `active` or `deactivated`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum ClientStatus {
-    /// Can send and receive messages.
+pub enum PersonStatus {
+    /// Can send and receive messages (clients and staff).
     Active,
-    /// Can sign in and read, but not send.
+    /// A client who can sign in and read, but not send.
     Inactive,
     /// No longer a client; can sign in and read, but not send.
     Archived,
+    /// A staff member who left: cannot sign in, is not offered as a recipient and belongs to
+    /// no staff group; their past messages stay, with their name.
+    Deactivated,
 }
 
 /// A staff member or client, as staff see them.
@@ -55,9 +59,8 @@ pub struct Person {
     /// Staff only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
-    /// Clients only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<ClientStatus>,
+    /// Clients: `active`, `inactive` or `archived`; staff: `active` or `deactivated`.
+    pub status: PersonStatus,
     /// Clients only: the assigned providers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_ids: Option<Vec<Uuid>>,
@@ -78,8 +81,8 @@ pub struct Person {
 pub struct PeopleQuery {
     /// Only staff or only clients.
     pub kind: Option<PersonKind>,
-    /// Only clients with this status.
-    pub status: Option<ClientStatus>,
+    /// Only people with this status (`deactivated` lists staff who left).
+    pub status: Option<PersonStatus>,
     /// Name or email contains this text (case-insensitive).
     #[param(max_length = 200)]
     pub q: Option<String>,
@@ -141,9 +144,11 @@ pub struct UpdatePersonRequest {
     /// Staff only.
     #[serde(default)]
     pub role: Option<Role>,
-    /// Clients only.
+    /// Clients: `active`, `inactive` or `archived`. Staff (by an owner or admin, not
+    /// themselves): `deactivated` ends every session at once and refuses sign-in, `active`
+    /// lets them sign in again. The last active owner cannot be deactivated.
     #[serde(default)]
-    pub status: Option<ClientStatus>,
+    pub status: Option<PersonStatus>,
     /// Clients only: replaces the assigned providers (at most 50).
     #[serde(default)]
     #[schema(max_items = 50)]
@@ -178,7 +183,22 @@ macro_rules! text_names {
 
 text_names!(PersonKind { Staff => "staff", Client => "client" });
 text_names!(Role { Owner => "owner", Admin => "admin", Provider => "provider", Staff => "staff" });
-text_names!(ClientStatus { Active => "active", Inactive => "inactive", Archived => "archived" });
+text_names!(PersonStatus {
+    Active => "active",
+    Inactive => "inactive",
+    Archived => "archived",
+    Deactivated => "deactivated"
+});
+
+impl PersonStatus {
+    /// Whether a person of `kind` may have this status.
+    pub fn fits(self, kind: PersonKind) -> bool {
+        match kind {
+            PersonKind::Staff => matches!(self, Self::Active | Self::Deactivated),
+            PersonKind::Client => !matches!(self, Self::Deactivated),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -192,11 +212,11 @@ mod tests {
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }
         for status in [
-            ClientStatus::Active,
-            ClientStatus::Inactive,
-            ClientStatus::Archived,
+            PersonStatus::Active,
+            PersonStatus::Inactive,
+            PersonStatus::Archived,
         ] {
-            assert_eq!(ClientStatus::parse(status.as_str()), Some(status));
+            assert_eq!(PersonStatus::parse(status.as_str()), Some(status));
         }
         assert_eq!(PersonKind::parse("client"), Some(PersonKind::Client));
         assert_eq!(PersonKind::parse("admin"), None);

@@ -99,6 +99,7 @@ impl FromRequest for CurrentPerson {
                 .filter(people::id.eq(claims.sub))
                 .filter(people::practice_id.eq(claims.pid))
                 .filter(people::security_stamp.eq(claims.stm))
+                .filter(people::status.ne("deactivated"))
                 .filter(sessions::id.eq(claims.sid))
                 .filter(sessions::revoked_at.is_null())
                 .filter(sessions::last_active_at.gt(idle_since))

@@ -25,6 +25,7 @@ diesel::table! {
         target_id -> Nullable<Uuid>,
         details -> Jsonb,
         created_at -> Timestamptz,
+        source_address -> Nullable<Text>,
     }
 }
 
@@ -214,7 +215,7 @@ diesel::table! {
         name -> Text,
         email -> Text,
         role -> Nullable<Text>,
-        status -> Nullable<Text>,
+        status -> Text,
         security_stamp -> Uuid,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
@@ -239,6 +240,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         combine_notifications -> Bool,
+        require_staff_mfa -> Bool,
     }
 }
 
@@ -290,6 +292,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    totp_authenticators (person_id) {
+        person_id -> Uuid,
+        secret_encrypted -> Bytea,
+        confirmed_at -> Nullable<Timestamptz>,
+        last_step -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    totp_recovery_codes (person_id, code_hash) {
+        person_id -> Uuid,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    mfa_challenges (id) {
+        id -> Uuid,
+        person_id -> Uuid,
+        token_hash -> Text,
+        user_agent -> Nullable<Text>,
+        network -> Nullable<Text>,
+        wrong_codes -> Int4,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(blast_attachments -> attachments (attachment_id));
 diesel::joinable!(blast_attachments -> blasts (blast_id));
 diesel::joinable!(blast_recipients -> blasts (blast_id));
@@ -297,10 +331,13 @@ diesel::joinable!(blast_recipients -> conversations (conversation_id));
 diesel::joinable!(conversations -> practices (practice_id));
 diesel::joinable!(event_stream_tickets -> sessions (session_id));
 diesel::joinable!(message_attachments -> messages (message_id));
+diesel::joinable!(mfa_challenges -> people (person_id));
 diesel::joinable!(password_resets -> people (person_id));
 diesel::joinable!(people -> practices (practice_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(staff_groups -> practices (practice_id));
+diesel::joinable!(totp_authenticators -> people (person_id));
+diesel::joinable!(totp_recovery_codes -> people (person_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     attachments,
@@ -319,6 +356,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     known_sign_in_addresses,
     message_attachments,
     messages,
+    mfa_challenges,
     password_resets,
     people,
     portal_accounts,
@@ -328,4 +366,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     staff_group_members,
     staff_groups,
+    totp_authenticators,
+    totp_recovery_codes,
 );

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use confidant_openapi::blasts::{BlastState, MIN_BLAST_CLIENTS};
-use confidant_openapi::people::ClientStatus;
+use confidant_openapi::people::PersonStatus;
 use uuid::Uuid;
 
 /// R-BLAST-ALL: the clients picked one by one, then (if asked) all the sender's active
@@ -42,10 +42,12 @@ pub enum Outcome {
 }
 
 /// R-BLAST-ACTIVE: only clients who are active when the blast reaches them receive it.
-pub fn outcome_for(status: ClientStatus) -> Outcome {
+pub fn outcome_for(status: PersonStatus) -> Outcome {
     match status {
-        ClientStatus::Active => Outcome::Send,
-        ClientStatus::Inactive | ClientStatus::Archived => Outcome::Skip,
+        PersonStatus::Active => Outcome::Send,
+        PersonStatus::Inactive | PersonStatus::Archived | PersonStatus::Deactivated => {
+            Outcome::Skip
+        }
     }
 }
 
@@ -99,9 +101,9 @@ mod tests {
     #[test]
     fn only_active_clients_receive() {
         // R-BLAST-ACTIVE
-        assert_eq!(outcome_for(ClientStatus::Active), Outcome::Send);
-        assert_eq!(outcome_for(ClientStatus::Inactive), Outcome::Skip);
-        assert_eq!(outcome_for(ClientStatus::Archived), Outcome::Skip);
+        assert_eq!(outcome_for(PersonStatus::Active), Outcome::Send);
+        assert_eq!(outcome_for(PersonStatus::Inactive), Outcome::Skip);
+        assert_eq!(outcome_for(PersonStatus::Archived), Outcome::Skip);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! who may post, who sees whom, who may delete.
 
 use confidant_openapi::conversations::{ConversationKind, ReplyBlock};
-use confidant_openapi::people::{ClientStatus, PersonKind};
+use confidant_openapi::people::{PersonKind, PersonStatus};
 use uuid::Uuid;
 
 /// The person looking at or acting on a thread.
@@ -12,8 +12,8 @@ pub struct Viewer {
     pub id: Uuid,
     /// Staff or client.
     pub kind: PersonKind,
-    /// Clients only.
-    pub status: Option<ClientStatus>,
+    /// Their status.
+    pub status: PersonStatus,
 }
 
 impl Viewer {
@@ -21,9 +21,10 @@ impl Viewer {
         self.kind == PersonKind::Client
     }
 
-    /// R-INACTIVE: an inactive or archived client reads but does not send.
+    /// R-INACTIVE: an inactive or archived client reads but does not send (and a
+    /// deactivated staff member does nothing at all).
     fn may_send_at_all(self) -> bool {
-        !self.is_client() || self.status == Some(ClientStatus::Active)
+        self.status == PersonStatus::Active
     }
 }
 
@@ -89,15 +90,15 @@ mod tests {
         Viewer {
             id: Uuid::new_v4(),
             kind: Staff,
-            status: None,
+            status: PersonStatus::Active,
         }
     }
 
-    fn client(status: ClientStatus) -> Viewer {
+    fn client(status: PersonStatus) -> Viewer {
         Viewer {
             id: Uuid::new_v4(),
             kind: Client,
-            status: Some(status),
+            status,
         }
     }
 
@@ -107,7 +108,7 @@ mod tests {
         assert_eq!(kind_for(&[Client]), ConversationKind::Direct);
         assert_eq!(kind_for(&[Staff]), ConversationKind::Direct);
         assert_eq!(
-            may_post(ConversationKind::Direct, client(ClientStatus::Active)),
+            may_post(ConversationKind::Direct, client(PersonStatus::Active)),
             Ok(())
         );
     }
@@ -118,12 +119,12 @@ mod tests {
         assert_eq!(kind_for(&[Staff, Staff, Client]), ConversationKind::Group);
         assert_eq!(kind_for(&[Staff, Staff]), ConversationKind::Group);
         assert_eq!(
-            may_post(ConversationKind::Group, client(ClientStatus::Active)),
+            may_post(ConversationKind::Group, client(PersonStatus::Active)),
             Ok(())
         );
         assert!(sees_everyone(
             ConversationKind::Group,
-            client(ClientStatus::Active)
+            client(PersonStatus::Active)
         ));
     }
 
@@ -135,7 +136,7 @@ mod tests {
             kind_for(&[Staff, Client, Client]),
             ConversationKind::MultiClient
         );
-        let c = client(ClientStatus::Active);
+        let c = client(PersonStatus::Active);
         assert_eq!(
             may_post(ConversationKind::MultiClient, c),
             Err(ReplyBlock::MultiClient)
@@ -148,7 +149,7 @@ mod tests {
     #[test]
     fn inactive_and_archived_clients_read_but_do_not_send() {
         // R-INACTIVE
-        for status in [ClientStatus::Inactive, ClientStatus::Archived] {
+        for status in [PersonStatus::Inactive, PersonStatus::Archived] {
             let c = client(status);
             assert_eq!(may_compose(c), Err(ReplyBlock::Inactive));
             assert_eq!(
@@ -156,7 +157,7 @@ mod tests {
                 Err(ReplyBlock::Inactive)
             );
         }
-        assert_eq!(may_compose(client(ClientStatus::Active)), Ok(()));
+        assert_eq!(may_compose(client(PersonStatus::Active)), Ok(()));
         assert_eq!(may_compose(staff()), Ok(()));
     }
 
@@ -168,7 +169,7 @@ mod tests {
         assert!(!may_delete_message(me, Uuid::new_v4()));
         assert!(may_delete_conversation(me, me.id));
         assert!(!may_delete_conversation(me, Uuid::new_v4()));
-        let c = client(ClientStatus::Active);
+        let c = client(PersonStatus::Active);
         assert!(!may_delete_message(c, c.id), "clients cannot delete");
         assert!(!may_delete_conversation(c, c.id));
     }

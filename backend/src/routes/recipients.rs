@@ -58,6 +58,7 @@ pub async fn list_recipients(
             (false, true) => Some(PersonKind::Client),
             _ => None,
         },
+        without_deactivated: true,
         pattern: q.map(pagination::contains_pattern),
         // One extra in case the caller is among them.
         limit: limit + 1,

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::db::models::staff_group::StaffGroup;
 use crate::error::{ApiError, field_error, unknown_ids};
 
-/// Checks that `ids` are staff of the practice; answers them de-duplicated.
+/// Checks that `ids` are active staff of the practice; answers them de-duplicated.
 async fn checked_members(
     conn: &mut AsyncPgConnection,
     practice_id: Uuid,
@@ -31,7 +31,7 @@ async fn checked_members(
     if found.len() != wanted.len() {
         return Err(unknown_ids(
             "member_ids",
-            "Each member must be a staff member of this practice.",
+            "Each member must be an active staff member of this practice.",
         ));
     }
     Ok(wanted)

@@ -13,6 +13,9 @@ pub fn ConfirmPanel(
     /// The label of the button that does it ("Delete message").
     #[prop(into)]
     confirm_label: String,
+    /// The button's label while the action runs (default "Deleting…").
+    #[prop(into, optional)]
+    busy_label: Option<String>,
     /// True while the action runs.
     #[prop(into)]
     busy: Signal<bool>,
@@ -25,6 +28,7 @@ pub fn ConfirmPanel(
     on_cancel: impl Fn() + Send + Sync + 'static,
 ) -> impl IntoView {
     let label = confirm_label.clone();
+    let busy_label = busy_label.unwrap_or_else(|| "Deleting…".to_owned());
     view! {
         <div class="confirm" role="alertdialog" aria-label=label data-testid="confirm-panel">
             <p class="confirm-text">{message}</p>
@@ -37,7 +41,7 @@ pub fn ConfirmPanel(
                     disabled=move || busy.get()
                     on:click=move |_| on_confirm()
                 >
-                    {move || if busy.get() { "Deleting…".to_owned() } else { confirm_label.clone() }}
+                    {move || if busy.get() { busy_label.clone() } else { confirm_label.clone() }}
                 </button>
                 <button class="button button-secondary" type="button" disabled=move || busy.get() on:click=move |_| on_cancel()>
                     "Cancel"

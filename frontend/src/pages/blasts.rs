@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use confidant_openapi::blasts::{Blast, BlastState, CreateBlastRequest, MIN_BLAST_CLIENTS};
 use confidant_openapi::conversations::MAX_SUBJECT_CHARS;
 use confidant_openapi::events::EventKind;
-use confidant_openapi::people::{ClientStatus, Person};
+use confidant_openapi::people::{Person, PersonStatus};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -173,7 +173,7 @@ pub fn NewBlastPage() -> impl IntoView {
     // "Mine": assigned to me and active — what "All my active clients" takes.
     let is_mine = move |person: &Person| {
         let me = me();
-        person.status == Some(ClientStatus::Active)
+        person.status == PersonStatus::Active
             && person
                 .provider_ids
                 .as_ref()
@@ -439,8 +439,8 @@ pub fn NewBlastPage() -> impl IntoView {
                                             <span class="client-name">{person.name.clone()}</span>
                                             {mine.then(|| view! { <span class="tag">"Your client"</span> })}
                                             {match status {
-                                                Some(ClientStatus::Inactive) => Some(view! { <span class="tag tag-warn" title="Inactive clients are skipped">"Inactive · skipped"</span> }),
-                                                Some(ClientStatus::Archived) => Some(view! { <span class="tag tag-warn" title="Archived clients are skipped">"Archived · skipped"</span> }),
+                                                PersonStatus::Inactive => Some(view! { <span class="tag tag-warn" title="Inactive clients are skipped">"Inactive · skipped"</span> }),
+                                                PersonStatus::Archived => Some(view! { <span class="tag tag-warn" title="Archived clients are skipped">"Archived · skipped"</span> }),
                                                 _ => None,
                                             }}
                                         </label>

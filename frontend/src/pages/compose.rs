@@ -8,7 +8,7 @@ use confidant_openapi::ProblemCode;
 use confidant_openapi::conversations::{
     CreateConversationRequest, MAX_SUBJECT_CHARS, RecipientRef,
 };
-use confidant_openapi::people::{ClientStatus, PersonKind};
+use confidant_openapi::people::{PersonKind, PersonStatus};
 use confidant_openapi::recipients::Recipient;
 use gloo_timers::future::TimeoutFuture;
 use leptos::html;
@@ -92,7 +92,7 @@ pub fn ComposePage() -> impl IntoView {
         auth.session().is_none_or(|s| {
             !matches!(
                 s.me.person.status,
-                Some(ClientStatus::Inactive | ClientStatus::Archived)
+                PersonStatus::Inactive | PersonStatus::Archived
             )
         })
     };

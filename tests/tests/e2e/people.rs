@@ -1,6 +1,6 @@
 //! `/api/v1/people`: who may see and change whom (R-TENANT), validation, pagination.
 
-use confidant_openapi::people::{ClientStatus, PeoplePage, Person, PersonKind, Role};
+use confidant_openapi::people::{PeoplePage, Person, PersonKind, PersonStatus, Role};
 use confidant_openapi::{Problem, ProblemCode};
 use confidant_tests::{TestApp, spawn_app};
 use reqwest::Method;
@@ -53,9 +53,9 @@ async fn problem(response: reqwest::Response) -> Problem {
 async fn adding_people_sets_kind_role_status_and_providers() {
     let w = world().await;
     assert_eq!(w.provider_person.role, Some(Role::Provider));
-    assert_eq!(w.provider_person.status, None);
+    assert_eq!(w.provider_person.status, PersonStatus::Active);
     assert_eq!(w.client_person.kind, PersonKind::Client);
-    assert_eq!(w.client_person.status, Some(ClientStatus::Active));
+    assert_eq!(w.client_person.status, PersonStatus::Active);
     assert_eq!(w.client_person.role, None);
     assert_eq!(
         w.client_person.provider_ids,
@@ -201,7 +201,7 @@ async fn admins_cannot_make_or_change_owners_and_the_last_owner_stays() {
             .await
             .detail
             .unwrap_or_default()
-            .contains("at least one owner")
+            .contains("at least one active owner")
     );
 }
 
@@ -286,7 +286,7 @@ async fn status_changes_are_kept_and_audited() {
         .await;
     assert_eq!(response.status(), 200);
     let person: Person = response.json().await.expect("person");
-    assert_eq!(person.status, Some(ClientStatus::Inactive));
+    assert_eq!(person.status, PersonStatus::Inactive);
     let response = w
         .app
         .send_as(

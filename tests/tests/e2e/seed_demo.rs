@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::process::Output;
 
 use confidant_openapi::conversations::{Conversation, ConversationKind, ConversationPage};
-use confidant_openapi::people::{ClientStatus, PeoplePage, PersonKind};
+use confidant_openapi::people::{PeoplePage, PersonKind, PersonStatus};
 use confidant_openapi::staff_groups::StaffGroupList;
 use confidant_tests::binary::{confidant_command, seed_demo_into};
 use confidant_tests::database::TestDatabase;
@@ -159,7 +159,7 @@ async fn seed_demo_creates_a_practice_whose_every_sign_in_works() {
             .any(|c| c.provider_ids.as_ref().is_some_and(|ids| ids.len() == 2)),
         "a client sees both providers"
     );
-    let statuses: HashSet<ClientStatus> = page.items.iter().filter_map(|c| c.status).collect();
+    let statuses: HashSet<PersonStatus> = page.items.iter().map(|c| c.status).collect();
     assert_eq!(statuses.len(), 3, "active, inactive and archived clients");
 
     let groups: StaffGroupList = app

@@ -37,6 +37,10 @@ pub enum AuditAction {
     PersonUpdated,
     /// A client's status changed.
     StatusChanged,
+    /// A staff member was deactivated: every session ended (R-OFFBOARD).
+    StaffDeactivated,
+    /// A deactivated staff member was made active again.
+    StaffReactivated,
     /// An invitation was sent.
     InvitationSent,
     /// A person's email changed at once (they had no portal account).
@@ -73,6 +77,8 @@ impl AuditAction {
             Self::PersonCreated => "person_created",
             Self::PersonUpdated => "person_updated",
             Self::StatusChanged => "status_changed",
+            Self::StaffDeactivated => "staff_deactivated",
+            Self::StaffReactivated => "staff_reactivated",
             Self::InvitationSent => "invitation_sent",
             Self::EmailChanged => "email_changed",
             Self::EmailChangeRequested => "email_change_requested",

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use confidant_openapi::blasts::{Blast as BlastView, BlastState};
-use confidant_openapi::people::ClientStatus;
+use confidant_openapi::people::PersonStatus;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -54,11 +54,11 @@ pub struct Pending {
 
 impl Pending {
     /// Their status, when they are (still) a client.
-    pub fn status(&self) -> Option<ClientStatus> {
+    pub fn status(&self) -> Option<PersonStatus> {
         match self.status.as_deref()? {
-            "active" => Some(ClientStatus::Active),
-            "inactive" => Some(ClientStatus::Inactive),
-            "archived" => Some(ClientStatus::Archived),
+            "active" => Some(PersonStatus::Active),
+            "inactive" => Some(PersonStatus::Inactive),
+            "archived" => Some(PersonStatus::Archived),
             _ => None,
         }
     }

@@ -1,7 +1,7 @@
 //! People (staff and clients) and their portal accounts.
 
 use chrono::{DateTime, Utc};
-use confidant_openapi::people::{ClientStatus, PersonKind, Role};
+use confidant_openapi::people::{PersonKind, PersonStatus, Role};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -24,8 +24,8 @@ pub struct Person {
     pub email: String,
     /// Staff only.
     pub role: Option<String>,
-    /// Clients only.
-    pub status: Option<String>,
+    /// `active`, `inactive`, `archived` (clients) or `deactivated` (staff).
+    pub status: String,
     /// Changes when access must be re-checked (password change, withdrawal).
     pub security_stamp: Uuid,
     /// When they were added.
@@ -48,8 +48,8 @@ pub struct NewPerson<'a> {
     pub email: &'a str,
     /// Staff only.
     pub role: Option<&'static str>,
-    /// Clients only.
-    pub status: Option<&'static str>,
+    /// `active` for staff; a client's status.
+    pub status: &'static str,
     /// A fresh stamp.
     pub security_stamp: Uuid,
 }
@@ -79,9 +79,14 @@ impl Person {
         self.role.as_deref().and_then(Role::parse)
     }
 
-    /// The client status, if a client.
-    pub fn status(&self) -> Option<ClientStatus> {
-        self.status.as_deref().and_then(ClientStatus::parse)
+    /// Their status.
+    pub fn status(&self) -> PersonStatus {
+        PersonStatus::parse(&self.status).unwrap_or(PersonStatus::Active)
+    }
+
+    /// Whether they are a staff member who left (R-OFFBOARD).
+    pub fn is_deactivated(&self) -> bool {
+        self.status() == PersonStatus::Deactivated
     }
 
     /// Inserts a person.
@@ -116,6 +121,7 @@ impl Person {
         people::table
             .filter(people::practice_id.eq(practice_id))
             .filter(people::role.eq_any(["owner", "admin"]))
+            .filter(people::status.eq(PersonStatus::Active.as_str()))
             .select(people::id)
             .load(conn)
             .await
@@ -233,8 +239,10 @@ impl NewPortalAccount<'_> {
 pub struct PeopleFilter {
     /// Only staff or only clients.
     pub kind: Option<PersonKind>,
-    /// Only clients with this status.
-    pub status: Option<ClientStatus>,
+    /// Only people with this status.
+    pub status: Option<PersonStatus>,
+    /// Leave out staff who were deactivated (lists of whom one may write to).
+    pub without_deactivated: bool,
     /// A `LIKE` pattern on name or email.
     pub pattern: Option<String>,
     /// Continue after this (name, id).
@@ -261,6 +269,9 @@ impl Person {
         }
         if let Some(status) = filter.status {
             query = query.filter(people::status.eq(status.as_str()));
+        }
+        if filter.without_deactivated {
+            query = query.filter(people::status.ne(PersonStatus::Deactivated.as_str()));
         }
         if let Some(pattern) = &filter.pattern {
             query = query.filter(

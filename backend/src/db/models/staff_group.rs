@@ -158,6 +158,22 @@ impl StaffGroup {
             .map(|_| ())
     }
 
+    /// Takes `person_id` out of every group (a deactivated staff member belongs to none).
+    pub async fn remove_member_everywhere(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        person_id: Uuid,
+    ) -> QueryResult<()> {
+        diesel::delete(
+            staff_group_members::table
+                .filter(staff_group_members::practice_id.eq(practice_id))
+                .filter(staff_group_members::person_id.eq(person_id)),
+        )
+        .execute(conn)
+        .await
+        .map(|_| ())
+    }
+
     /// Deletes a group (its memberships go with it); false when there was none.
     pub async fn delete(
         conn: &mut AsyncPgConnection,
@@ -183,6 +199,7 @@ impl StaffGroup {
         people::table
             .filter(people::practice_id.eq(practice_id))
             .filter(people::kind.eq("staff"))
+            .filter(people::status.eq("active"))
             .filter(people::id.eq_any(ids))
             .select(people::id)
             .load(conn)

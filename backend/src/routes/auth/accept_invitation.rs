@@ -60,8 +60,10 @@ pub async fn accept_invitation(
         return Err(link_spent());
     };
     attempt.refund(&mut conn).await?;
+    // An invitation sent before the person was deactivated opens nothing (R-OFFBOARD).
     let invited = Person::find(&mut conn, invitation.practice_id, invitation.person_id)
         .await?
+        .filter(|person| !person.is_deactivated())
         .ok_or_else(link_spent)?;
     new_password::refuse_weak(&mut conn, &invited, &body.password, "password").await?;
     drop(conn);

@@ -27,6 +27,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 401, description = "Email or password not correct", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The password is right but the practice deactivated this staff member", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is missing", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Too busy to check a password right now; try again", body = Problem, content_type = "application/problem+json"),
@@ -95,6 +96,18 @@ pub async fn login(
     };
 
     throttle.succeeded(&mut conn, attempt).await?;
+    if person.is_deactivated() {
+        // R-OFFBOARD. Only said to someone who knows the password.
+        AuditEvent::new(AuditAction::SignInFailed, Some(person.practice_id), None)
+            .target("person", person.id)
+            .details(serde_json::json!({"reason": "deactivated"}))
+            .record(&mut conn)
+            .await?;
+        return Err(ApiError::new(
+            ProblemCode::Forbidden,
+            "This account was deactivated by the practice: ask its owner or an admin.",
+        ));
+    }
     let tokens = start_session(&state, &mut conn, &person, &request).await?;
     AuditEvent::new(
         AuditAction::SignIn,

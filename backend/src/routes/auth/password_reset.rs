@@ -128,8 +128,10 @@ pub async fn confirm_password_reset(
         return Err(link_spent());
     };
     attempt.refund(&mut conn).await?;
+    // A link sent before the person was deactivated opens nothing (R-OFFBOARD).
     let person = Person::find(&mut conn, reset.practice_id, reset.person_id)
         .await?
+        .filter(|person| !person.is_deactivated())
         .ok_or_else(link_spent)?;
     new_password::refuse_weak(&mut conn, &person, &body.password, "password").await?;
     drop(conn);

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, post, web};
 use confidant_openapi::Problem;
 use confidant_openapi::people::{
-    ClientStatus, CreatePersonRequest, Person as PersonView, PersonKind,
+    CreatePersonRequest, Person as PersonView, PersonKind, PersonStatus,
 };
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
@@ -59,13 +59,13 @@ pub async fn create_person(
             if body.provider_ids.is_some() {
                 return Err(field_error("provider_ids", "Only clients have providers."));
             }
-            (Some(role.as_str()), None)
+            (Some(role.as_str()), PersonStatus::Active.as_str())
         }
         PersonKind::Client => {
             if body.role.is_some() {
                 return Err(field_error("role", "Clients have no role."));
             }
-            (None, Some(ClientStatus::Active.as_str()))
+            (None, PersonStatus::Active.as_str())
         }
     };
     let practice_id = me.practice_id();

@@ -28,7 +28,7 @@ use crate::state::AppState;
         (status = 202, description = "The invitation email is on its way", body = InvitationSent),
         (status = 403, description = "Not an owner or admin, or an admin inviting an owner", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such person in this practice", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The person has an account already", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The person has an account already, or was deactivated", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/people/{id}/invitation")]
@@ -47,6 +47,12 @@ pub async fn invite_person(
         return Err(ApiError::new(
             ProblemCode::Forbidden,
             "Only an owner can invite an owner.",
+        ));
+    }
+    if person.is_deactivated() {
+        return Err(ApiError::new(
+            ProblemCode::Conflict,
+            "They were deactivated: make them active again before inviting them.",
         ));
     }
     if Person::has_portal_account(&mut conn, person.id).await? {

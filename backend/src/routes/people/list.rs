@@ -36,6 +36,7 @@ pub async fn list_people(
     let filter = PeopleFilter {
         kind: query.kind,
         status: query.status,
+        without_deactivated: false,
         pattern: query
             .q
             .as_deref()

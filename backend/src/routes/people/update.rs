@@ -1,7 +1,7 @@
 //! `PATCH /api/v1/people/{id}`.
 
 use actix_web::{patch, web};
-use confidant_openapi::people::{PersonKind, Role, UpdatePersonRequest};
+use confidant_openapi::people::{PersonKind, PersonStatus, Role, UpdatePersonRequest};
 use confidant_openapi::{Problem, ProblemCode};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -12,7 +12,11 @@ use crate::auth::CurrentPerson;
 use crate::auth::keyed_hash::KeyedHash;
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::email_change::EmailChange;
+use crate::db::models::invitation::Invitation;
+use crate::db::models::password_reset::PasswordReset;
 use crate::db::models::person::{Person, PersonChanges};
+use crate::db::models::session::Session;
+use crate::db::models::staff_group::StaffGroup;
 use crate::db::schema::people;
 use crate::domain::permissions;
 use crate::email_changes::{SendEmailChangeNoticeJob, SendEmailConfirmationJob};
@@ -23,9 +27,16 @@ use crate::jobs;
 use crate::state::AppState;
 use crate::views;
 
-/// Change a person (owner/admin): name, email, a staff member's role, a client's status and
-/// providers. Setting a client `inactive` or `archived` stops them sending;
+/// Change a person (owner/admin): name, email, a staff member's role, anyone's status and a
+/// client's providers. Setting a client `inactive` or `archived` stops them sending;
 /// `active` restores it.
+///
+/// Setting a staff member `deactivated` (offboarding) ends every session and refresh token of
+/// theirs at once (their next request is refused), refuses their sign-in, takes them out of
+/// every staff group and out of the people one can write to, and stops their notifications;
+/// their past messages stay, with their name. `active` lets them sign in again (group
+/// memberships are not restored). Nobody deactivates themselves, and the last active owner
+/// cannot be deactivated.
 ///
 /// The email of someone without a portal account changes at once. For someone who signs in,
 /// it is their sign-in name: the new address gets a link to confirm it (valid 24 hours), the
@@ -42,7 +53,7 @@ use crate::views;
         (status = 200, description = "Changed", body = confidant_openapi::people::Person),
         (status = 403, description = "Not an owner or admin, an admin changing an owner, or an admin changing another admin's email", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such person in this practice, or some `provider_ids` are not providers of the practice", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Another person of this practice has the email, or the last owner would be lost", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another person of this practice has the email, or the last active owner would be lost", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is not valid for this person", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -100,11 +111,30 @@ pub async fn update_person(
         return Err(email_taken());
     }
     changes.email = changes_email;
+    if let Some(status) = body.status
+        && !status.fits(target.kind())
+    {
+        return Err(field_error(
+            "status",
+            match target.kind() {
+                PersonKind::Staff => "A staff member is active or deactivated.",
+                PersonKind::Client => "A client is active, inactive or archived.",
+            },
+        ));
+    }
+    let status_changed = body.status.is_some_and(|status| status != target.status());
+    if status_changed && target.id == me.id() {
+        return Err(field_error(
+            "status",
+            "You cannot change your own status: ask another owner or admin.",
+        ));
+    }
+    changes.status = body
+        .status
+        .filter(|_| status_changed)
+        .map(|status| status.as_str());
     match target.kind() {
         PersonKind::Staff => {
-            if body.status.is_some() {
-                return Err(field_error("status", "Only clients have a status."));
-            }
             if body.provider_ids.is_some() {
                 return Err(field_error("provider_ids", "Only clients have providers."));
             }
@@ -122,23 +152,25 @@ pub async fn update_person(
             if body.role.is_some() {
                 return Err(field_error("role", "Clients have no role."));
             }
-            changes.status = body.status.map(|status| status.as_str());
         }
     }
     let providers = match &body.provider_ids {
         Some(ids) => Some(checked_providers(&mut conn, practice_id, ids).await?),
         None => None,
     };
-    let leaves_owner_role =
-        target.role() == Some(Role::Owner) && body.role.is_some_and(|role| role != Role::Owner);
-    let status_changed = body.status.is_some() && body.status != target.status();
+    let deactivates = status_changed && body.status == Some(PersonStatus::Deactivated);
+    let leaves_owner_role = target.role() == Some(Role::Owner)
+        && target.status() == PersonStatus::Active
+        && (deactivates || body.role.is_some_and(|role| role != Role::Owner));
     let result = conn
         .transaction(async |conn| {
             if leaves_owner_role {
-                // Lock the practice's owners so two demotions cannot both pass the check.
+                // Lock the practice's active owners so two demotions cannot both pass the
+                // check.
                 let owners: Vec<Uuid> = people::table
                     .filter(people::practice_id.eq(practice_id))
                     .filter(people::role.eq("owner"))
+                    .filter(people::status.eq(PersonStatus::Active.as_str()))
                     .select(people::id)
                     .for_update()
                     .load(conn)
@@ -146,11 +178,18 @@ pub async fn update_person(
                 if owners.len() <= 1 {
                     return Ok(Err(ApiError::new(
                         ProblemCode::Conflict,
-                        "A practice needs at least one owner: make someone else an owner first.",
+                        "A practice needs at least one active owner: make someone else an owner first.",
                     )));
                 }
             }
-            let person = changes.apply(conn, practice_id, target.id).await?;
+            let mut person = changes.apply(conn, practice_id, target.id).await?;
+            if deactivates {
+                // R-OFFBOARD: every token of theirs stops working on its next request.
+                person = Session::end_all(conn, person.id).await?;
+                StaffGroup::remove_member_everywhere(conn, practice_id, person.id).await?;
+                PasswordReset::end_open(conn, person.id).await?;
+                Invitation::end_open(conn, person.id).await?;
+            }
             let hashes = KeyedHash::new(&state.config.hash_key);
             if let Some(email) = &changes.email {
                 AuditEvent::new(AuditAction::EmailChanged, Some(practice_id), Some(me.id()))
@@ -197,10 +236,11 @@ pub async fn update_person(
             if let Some(providers) = &providers {
                 Person::set_providers(conn, practice_id, person.id, providers).await?;
             }
-            let action = if status_changed {
-                AuditAction::StatusChanged
-            } else {
-                AuditAction::PersonUpdated
+            let action = match (status_changed, person.status()) {
+                (true, PersonStatus::Deactivated) => AuditAction::StaffDeactivated,
+                (true, _) if person.kind() == PersonKind::Staff => AuditAction::StaffReactivated,
+                (true, _) => AuditAction::StatusChanged,
+                (false, _) => AuditAction::PersonUpdated,
             };
             let mut event = AuditEvent::new(action, Some(practice_id), Some(me.id()))
                 .target("person", person.id);

@@ -2,13 +2,14 @@
 //! providers, invite. One page for both kinds, since the two differ only in a few columns.
 
 use confidant_openapi::people::{
-    ClientStatus, CreatePersonRequest, Person, PersonKind, Role, UpdatePersonRequest,
+    CreatePersonRequest, Person, PersonKind, PersonStatus, Role, UpdatePersonRequest,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
 use crate::auth::Auth;
+use crate::components::confirm::ConfirmPanel;
 
 /// The clients page.
 #[component]
@@ -22,11 +23,12 @@ pub fn StaffPage() -> impl IntoView {
     view! { <PeopleAdmin kind=PersonKind::Staff /> }
 }
 
-fn status_label(status: ClientStatus) -> &'static str {
+fn status_label(status: PersonStatus) -> &'static str {
     match status {
-        ClientStatus::Active => "Active",
-        ClientStatus::Inactive => "Inactive",
-        ClientStatus::Archived => "Archived",
+        PersonStatus::Active => "Active",
+        PersonStatus::Inactive => "Inactive",
+        PersonStatus::Archived => "Archived",
+        PersonStatus::Deactivated => "Deactivated",
     }
 }
 
@@ -51,6 +53,11 @@ fn PeopleAdmin(kind: PersonKind) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let providers = RwSignal::new(Vec::<Person>::new());
     let adding = RwSignal::new(false);
+    // The staff member whose deactivation waits for confirmation.
+    let confirming = RwSignal::new(None::<uuid::Uuid>);
+    let deactivating = RwSignal::new(false);
+    let deactivate_error = RwSignal::new(None::<String>);
+    let my_id = move || auth.session().map(|s| s.me.person.id);
 
     let query = move |cursor: Option<String>| {
         let mut query = format!("kind={}&limit=50", kind.as_str());
@@ -136,6 +143,34 @@ fn PeopleAdmin(kind: PersonKind) -> impl IntoView {
             }
         });
     };
+    let deactivate = move |id: uuid::Uuid| {
+        deactivating.set(true);
+        spawn_local(async move {
+            let body = UpdatePersonRequest {
+                status: Some(PersonStatus::Deactivated),
+                ..Default::default()
+            };
+            let result = auth
+                .call(|token| {
+                    let body = body.clone();
+                    async move { api::people::update(&token, id, &body).await }
+                })
+                .await;
+            deactivating.set(false);
+            match result {
+                Ok(person) => {
+                    notice.set(Some(format!(
+                        "{} is deactivated and signed out everywhere.",
+                        person.name
+                    )));
+                    confirming.set(None);
+                    deactivate_error.set(None);
+                    replace(person);
+                }
+                Err(failure) => deactivate_error.set(Some(failure.message())),
+            }
+        });
+    };
     let invite = move |person: Person| {
         spawn_local(async move {
             match auth
@@ -189,6 +224,7 @@ fn PeopleAdmin(kind: PersonKind) -> impl IntoView {
                     <th>"Email"</th>
                     <th>{if is_clients { "Status" } else { "Role" }}</th>
                     {is_clients.then(|| view! { <th>"Providers"</th> })}
+                    {(!is_clients).then(|| view! { <th>"Access"</th> })}
                     <th>"Portal"</th>
                 </tr>
             </thead>
@@ -209,22 +245,22 @@ fn PeopleAdmin(kind: PersonKind) -> impl IntoView {
                                     })}
                                 </td>
                                 <td>
-                                    {match (person.status, person.role) {
-                                        (Some(status), _) => view! {
+                                    {match (person.kind, person.status, person.role) {
+                                        (PersonKind::Client, status, _) => view! {
                                             <select aria-label="Status" on:change=move |ev| {
                                                 let status = match event_target_value(&ev).as_str() {
-                                                    "inactive" => ClientStatus::Inactive,
-                                                    "archived" => ClientStatus::Archived,
-                                                    _ => ClientStatus::Active,
+                                                    "inactive" => PersonStatus::Inactive,
+                                                    "archived" => PersonStatus::Archived,
+                                                    _ => PersonStatus::Active,
                                                 };
                                                 change(id, UpdatePersonRequest { status: Some(status), ..Default::default() });
                                             }>
-                                                {[ClientStatus::Active, ClientStatus::Inactive, ClientStatus::Archived].map(|s| view! {
+                                                {[PersonStatus::Active, PersonStatus::Inactive, PersonStatus::Archived].map(|s| view! {
                                                     <option value=s.as_str() selected=s == status>{status_label(s)}</option>
                                                 })}
                                             </select>
                                         }.into_any(),
-                                        (None, Some(role)) => view! {
+                                        (PersonKind::Staff, _, Some(role)) => view! {
                                             <select aria-label="Role" on:change=move |ev| {
                                                 let role = Role::parse(&event_target_value(&ev)).unwrap_or(Role::Staff);
                                                 change(id, UpdatePersonRequest { role: Some(role), ..Default::default() });
@@ -237,6 +273,43 @@ fn PeopleAdmin(kind: PersonKind) -> impl IntoView {
                                         _ => view! { <span /> }.into_any(),
                                     }}
                                 </td>
+                                {(!is_clients).then(|| {
+                                    let name = person.name.clone();
+                                    let is_me = my_id() == Some(id);
+                                    let deactivated = person.status == PersonStatus::Deactivated;
+                                    view! {
+                                        <td data-testid="staff-access">
+                                            {if deactivated {
+                                                view! {
+                                                    <span class="pill pill-warn">"Deactivated"</span>
+                                                    <button class="link-button" type="button" on:click=move |_| change(id, UpdatePersonRequest { status: Some(PersonStatus::Active), ..Default::default() })>
+                                                        "Reactivate"
+                                                    </button>
+                                                }.into_any()
+                                            } else if is_me {
+                                                view! { <span class="pill pill-ok">"Active"</span> }.into_any()
+                                            } else {
+                                                view! {
+                                                    <span class="pill pill-ok">"Active"</span>
+                                                    <button class="link-button" type="button" data-testid="deactivate" on:click=move |_| { deactivate_error.set(None); confirming.set(Some(id)); }>
+                                                        "Deactivate"
+                                                    </button>
+                                                }.into_any()
+                                            }}
+                                            <Show when=move || confirming.get() == Some(id)>
+                                                <ConfirmPanel
+                                                    message=format!("Deactivate {name}? They are signed out of every device at once, cannot sign in, and leave every staff group and the To list. Their past messages stay, with their name. You can reactivate them later.")
+                                                    confirm_label=format!("Deactivate {name}")
+                                                    busy_label="Deactivating…"
+                                                    busy=deactivating
+                                                    error=deactivate_error
+                                                    on_confirm=move || deactivate(id)
+                                                    on_cancel=move || confirming.set(None)
+                                                />
+                                            </Show>
+                                        </td>
+                                    }
+                                })}
                                 {is_clients.then(|| {
                                     let names = person.provider_ids.clone().unwrap_or_default();
                                     view! {
