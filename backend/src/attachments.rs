@@ -3,7 +3,6 @@
 //! or a day after an upload that was never sent).
 
 pub mod cleanup;
-pub mod encryption;
 pub mod file_names;
 pub mod file_types;
 pub mod store;

@@ -7,7 +7,9 @@ pub mod keyed_hash;
 pub mod new_password;
 pub mod password;
 pub mod refresh;
+pub mod second_factor;
 pub mod throttle;
 pub mod tokens;
+pub mod totp;
 
-pub use current::CurrentPerson;
+pub use current::{CurrentPerson, SignedIn};

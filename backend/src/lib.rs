@@ -12,6 +12,7 @@ pub mod deadline;
 pub mod domain;
 pub mod email;
 pub mod email_changes;
+pub mod encryption;
 pub mod error;
 pub mod events;
 pub mod extract;

@@ -5,6 +5,7 @@
 use chrono::{Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::db::models::mfa_challenge::MfaChallenge;
 use crate::db::models::password_reset::PasswordReset;
 use crate::db::models::rate_limit;
 use crate::jobs::{self, BackgroundJob, JobContext, JobError};
@@ -53,10 +54,12 @@ impl BackgroundJob for DailyMaintenanceJob {
             rate_limit::prune_addresses(&mut conn, now - Duration::days(KNOWN_ADDRESS_DAYS))
                 .await?;
         let reset_links = PasswordReset::prune(&mut conn).await?;
+        let mfa_challenges = MfaChallenge::prune(&mut conn).await?;
         tracing::info!(
             counters,
             addresses,
             reset_links,
+            mfa_challenges,
             "daily maintenance pruned old rows"
         );
         let next = Self {

@@ -31,6 +31,7 @@ pub fn root(config: &mut ServiceConfig) {
 pub fn api_v1(config: &mut ServiceConfig) {
     config
         .service(auth::login::login)
+        .service(auth::login_mfa::login_mfa)
         .service(auth::refresh::refresh)
         .service(auth::logout::logout)
         .service(auth::accept_invitation::accept_invitation)
@@ -39,6 +40,9 @@ pub fn api_v1(config: &mut ServiceConfig) {
         .service(auth::password_reset::confirm_password_reset)
         .service(me::get::me)
         .service(me::password::change_password)
+        .service(me::mfa::start_totp)
+        .service(me::mfa::confirm_totp)
+        .service(me::mfa::disable_totp)
         .service(me::sessions::list_sessions)
         .service(me::sessions::end_session)
         .service(me::sessions::end_other_sessions)

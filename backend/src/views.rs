@@ -7,6 +7,7 @@ use diesel_async::AsyncPgConnection;
 
 use crate::db::models::email_change::EmailChange;
 use crate::db::models::person::Person;
+use crate::db::models::practice::Practice;
 
 /// A person as staff see them (with account state and, for clients, providers).
 pub async fn person(conn: &mut AsyncPgConnection, row: &Person) -> QueryResult<PersonView> {
@@ -55,4 +56,14 @@ pub async fn people(conn: &mut AsyncPgConnection, rows: &[Person]) -> QueryResul
             created_at: row.created_at,
         })
         .collect())
+}
+
+/// A practice as its people see it.
+pub fn practice(row: Practice) -> confidant_openapi::me::Practice {
+    confidant_openapi::me::Practice {
+        id: row.id,
+        name: row.name,
+        combine_notifications: row.combine_notifications,
+        require_staff_mfa: row.require_staff_mfa,
+    }
 }

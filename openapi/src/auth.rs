@@ -107,6 +107,42 @@ pub struct ConfirmEmailChangeRequest {
     pub token: String,
 }
 
+/// The answer to `POST /api/v1/auth/login`: the usual tokens, or, for someone who signs in
+/// with a second factor, a challenge to answer at `POST /api/v1/auth/login/mfa`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum LoginResponse {
+    /// Signed in.
+    Tokens(TokenResponse),
+    /// The password was right; a code is due.
+    MfaRequired(MfaChallenge),
+}
+
+/// The password was right and the person signs in with a second factor: send a code from
+/// their authenticator app (or a recovery code) with `mfa_token` to `/auth/login/mfa`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MfaChallenge {
+    /// Always `true`.
+    pub mfa_required: bool,
+    /// Proves the password step; valid for five minutes and five wrong codes.
+    pub mfa_token: String,
+    /// Seconds until `mfa_token` expires.
+    pub expires_in: u64,
+}
+
+/// `POST /api/v1/auth/login/mfa`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"mfa_token": "Vb7kQ2mX9rLp4tYc1dWf8nZs3hJa6uEg0iOqBwNxKyo", "code": "492039"}))]
+pub struct MfaLoginRequest {
+    /// From the sign-in answer.
+    #[schema(min_length = 1, max_length = 512)]
+    pub mfa_token: String,
+    /// Six digits from the authenticator app, or one of the recovery codes (`xxxxx-xxxxx`).
+    #[schema(min_length = 1, max_length = 64)]
+    pub code: String,
+}
+
 /// The answer to a successful sign-in, refresh or invitation acceptance.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TokenResponse {

@@ -16,6 +16,9 @@ pub struct Practice {
     /// Whether message notifications to a person within a few minutes are combined into one
     /// email.
     pub combine_notifications: bool,
+    /// Whether every staff member must sign in with a second factor (TOTP). Staff without
+    /// one can only set one up until they do.
+    pub require_staff_mfa: bool,
 }
 
 /// `GET /api/v1/practice/usage` (owner/admin): what the practice stores.
@@ -41,6 +44,12 @@ pub struct UpdatePracticeRequest {
     /// Combine message notifications that would arrive within a few minutes into one email.
     #[serde(default)]
     pub combine_notifications: Option<bool>,
+    /// Require every staff member to sign in with a second factor. Staff without one keep
+    /// their sessions but can do nothing except set one up (`GET /api/v1/me` says
+    /// `mfa.enrolment_required`; every other route answers 403 with code
+    /// `mfa_enrolment_required`). Clients are not forced.
+    #[serde(default)]
+    pub require_staff_mfa: Option<bool>,
 }
 
 /// `GET /api/v1/me`.
@@ -50,6 +59,48 @@ pub struct Me {
     pub person: Person,
     /// Their practice.
     pub practice: Practice,
+    /// Their second factor.
+    pub mfa: MfaStatus,
+}
+
+/// A person's second factor, in `GET /api/v1/me`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MfaStatus {
+    /// Whether they sign in with a TOTP code.
+    pub enabled: bool,
+    /// Unused recovery codes left (0 when MFA is off).
+    pub recovery_codes_left: i64,
+    /// The practice requires a second factor of staff and they have none: until they set one
+    /// up, only their own account routes answer.
+    pub enrolment_required: bool,
+}
+
+/// The answer to `POST /api/v1/me/mfa/totp`: put the secret in an authenticator app (scan
+/// `otpauth_uri` as a QR code, or type `secret`), then confirm with a code from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TotpEnrolment {
+    /// The shared secret, base32.
+    pub secret: String,
+    /// The `otpauth://totp/…` URI for a QR code.
+    pub otpauth_uri: String,
+}
+
+/// A code from the authenticator app: `POST /api/v1/me/mfa/totp/confirm` and
+/// `DELETE /api/v1/me/mfa/totp` (which also takes a recovery code).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "492039"}))]
+pub struct TotpCodeRequest {
+    /// Six digits (or, to turn MFA off, a recovery code).
+    #[schema(min_length = 1, max_length = 64)]
+    pub code: String,
+}
+
+/// Recovery codes, shown this once: each signs in once in place of a TOTP code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RecoveryCodeList {
+    /// Ten codes, `xxxxx-xxxxx`.
+    pub recovery_codes: Vec<String>,
 }
 
 /// One of your sessions (a sign-in on some device), `GET /api/v1/me/sessions`.

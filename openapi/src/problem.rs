@@ -61,11 +61,13 @@ pub enum ProblemCode {
     Internal,
     /// File storage is full: the file was not stored.
     InsufficientStorage,
+    /// The practice requires a second factor of staff and the caller has none yet.
+    MfaEnrolmentRequired,
 }
 
 impl ProblemCode {
     /// Every code, in the order of the catalogue.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -80,6 +82,7 @@ impl ProblemCode {
         Self::ServiceUnavailable,
         Self::Internal,
         Self::InsufficientStorage,
+        Self::MfaEnrolmentRequired,
     ];
 
     /// The code as it appears in `code` (`validation_failed`).
@@ -99,6 +102,7 @@ impl ProblemCode {
             Self::ServiceUnavailable => "service_unavailable",
             Self::Internal => "internal",
             Self::InsufficientStorage => "insufficient_storage",
+            Self::MfaEnrolmentRequired => "mfa_enrolment_required",
         }
     }
 
@@ -175,6 +179,11 @@ impl ProblemCode {
                 "An upload when the disk or bucket that holds attachments has no room left.",
                 "Tell the practice's administrator; retry once space has been freed. Nothing else is affected.",
             ),
+            Self::MfaEnrolmentRequired => (
+                "Set up a second factor before using the practice's data.",
+                "The practice requires staff to sign in with a TOTP code, and the caller has not set one up.",
+                "Set one up: `POST /api/v1/me/mfa/totp`, then `POST /api/v1/me/mfa/totp/confirm` with a code from the app. The session stays; every route answers once it is done.",
+            ),
             Self::Internal => (
                 "Something went wrong on the server.",
                 "A fault that is not the caller's: it has been logged with its cause.",
@@ -200,6 +209,7 @@ impl ProblemCode {
             Self::ServiceUnavailable => 503,
             Self::Internal => 500,
             Self::InsufficientStorage => 507,
+            Self::MfaEnrolmentRequired => 403,
         }
     }
 
@@ -220,6 +230,7 @@ impl ProblemCode {
             Self::ServiceUnavailable => "Temporarily unavailable",
             Self::Internal => "Something went wrong",
             Self::InsufficientStorage => "Storage full",
+            Self::MfaEnrolmentRequired => "Second factor required",
         }
     }
 }

@@ -26,6 +26,7 @@ mod e2e {
     mod live;
     mod mail_catcher;
     mod metrics;
+    mod mfa;
     mod offboarding;
     mod openapi;
     mod passwords;

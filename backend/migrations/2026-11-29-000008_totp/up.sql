@@ -27,9 +27,7 @@ CREATE TABLE totp_recovery_codes (
 CREATE TABLE mfa_challenges (
     id uuid PRIMARY KEY,
     person_id uuid NOT NULL REFERENCES people (id) ON DELETE CASCADE,
-    token_hash text NOT NULL UNIQUE,
-    user_agent text,
-    network text,
+    token_hash bytea NOT NULL UNIQUE,
     wrong_codes integer NOT NULL DEFAULT 0,
     expires_at timestamptz NOT NULL,
     used_at timestamptz,

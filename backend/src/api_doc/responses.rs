@@ -3,7 +3,8 @@
 //! need no sign-in, and that request bodies accept no unknown fields.
 //!
 //! - Secured routes can answer 401 (with `WWW-Authenticate`); routes that take none say
-//!   `security: []`, and the document's default is the bearer token.
+//!   `security: []`, and the document's default is the bearer token. Secured routes outside
+//!   `/api/v1/me` can answer 403 while a second factor the practice requires is missing.
 //! - A JSON body can be malformed (400), too large (413), not JSON (415) or invalid (422);
 //!   a query string malformed (400) or invalid (422); an id in the address malformed (400).
 //! - Every route can answer 500, and every route that reaches the database 503 with
@@ -104,6 +105,7 @@ fn shared_components(json: &mut Value) {
     components["responses"] = json!({
         "BadRequest": problem("The request is not well-formed: JSON that does not parse, a wrong type, an unknown field, an id in the address that is not a UUID. `errors` names the fields.", None),
         "Unauthorized": problem("Not signed in: the access token is missing, invalid or expired, or its session ended.", Some(json!({"WWW-Authenticate": {"$ref": "#/components/headers/WWW-Authenticate"}}))),
+        "Forbidden": problem("Not allowed: the caller's role does not permit this, or the practice requires staff to sign in with a second factor and the caller has not set one up (code `mfa_enrolment_required`).", None),
         "NotFound": problem("Nothing here the caller may see (missing and forbidden are never told apart).", None),
         "PayloadTooLarge": problem("The body is larger than 2 MiB.", None),
         "UnsupportedMediaType": problem("The body is not `application/json`.", None),
@@ -144,6 +146,10 @@ fn complete_operation(path: &str, operation: &mut Value) {
     }
     if !public {
         add("401", "Unauthorized");
+    }
+    // A staff member who must set up a second factor first reaches only their own account.
+    if !public && !path.starts_with("/api/v1/me") {
+        add("403", "Forbidden");
     }
     if has_path {
         add("404", "NotFound");

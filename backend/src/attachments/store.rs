@@ -1,6 +1,6 @@
 //! The one storage interface for attachment files (SPEC §4): a local folder by default, any
 //! S3-compatible store by URL, through `object_store`. Everything written is sealed first
-//! (see [`super::encryption`]); everything read is opened and checked against its SHA-256
+//! (see [`crate::encryption`]); everything read is opened and checked against its SHA-256
 //! before a single byte leaves the server.
 
 use std::sync::Arc;
@@ -10,8 +10,8 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::encryption;
 use crate::config::{Config, StorageKey, StorageLocation};
+use crate::encryption;
 
 /// Attachment files, encrypted at rest. Cheap to clone.
 #[derive(Clone)]

@@ -2,11 +2,17 @@
 //!
 //! The bearer token must be genuine and current, and the database must agree: the session is
 //! not revoked (logout ends tokens at once), not idle past `CONFIDANT_SESSION_IDLE_MINUTES`
-//! since its last sign-in or refresh, and the person's security stamp is unchanged (a
-//! password change or withdrawn access ends every older token).
+//! since its last sign-in or refresh, the person's security stamp is unchanged (a password
+//! change or withdrawn access ends every older token) and they are not deactivated.
+//!
+//! When the practice requires a second factor of staff and this staff member has none, they
+//! are in an enrolment-only state: [`CurrentPerson`] refuses them (403
+//! `mfa_enrolment_required`) and only routes that take [`SignedIn`] (their own account: who
+//! they are, setting up MFA, passwords, sessions) answer. The check is part of the same query.
 
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use chrono::{DateTime, Utc};
 use confidant_openapi::ProblemCode;
 use confidant_openapi::people::{PersonKind, Role};
 use diesel::prelude::*;
@@ -14,8 +20,10 @@ use diesel_async::RunQueryDsl;
 use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
+use crate::auth::throttle::peer_address;
+use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::person::Person;
-use crate::db::schema::{people, sessions};
+use crate::db::schema::{people, practices, sessions, totp_authenticators};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -29,7 +37,16 @@ pub struct CurrentPerson {
     /// When their access token expires (seconds since the epoch): a live stream it opens
     /// ends then.
     pub token_expires_at: i64,
+    /// The address the request came from, for the audit trail.
+    pub source_address: String,
+    /// The practice requires a second factor of staff and they have none yet.
+    pub enrolment_required: bool,
 }
+
+/// A signed-in person who may be in the enrolment-only state (see the module comment): for
+/// the routes of their own account.
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub CurrentPerson);
 
 impl CurrentPerson {
     /// Their id.
@@ -51,6 +68,12 @@ impl CurrentPerson {
                 "Only staff of the practice can do this.",
             )),
         }
+    }
+
+    /// An audit event by this person, from their address.
+    pub fn audit(&self, action: AuditAction) -> AuditEvent {
+        AuditEvent::new(action, Some(self.practice_id()), Some(self.id()))
+            .from_address(&self.source_address)
     }
 
     /// Nothing, or 403 unless owner or admin.
@@ -77,42 +100,79 @@ impl FromRequest for CurrentPerson {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let state = request.app_data::<web::Data<AppState>>().cloned();
-        let token = request
-            .headers()
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(|token| token.trim().to_owned());
+        let signed_in = authenticate(request);
         Box::pin(async move {
-            let state = state.ok_or_else(unauthorized)?;
-            let token = token.ok_or_else(unauthorized)?;
-            let claims = state.tokens.verify(&token).map_err(|_| unauthorized())?;
-            let mut conn = state.conn().await?;
-            // A session idle past the limit ends for its access tokens too, not only at the
-            // next refresh (automatic logoff).
-            let idle_since = chrono::Utc::now()
-                - chrono::Duration::from_std(state.config.session_idle)
-                    .unwrap_or(chrono::Duration::minutes(30));
-            let person: Option<Person> = people::table
-                .inner_join(sessions::table.on(sessions::person_id.eq(people::id)))
-                .filter(people::id.eq(claims.sub))
-                .filter(people::practice_id.eq(claims.pid))
-                .filter(people::security_stamp.eq(claims.stm))
-                .filter(people::status.ne("deactivated"))
-                .filter(sessions::id.eq(claims.sid))
-                .filter(sessions::revoked_at.is_null())
-                .filter(sessions::last_active_at.gt(idle_since))
-                .select(Person::as_select())
-                .first(&mut conn)
-                .await
-                .optional()?;
-            let person = person.ok_or_else(unauthorized)?;
-            Ok(Self {
-                person,
-                session_id: claims.sid,
-                token_expires_at: claims.exp,
-            })
+            let me = signed_in.await?;
+            if me.enrolment_required {
+                return Err(ApiError::new(
+                    ProblemCode::MfaEnrolmentRequired,
+                    "Your practice requires a second sign-in step: set up an authenticator app \
+                     under Your account first.",
+                ));
+            }
+            Ok(me)
         })
     }
+}
+
+impl FromRequest for SignedIn {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let signed_in = authenticate(request);
+        Box::pin(async move { signed_in.await.map(Self) })
+    }
+}
+
+/// Checks the bearer token against the database (one query).
+fn authenticate(request: &HttpRequest) -> LocalBoxFuture<'static, Result<CurrentPerson, ApiError>> {
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let source_address = peer_address(request);
+    let token = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(|token| token.trim().to_owned());
+    Box::pin(async move {
+        let state = state.ok_or_else(unauthorized)?;
+        let token = token.ok_or_else(unauthorized)?;
+        let claims = state.tokens.verify(&token).map_err(|_| unauthorized())?;
+        let mut conn = state.conn().await?;
+        // A session idle past the limit ends for its access tokens too, not only at the
+        // next refresh (automatic logoff).
+        let idle_since = chrono::Utc::now()
+            - chrono::Duration::from_std(state.config.session_idle)
+                .unwrap_or(chrono::Duration::minutes(30));
+        let found: Option<(Person, bool, Option<DateTime<Utc>>)> = people::table
+            .inner_join(sessions::table.on(sessions::person_id.eq(people::id)))
+            .inner_join(practices::table.on(practices::id.eq(people::practice_id)))
+            .left_join(totp_authenticators::table.on(totp_authenticators::person_id.eq(people::id)))
+            .filter(people::id.eq(claims.sub))
+            .filter(people::practice_id.eq(claims.pid))
+            .filter(people::security_stamp.eq(claims.stm))
+            .filter(people::status.ne("deactivated"))
+            .filter(sessions::id.eq(claims.sid))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::last_active_at.gt(idle_since))
+            .select((
+                Person::as_select(),
+                practices::require_staff_mfa,
+                totp_authenticators::confirmed_at.nullable(),
+            ))
+            .first(&mut conn)
+            .await
+            .optional()?;
+        let (person, required, confirmed) = found.ok_or_else(unauthorized)?;
+        let enrolment_required =
+            required && person.kind() == PersonKind::Staff && confirmed.is_none();
+        Ok(CurrentPerson {
+            person,
+            session_id: claims.sid,
+            token_expires_at: claims.exp,
+            source_address,
+            enrolment_required,
+        })
+    })
 }

@@ -1,4 +1,5 @@
-//! Keyed hashes (HMAC-SHA256 under `CONFIDANT_HASH_KEY`) of emails and network addresses:
+//! Keyed hashes (HMAC-SHA256 under `CONFIDANT_HASH_KEY`) of emails, network addresses and
+//! recovery codes:
 //! what throttling counters and audit records store when they must recognise a value again
 //! without holding it. An unkeyed hash of an email is reversed by hashing likely addresses
 //! until one matches; without the key that is not possible.
@@ -39,6 +40,11 @@ impl<'k> KeyedHash<'k> {
             normalized(email).as_bytes(),
             address.as_bytes(),
         ])
+    }
+
+    /// A recovery code of `person_id` (normalised by the caller), as stored.
+    pub fn recovery_code(&self, person_id: uuid::Uuid, code: &str) -> String {
+        self.digest(&[b"recovery-code", person_id.as_bytes(), code.as_bytes()])
     }
 
     /// 128 bits of the HMAC, URL-safe base64: enough to never collide in a lookup table.

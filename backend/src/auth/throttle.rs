@@ -97,6 +97,20 @@ pub const PASSWORD_CHANGE_PERSON: Limit = Limit {
     window_minutes: 15,
 };
 
+/// Wrong second-factor codes for one person, across sign-ins, setting up and turning off
+/// (six digits are guessed in a million tries; this keeps it far out of reach).
+pub const MFA_CODE_PERSON: Limit = Limit {
+    scope: "mfa-code-person",
+    max: 10,
+    window_minutes: 15,
+};
+/// Unknown or expired second-step tokens and wrong codes from one address.
+pub const MFA_CODE_ADDRESS: Limit = Limit {
+    scope: "mfa-code-address",
+    max: 20,
+    window_minutes: 15,
+};
+
 impl Limit {
     fn key(&self, hash: &str) -> String {
         format!("{}:{hash}", self.scope)

@@ -314,9 +314,7 @@ diesel::table! {
     mfa_challenges (id) {
         id -> Uuid,
         person_id -> Uuid,
-        token_hash -> Text,
-        user_agent -> Nullable<Text>,
-        network -> Nullable<Text>,
+        token_hash -> Bytea,
         wrong_codes -> Int4,
         expires_at -> Timestamptz,
         used_at -> Nullable<Timestamptz>,

@@ -6,6 +6,7 @@
 pub mod accept_invitation;
 pub mod confirm_email;
 pub mod login;
+pub mod login_mfa;
 pub mod logout;
 pub mod password_reset;
 pub mod refresh;

@@ -59,6 +59,18 @@ pub enum AuditAction {
     ConversationDeleted,
     /// A blast was accepted for sending.
     BlastSent,
+    /// The practice's settings changed.
+    PracticeUpdated,
+    /// A person turned on sign-in with a TOTP code.
+    MfaEnabled,
+    /// A person turned it off.
+    MfaDisabled,
+    /// A recovery code was used to sign in.
+    RecoveryCodeUsed,
+    /// An attachment was downloaded.
+    AttachmentDownloaded,
+    /// Someone read the audit trail's export.
+    AuditExported,
 }
 
 impl AuditAction {
@@ -88,6 +100,12 @@ impl AuditAction {
             Self::MessageDeleted => "message_deleted",
             Self::ConversationDeleted => "conversation_deleted",
             Self::BlastSent => "blast_sent",
+            Self::PracticeUpdated => "practice_updated",
+            Self::MfaEnabled => "mfa_enabled",
+            Self::MfaDisabled => "mfa_disabled",
+            Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::AttachmentDownloaded => "attachment_downloaded",
+            Self::AuditExported => "audit_exported",
         }
     }
 }
@@ -107,6 +125,8 @@ pub struct AuditEvent {
     pub target_id: Option<Uuid>,
     /// Ids and counts only.
     pub details: serde_json::Value,
+    /// Where the request came from.
+    pub source_address: Option<String>,
 }
 
 impl AuditEvent {
@@ -119,7 +139,14 @@ impl AuditEvent {
             target_type: None,
             target_id: None,
             details: serde_json::json!({}),
+            source_address: None,
         }
+    }
+
+    /// Notes the address the request came from.
+    pub fn from_address(mut self, address: &str) -> Self {
+        self.source_address = Some(address.to_owned());
+        self
     }
 
     /// Names the record acted on.
@@ -146,6 +173,7 @@ impl AuditEvent {
                 audit_events::target_type.eq(self.target_type),
                 audit_events::target_id.eq(self.target_id),
                 audit_events::details.eq(self.details),
+                audit_events::source_address.eq(self.source_address),
             ))
             .execute(conn)
             .await

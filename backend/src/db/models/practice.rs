@@ -16,6 +16,8 @@ pub struct Practice {
     pub name: String,
     /// Whether message notifications are combined into fewer emails.
     pub combine_notifications: bool,
+    /// Whether staff must sign in with a second factor.
+    pub require_staff_mfa: bool,
 }
 
 /// A practice to insert.
@@ -46,6 +48,19 @@ impl Practice {
     ) -> QueryResult<Self> {
         diesel::update(practices::table.find(id))
             .set(practices::combine_notifications.eq(combine))
+            .returning(Self::as_returning())
+            .get_result(conn)
+            .await
+    }
+
+    /// Requires, or stops requiring, a second factor of staff.
+    pub async fn set_require_staff_mfa(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        require: bool,
+    ) -> QueryResult<Self> {
+        diesel::update(practices::table.find(id))
+            .set(practices::require_staff_mfa.eq(require))
             .returning(Self::as_returning())
             .get_result(conn)
             .await

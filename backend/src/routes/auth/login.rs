@@ -1,20 +1,26 @@
 //! `POST /api/v1/auth/login`.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use confidant_openapi::auth::{LoginRequest, TokenResponse};
+use confidant_openapi::auth::{LoginRequest, LoginResponse, MfaChallenge};
 use confidant_openapi::{Problem, ProblemCode};
 
 use crate::auth::keyed_hash::KeyedHash;
 use crate::auth::password;
+use crate::auth::refresh::{new_token, token_hash};
 use crate::auth::throttle::{self, SignIn};
 use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::mfa_challenge::{self, CHALLENGE_MINUTES};
 use crate::db::models::person::SignInRecord;
+use crate::db::models::totp::TotpAuthenticator;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::routes::auth::{refresh_cookie, start_session};
 use crate::state::AppState;
 
 /// Sign in with email and password.
+///
+/// Someone who has turned on a second factor gets `{mfa_required: true, mfa_token}` instead of
+/// tokens: send a code from their authenticator app with it to `/auth/login/mfa`.
 ///
 /// Answers the same 401 for an unknown email and a wrong password, after the same work.
 /// Failed attempts are limited: 5 per 15 minutes for one account from one address, 20 per
@@ -25,7 +31,7 @@ use crate::state::AppState;
     tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 200, description = "Signed in, or (for someone who signs in with a second factor) the password was right and a code is due at `/auth/login/mfa`", body = LoginResponse),
         (status = 401, description = "Email or password not correct", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The password is right but the practice deactivated this staff member", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is missing", body = Problem, content_type = "application/problem+json"),
@@ -42,13 +48,15 @@ pub async fn login(
     let body = body.into_inner();
     let email = body.email.trim().to_lowercase();
     let hashes = KeyedHash::new(&state.config.hash_key);
-    let throttle = SignIn::new(hashes, &email, &throttle::peer_address(&request));
+    let address = throttle::peer_address(&request);
+    let throttle = SignIn::new(hashes, &email, &address);
     let mut conn = state.conn().await?;
 
     let attempt = match throttle.begin(&mut conn).await {
         Ok(attempt) => attempt,
         Err(refused) => {
             AuditEvent::new(AuditAction::SignInFailed, None, None)
+                .from_address(&address)
                 .details(
                     serde_json::json!({"reason": "throttled", "account": hashes.email(&email)}),
                 )
@@ -83,7 +91,8 @@ pub async fn login(
                 person.map(|p| p.practice_id),
                 None,
             )
-            .details(serde_json::json!({"reason": "credentials", "account": hashes.email(&email)}));
+            .details(serde_json::json!({"reason": "credentials", "account": hashes.email(&email)}))
+            .from_address(&address);
             if let Some(person) = person {
                 event = event.target("person", person.id);
             }
@@ -101,12 +110,25 @@ pub async fn login(
         AuditEvent::new(AuditAction::SignInFailed, Some(person.practice_id), None)
             .target("person", person.id)
             .details(serde_json::json!({"reason": "deactivated"}))
+            .from_address(&address)
             .record(&mut conn)
             .await?;
         return Err(ApiError::new(
             ProblemCode::Forbidden,
             "This account was deactivated by the practice: ask its owner or an admin.",
         ));
+    }
+    if TotpAuthenticator::is_on(&mut conn, person.id).await? {
+        // R-MFA: the password was right; the session waits for a code.
+        let mfa_token = new_token();
+        mfa_challenge::MfaChallenge::issue(&mut conn, person.id, &token_hash(&mfa_token)).await?;
+        return Ok(
+            HttpResponse::Ok().json(LoginResponse::MfaRequired(MfaChallenge {
+                mfa_required: true,
+                mfa_token,
+                expires_in: (CHALLENGE_MINUTES * 60).unsigned_abs(),
+            })),
+        );
     }
     let tokens = start_session(&state, &mut conn, &person, &request).await?;
     AuditEvent::new(
@@ -115,9 +137,10 @@ pub async fn login(
         Some(person.id),
     )
     .target("person", person.id)
+    .from_address(&address)
     .record(&mut conn)
     .await?;
     Ok(HttpResponse::Ok()
         .cookie(refresh_cookie(&state, &tokens.refresh_token))
-        .json(tokens))
+        .json(LoginResponse::Tokens(tokens)))
 }

@@ -6,7 +6,7 @@ use confidant_openapi::{Problem, ProblemCode};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
-use crate::auth::CurrentPerson;
+use crate::auth::SignedIn;
 use crate::auth::throttle::{Attempt, PASSWORD_CHANGE_PERSON};
 use crate::auth::{new_password, password};
 use crate::db::models::audit::{AuditAction, AuditEvent};
@@ -41,7 +41,7 @@ use crate::state::AppState;
 pub async fn change_password(
     state: web::Data<AppState>,
     request: HttpRequest,
-    me: CurrentPerson,
+    SignedIn(me): SignedIn,
     body: ApiJson<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();

@@ -7,7 +7,7 @@ use confidant_openapi::me::{EndedSessions, SessionInfo, SessionList};
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
-use crate::auth::CurrentPerson;
+use crate::auth::SignedIn;
 use crate::auth::device;
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::session::Session;
@@ -29,7 +29,7 @@ use crate::state::AppState;
 #[get("/me/sessions")]
 pub async fn list_sessions(
     state: web::Data<AppState>,
-    me: CurrentPerson,
+    SignedIn(me): SignedIn,
 ) -> Result<web::Json<SessionList>, ApiError> {
     let idle = Duration::from_std(state.config.session_idle).unwrap_or(Duration::minutes(30));
     let mut conn = state.conn().await?;
@@ -64,7 +64,7 @@ pub async fn list_sessions(
 #[delete("/me/sessions/{id}")]
 pub async fn end_session(
     state: web::Data<AppState>,
-    me: CurrentPerson,
+    SignedIn(me): SignedIn,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let session_id = id.into_inner();
@@ -104,7 +104,7 @@ pub async fn end_session(
 #[delete("/me/sessions")]
 pub async fn end_other_sessions(
     state: web::Data<AppState>,
-    me: CurrentPerson,
+    SignedIn(me): SignedIn,
 ) -> Result<web::Json<EndedSessions>, ApiError> {
     let mut conn = state.conn().await?;
     let ended = conn

@@ -3,6 +3,10 @@
 //! `CONFIDANT_STORAGE_KEY`. Someone holding the storage bucket but not the database and the
 //! master key learns nothing; both ciphertexts are bound to the attachment's id, so swapping
 //! stored files or keys between attachments fails to decrypt instead of serving the wrong file.
+//!
+//! Small secrets kept in the database (a person's TOTP secret) are wrapped the same way by
+//! [`seal_secret`], bound to what they belong to: a copy of the database alone does not give
+//! anyone a second factor.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -56,6 +60,44 @@ pub fn open(
     let data_key = decrypt(master.bytes(), &key_aad(id), wrapped)?;
     let data_key = <[u8; 32]>::try_from(data_key.as_slice()).map_err(|_| Undecryptable)?;
     decrypt(&data_key, &content_aad(id), object)
+}
+
+/// Encrypts a small secret under the master key, bound to `purpose` and `owner`.
+pub fn seal_secret(
+    master: &StorageKey,
+    purpose: &str,
+    owner: Uuid,
+    secret: &[u8],
+) -> Result<Vec<u8>, aes_gcm::Error> {
+    Ok([
+        vec![WRAP_VERSION],
+        encrypt(master.bytes(), &secret_aad(purpose, owner), secret)?,
+    ]
+    .concat())
+}
+
+/// Decrypts what [`seal_secret`] made for the same `purpose` and `owner`.
+pub fn open_secret(
+    master: &StorageKey,
+    purpose: &str,
+    owner: Uuid,
+    sealed: &[u8],
+) -> Result<Vec<u8>, Undecryptable> {
+    let (&version, wrapped) = sealed.split_first().ok_or(Undecryptable)?;
+    if version != WRAP_VERSION {
+        return Err(Undecryptable);
+    }
+    decrypt(master.bytes(), &secret_aad(purpose, owner), wrapped)
+}
+
+fn secret_aad(purpose: &str, owner: Uuid) -> Vec<u8> {
+    [
+        b"confidant secret ".as_slice(),
+        purpose.as_bytes(),
+        b" ",
+        owner.as_bytes(),
+    ]
+    .concat()
 }
 
 fn content_aad(id: Uuid) -> Vec<u8> {
@@ -117,6 +159,17 @@ mod tests {
         );
         let opened = open(&master(), id, &sealed.object, &sealed.wrapped_key).expect("opens");
         assert_eq!(opened, plaintext);
+    }
+
+    #[test]
+    fn secrets_open_only_for_their_owner_and_purpose() {
+        let owner = Uuid::new_v4();
+        let sealed = seal_secret(&master(), "totp", owner, b"12345678901234567890").expect("seals");
+        let opened = open_secret(&master(), "totp", owner, &sealed).expect("opens");
+        assert_eq!(opened, b"12345678901234567890");
+        assert!(open_secret(&master(), "totp", Uuid::new_v4(), &sealed).is_err());
+        assert!(open_secret(&master(), "other", owner, &sealed).is_err());
+        assert!(open_secret(&StorageKey::from_bytes([7; 32]), "totp", owner, &sealed).is_err());
     }
 
     #[test]
