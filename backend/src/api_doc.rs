@@ -31,6 +31,7 @@ use confidant_openapi::{API_PREFIX, Problem, ProblemCode};
         (name = "blasts", description = "One message to many clients, each as a new private thread, with live progress"),
         (name = "events", description = "Live updates: a Server-Sent Events stream of what changed (ids only), resumable with Last-Event-ID"),
         (name = "attachments", description = "Files checked by content, encrypted at rest, downloadable by those who can see their message"),
+        (name = "audit", description = "The practice's audit trail (owners and admins): who read, downloaded, changed or signed in, with ids only; as pages or CSV"),
         (name = "health", description = "Liveness and readiness checks, and metrics for Prometheus"),
     )
 )]

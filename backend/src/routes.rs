@@ -3,6 +3,7 @@
 //! route cannot be served without being documented.
 
 pub mod attachments;
+pub mod audit;
 pub mod auth;
 pub mod blasts;
 pub mod conversations;
@@ -46,6 +47,8 @@ pub fn api_v1(config: &mut ServiceConfig) {
         .service(me::sessions::list_sessions)
         .service(me::sessions::end_session)
         .service(me::sessions::end_other_sessions)
+        .service(audit::list_audit_events)
+        .service(audit::export_audit_events)
         .service(practice::update::update_practice)
         .service(practice::usage::practice_usage)
         .service(people::list::list_people)

@@ -7,6 +7,7 @@
 //! `openapi/openapi.json` beside this crate is generated from these types by the server.
 
 pub mod attachments;
+pub mod audit;
 pub mod auth;
 pub mod blasts;
 pub mod conversations;

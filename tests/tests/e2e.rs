@@ -2,6 +2,7 @@
 
 mod e2e {
     mod attachments;
+    mod audit;
     mod auth;
     mod blast_crash;
     mod blasts;

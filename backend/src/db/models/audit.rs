@@ -74,7 +74,8 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    fn as_str(self) -> &'static str {
+    /// Its stored name.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::SignIn => "sign_in",
             Self::SignInFailed => "sign_in_failed",
@@ -179,4 +180,135 @@ impl AuditEvent {
             .await
             .map(|_| ())
     }
+}
+
+/// Which events a page or export of the trail holds.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only what this person did.
+    pub actor_id: Option<Uuid>,
+    /// Only what was done to this record.
+    pub target_id: Option<Uuid>,
+    /// Only this action (its stored name).
+    pub action: Option<&'static str>,
+    /// At or after.
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Before.
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+    /// Continue after this (created_at, id), newest first.
+    pub before: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
+}
+
+/// A stored event with its actor's current name.
+#[derive(Debug, Clone, Queryable)]
+pub struct AuditRow {
+    /// Its id.
+    pub id: Uuid,
+    /// When.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// What.
+    pub action: String,
+    /// Who.
+    pub actor_id: Option<Uuid>,
+    /// Their name now.
+    pub actor_name: Option<String>,
+    /// On what kind of record.
+    pub target_type: Option<String>,
+    /// On which.
+    pub target_id: Option<Uuid>,
+    /// From where.
+    pub source_address: Option<String>,
+    /// Ids and counts.
+    pub details: serde_json::Value,
+}
+
+impl AuditAction {
+    /// Every action, for parsing filters.
+    pub const ALL: [Self; 30] = [
+        Self::SignIn,
+        Self::SignInFailed,
+        Self::SignOut,
+        Self::RefreshTokenReused,
+        Self::SessionIdle,
+        Self::SessionRevoked,
+        Self::PasswordSet,
+        Self::PasswordResetRequested,
+        Self::PasswordReset,
+        Self::PasswordChanged,
+        Self::PersonCreated,
+        Self::PersonUpdated,
+        Self::StatusChanged,
+        Self::StaffDeactivated,
+        Self::StaffReactivated,
+        Self::InvitationSent,
+        Self::EmailChanged,
+        Self::EmailChangeRequested,
+        Self::EmailChangeConfirmed,
+        Self::MessageSent,
+        Self::ConversationRead,
+        Self::MessageDeleted,
+        Self::ConversationDeleted,
+        Self::BlastSent,
+        Self::PracticeUpdated,
+        Self::MfaEnabled,
+        Self::MfaDisabled,
+        Self::RecoveryCodeUsed,
+        Self::AttachmentDownloaded,
+        Self::AuditExported,
+    ];
+
+    /// The action with this stored name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.as_str() == name)
+    }
+}
+
+/// A page of `practice_id`'s trail, newest first.
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    practice_id: Uuid,
+    filter: &AuditFilter,
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
+    use crate::db::schema::people;
+    let mut query = audit_events::table
+        .left_join(people::table.on(people::id.nullable().eq(audit_events::actor_id)))
+        .filter(audit_events::practice_id.eq(practice_id))
+        .select((
+            audit_events::id,
+            audit_events::created_at,
+            audit_events::action,
+            audit_events::actor_id,
+            people::name.nullable(),
+            audit_events::target_type,
+            audit_events::target_id,
+            audit_events::source_address,
+            audit_events::details,
+        ))
+        .order((audit_events::created_at.desc(), audit_events::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(actor) = filter.actor_id {
+        query = query.filter(audit_events::actor_id.eq(actor));
+    }
+    if let Some(target) = filter.target_id {
+        query = query.filter(audit_events::target_id.eq(target));
+    }
+    if let Some(action) = filter.action {
+        query = query.filter(audit_events::action.eq(action));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_events::created_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(audit_events::created_at.lt(to));
+    }
+    if let Some((at, id)) = filter.before {
+        query = query.filter(
+            audit_events::created_at
+                .lt(at)
+                .or(audit_events::created_at.eq(at).and(audit_events::id.lt(id))),
+        );
+    }
+    query.load(conn).await
 }

@@ -15,6 +15,7 @@ use crate::attachments::file_types::FileKind;
 use crate::attachments::store::LoadError;
 use crate::auth::CurrentPerson;
 use crate::db::models::attachment::Attachment;
+use crate::db::models::audit::AuditAction;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -56,9 +57,15 @@ pub async fn download_attachment(
     let id = id.into_inner();
     let row = {
         let mut conn = state.conn().await?;
-        Attachment::visible_to(&mut conn, me.practice_id(), me.id(), id)
+        let row = Attachment::visible_to(&mut conn, me.practice_id(), me.id(), id)
             .await?
-            .ok_or_else(ApiError::not_found)?
+            .ok_or_else(ApiError::not_found)?;
+        // Who opened which file (R-AUDIT-READ); never its name.
+        me.audit(AuditAction::AttachmentDownloaded)
+            .target("attachment", id)
+            .record(&mut conn)
+            .await?;
+        row
     };
     let plaintext = state
         .files

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::auth::CurrentPerson;
 use crate::blasts::BlastFanOutJob;
 use crate::db::models::attachment::Carrier;
-use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::audit::AuditAction;
 use crate::db::models::blast::Blast;
 use crate::domain::blasts as blast_rules;
 use crate::error::{ApiError, field_error, unknown_ids};
@@ -95,7 +95,7 @@ pub async fn create_blast(
             Some(&BlastFanOutJob::key(blast.id)),
         )
         .await?;
-        AuditEvent::new(AuditAction::BlastSent, Some(practice_id), Some(me.id()))
+        me.audit(AuditAction::BlastSent)
             .target("blast", blast.id)
             .details(serde_json::json!({
                 "clients": selected.len(),

@@ -12,7 +12,7 @@ use diesel_async::AsyncConnection;
 use super::{attach, cannot_send, check_attachment_ids, check_subject_and_body, detail};
 use crate::auth::CurrentPerson;
 use crate::db::models::attachment::Carrier;
-use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::audit::AuditAction;
 use crate::db::models::conversation::Conversation;
 use crate::domain::conversations as rules;
 use crate::error::ApiError;
@@ -73,7 +73,7 @@ pub async fn create_conversation(
             )
             .await?;
             messaging::notify(conn, practice_id, message.id, &ids).await?;
-            AuditEvent::new(AuditAction::MessageSent, Some(practice_id), Some(me.id()))
+            me.audit(AuditAction::MessageSent)
                 .target("conversation", conversation.id)
                 .details(serde_json::json!({
                     "message_id": message.id,

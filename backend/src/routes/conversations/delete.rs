@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::attachments;
 use crate::auth::CurrentPerson;
 use crate::db::models::attachment::Attachment;
-use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::audit::AuditAction;
 use crate::db::models::conversation::Conversation;
 use crate::domain::conversations as rules;
 use crate::error::ApiError;
@@ -53,15 +53,11 @@ pub async fn delete_conversation(
         let held = Attachment::hold_for_conversation(conn, conversation.id).await?;
         let messages = Conversation::delete(conn, practice_id, conversation.id).await?;
         let attachments = attachments::release(conn, held).await?;
-        AuditEvent::new(
-            AuditAction::ConversationDeleted,
-            Some(practice_id),
-            Some(me.id()),
-        )
-        .target("conversation", conversation.id)
-        .details(serde_json::json!({"messages": messages, "attachments": attachments}))
-        .record(conn)
-        .await?;
+        me.audit(AuditAction::ConversationDeleted)
+            .target("conversation", conversation.id)
+            .details(serde_json::json!({"messages": messages, "attachments": attachments}))
+            .record(conn)
+            .await?;
         let deleted = Event::ConversationDeleted {
             conversation_id: conversation.id,
         };

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::attachments;
 use crate::auth::CurrentPerson;
 use crate::db::models::attachment::Attachment;
-use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::audit::AuditAction;
 use crate::db::models::conversation::Conversation;
 use crate::domain::conversations as rules;
 use crate::error::ApiError;
@@ -55,17 +55,13 @@ pub async fn delete_message(
         let held = Attachment::hold_for_messages(conn, &[message.id]).await?;
         Conversation::delete_message(conn, conversation.id, message.id).await?;
         let attachments = attachments::release(conn, held).await?;
-        AuditEvent::new(
-            AuditAction::MessageDeleted,
-            Some(practice_id),
-            Some(me.id()),
-        )
-        .target("message", message.id)
-        .details(
-            serde_json::json!({"conversation_id": conversation.id, "attachments": attachments}),
-        )
-        .record(conn)
-        .await?;
+        me.audit(AuditAction::MessageDeleted)
+            .target("message", message.id)
+            .details(
+                serde_json::json!({"conversation_id": conversation.id, "attachments": attachments}),
+            )
+            .record(conn)
+            .await?;
         let audience = Conversation::participant_ids(conn, conversation.id).await?;
         let deleted = Event::MessageDeleted {
             conversation_id: conversation.id,

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::detail;
 use crate::auth::CurrentPerson;
-use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::audit::AuditAction;
 use crate::db::models::conversation::Conversation;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -35,14 +35,10 @@ pub async fn get_conversation(
             .await?
             .ok_or_else(ApiError::not_found)?;
     Conversation::mark_read(&mut conn, conversation.id, me.id()).await?;
-    AuditEvent::new(
-        AuditAction::ConversationRead,
-        Some(me.practice_id()),
-        Some(me.id()),
-    )
-    .target("conversation", conversation.id)
-    .record(&mut conn)
-    .await?;
+    me.audit(AuditAction::ConversationRead)
+        .target("conversation", conversation.id)
+        .record(&mut conn)
+        .await?;
     Ok(web::Json(
         detail(&mut conn, &conversation, &me.person).await?,
     ))

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{attach, cannot_send, check_attachment_ids};
 use crate::auth::CurrentPerson;
 use crate::db::models::attachment::{Attachment, Carrier};
-use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::audit::AuditAction;
 use crate::db::models::conversation::Conversation;
 use crate::domain::conversations as rules;
 use crate::error::{ApiError, field_error};
@@ -69,7 +69,7 @@ pub async fn post_message(
             )
             .await?;
             messaging::notify(conn, practice_id, message.id, &others).await?;
-            AuditEvent::new(AuditAction::MessageSent, Some(practice_id), Some(me.id()))
+            me.audit(AuditAction::MessageSent)
                 .target("conversation", conversation.id)
                 .details(serde_json::json!({
                     "message_id": message.id,

@@ -9,7 +9,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use crate::auth::SignedIn;
 use crate::auth::throttle::{Attempt, PASSWORD_CHANGE_PERSON};
 use crate::auth::{new_password, password};
-use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::audit::AuditAction;
 use crate::db::models::session::Session;
 use crate::db::schema::portal_accounts;
 use crate::error::{ApiError, field_error};
@@ -101,14 +101,10 @@ pub async fn change_password(
             let person = Session::end_all(conn, me.id()).await?;
             let notice = SendPasswordChangedNoticeJob::new(me.id());
             jobs::enqueue(conn, &notice, Some(&notice.idempotency_key())).await?;
-            AuditEvent::new(
-                AuditAction::PasswordChanged,
-                Some(me.practice_id()),
-                Some(me.id()),
-            )
-            .target("person", me.id())
-            .record(conn)
-            .await?;
+            me.audit(AuditAction::PasswordChanged)
+                .target("person", me.id())
+                .record(conn)
+                .await?;
             Ok::<_, diesel::result::Error>(person)
         })
         .await?;

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::auth::SignedIn;
 use crate::auth::device;
-use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::audit::AuditAction;
 use crate::db::models::session::Session;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -75,14 +75,10 @@ pub async fn end_session(
                 return Ok(false);
             }
             Session::revoke(conn, session_id).await?;
-            AuditEvent::new(
-                AuditAction::SessionRevoked,
-                Some(me.practice_id()),
-                Some(me.id()),
-            )
-            .target("session", session_id)
-            .record(conn)
-            .await?;
+            me.audit(AuditAction::SessionRevoked)
+                .target("session", session_id)
+                .record(conn)
+                .await?;
             Ok::<_, diesel::result::Error>(true)
         })
         .await?;
@@ -111,14 +107,10 @@ pub async fn end_other_sessions(
         .transaction(async |conn| {
             let ended = Session::revoke_others(conn, me.id(), me.session_id).await?;
             for session_id in &ended {
-                AuditEvent::new(
-                    AuditAction::SessionRevoked,
-                    Some(me.practice_id()),
-                    Some(me.id()),
-                )
-                .target("session", *session_id)
-                .record(conn)
-                .await?;
+                me.audit(AuditAction::SessionRevoked)
+                    .target("session", *session_id)
+                    .record(conn)
+                    .await?;
             }
             Ok::<_, diesel::result::Error>(ended.len())
         })

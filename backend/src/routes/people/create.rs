@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{checked_providers, email_taken};
 use crate::auth::CurrentPerson;
-use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::audit::AuditAction;
 use crate::db::models::person::{NewPerson, Person};
 use crate::domain::permissions;
 use crate::error::{ApiError, field_error, is_unique_violation};
@@ -93,7 +93,7 @@ pub async fn create_person(
             if !providers.is_empty() {
                 Person::set_providers(conn, practice_id, person.id, &providers).await?;
             }
-            AuditEvent::new(AuditAction::PersonCreated, Some(practice_id), Some(me.id()))
+            me.audit(AuditAction::PersonCreated)
                 .target("person", person.id)
                 .record(conn)
                 .await?;

@@ -7,7 +7,7 @@ use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use crate::auth::CurrentPerson;
-use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::audit::AuditAction;
 use crate::db::models::invitation::Invitation;
 use crate::db::models::person::Person;
 use crate::domain::permissions;
@@ -70,15 +70,11 @@ pub async fn invite_person(
                 invitation_id: invitation.id,
             };
             jobs::enqueue(conn, &job, Some(&job.idempotency_key())).await?;
-            AuditEvent::new(
-                AuditAction::InvitationSent,
-                Some(practice_id),
-                Some(me.id()),
-            )
-            .target("person", person.id)
-            .details(serde_json::json!({"invitation_id": invitation.id}))
-            .record(conn)
-            .await?;
+            me.audit(AuditAction::InvitationSent)
+                .target("person", person.id)
+                .details(serde_json::json!({"invitation_id": invitation.id}))
+                .record(conn)
+                .await?;
             Ok::<_, diesel::result::Error>(invitation)
         })
         .await?;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{checked_providers, email_taken};
 use crate::auth::CurrentPerson;
 use crate::auth::keyed_hash::KeyedHash;
-use crate::db::models::audit::{AuditAction, AuditEvent};
+use crate::db::models::audit::AuditAction;
 use crate::db::models::email_change::EmailChange;
 use crate::db::models::invitation::Invitation;
 use crate::db::models::password_reset::PasswordReset;
@@ -192,7 +192,7 @@ pub async fn update_person(
             }
             let hashes = KeyedHash::new(&state.config.hash_key);
             if let Some(email) = &changes.email {
-                AuditEvent::new(AuditAction::EmailChanged, Some(practice_id), Some(me.id()))
+                me.audit(AuditAction::EmailChanged)
                     .target("person", person.id)
                     .details(serde_json::json!({
                         "from": hashes.email(&target.email),
@@ -219,11 +219,7 @@ pub async fn update_person(
                     email_change_id: change.id,
                 };
                 jobs::enqueue(conn, &notice, Some(&notice.idempotency_key())).await?;
-                AuditEvent::new(
-                    AuditAction::EmailChangeRequested,
-                    Some(practice_id),
-                    Some(me.id()),
-                )
+                me.audit(AuditAction::EmailChangeRequested)
                 .target("person", person.id)
                 .details(serde_json::json!({
                     "email_change_id": change.id,
@@ -242,7 +238,7 @@ pub async fn update_person(
                 (true, _) => AuditAction::StatusChanged,
                 (false, _) => AuditAction::PersonUpdated,
             };
-            let mut event = AuditEvent::new(action, Some(practice_id), Some(me.id()))
+            let mut event = me.audit(action)
                 .target("person", person.id);
             if status_changed {
                 event = event.details(serde_json::json!({
