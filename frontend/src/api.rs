@@ -2,6 +2,7 @@
 //! its own module; every failure becomes an [`ApiError`] whose text can be shown as it is.
 
 pub mod attachments;
+pub mod audit;
 pub mod auth;
 pub mod blasts;
 pub mod conversations;
@@ -54,6 +55,12 @@ impl ApiError {
     /// True when the caller is not (or no longer) signed in.
     pub fn is_unauthorized(&self) -> bool {
         matches!(self, Self::Problem(p) if p.code == ProblemCode::Unauthorized)
+    }
+
+    /// True when the practice requires a second factor of staff and the caller has none yet:
+    /// only their own account answers until they set one up.
+    pub fn is_enrolment_required(&self) -> bool {
+        self.code() == Some(ProblemCode::MfaEnrolmentRequired)
     }
 
     /// The messages for one field of a 422, if any.

@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, ProtectedParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::{NavigateOptions, path};
 
 use crate::auth::Auth;
 use crate::components::sidebar::Sidebar;
@@ -10,6 +11,7 @@ use crate::components::unread::Unread;
 use crate::live::Live;
 use crate::pages::accept_invitation::AcceptInvitationPage;
 use crate::pages::account::AccountPage;
+use crate::pages::admin::audit::AuditPage;
 use crate::pages::admin::groups::GroupsPage;
 use crate::pages::admin::people::{ClientsPage, StaffPage};
 use crate::pages::admin::practice::PracticePage;
@@ -54,23 +56,50 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/staff") view=StaffPage />
                     <Route path=path!("admin/groups") view=GroupsPage />
                     <Route path=path!("admin/practice") view=PracticePage />
+                    <Route path=path!("admin/audit") view=AuditPage />
                 </ProtectedParentRoute>
             </Routes>
         </Router>
     }
 }
 
+/// The account page: the one page open while a second factor must be set up.
+const ACCOUNT_PATH: &str = "/account";
+
 /// The frame around every signed-in page. It holds the live stream and the unread count, so
 /// both exist only while someone is signed in.
+///
+/// While the practice requires a second factor the person has not set up, every other page
+/// would be refused by the server: the frame shows only the account page, and sends any other
+/// address there.
 #[component]
 fn SignedInLayout() -> impl IntoView {
+    let auth = Auth::get();
     Live::provide();
     Unread::provide();
+    let location = use_location();
+    let navigate = use_navigate();
+    let open = Memo::new(move |_| {
+        !auth.enrolment_required() || location.pathname.with(|path| path == ACCOUNT_PATH)
+    });
+    Effect::new(move || {
+        if !open.get() {
+            navigate(
+                ACCOUNT_PATH,
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
     view! {
         <div class="shell">
             <Sidebar />
             <main class="page">
-                <Outlet />
+                <Show when=move || open.get()>
+                    <Outlet />
+                </Show>
             </main>
         </div>
     }

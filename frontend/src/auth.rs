@@ -115,6 +115,33 @@ impl Auth {
         self.notice.get()
     }
 
+    /// True while the practice requires a second factor of staff and this person has none:
+    /// only the account page (to set one up) is open to them. Tracked.
+    pub fn enrolment_required(&self) -> bool {
+        self.session
+            .with(|s| s.as_ref().is_some_and(|s| s.me.mfa.enrolment_required))
+    }
+
+    /// [`Self::enrolment_required`], untracked.
+    pub fn enrolment_required_untracked(&self) -> bool {
+        self.session
+            .with_untracked(|s| s.as_ref().is_some_and(|s| s.me.mfa.enrolment_required))
+    }
+
+    /// Reads `GET /api/v1/me` again (after setting up or turning off a second factor, or
+    /// changing the practice's settings), so that every page sees the change.
+    pub async fn reload_me(&self) -> Result<(), ApiError> {
+        let me = self
+            .call(|token| async move { api::auth::me(&token).await })
+            .await?;
+        self.session.update(|session| {
+            if let Some(session) = session {
+                session.me = me;
+            }
+        });
+        Ok(())
+    }
+
     /// Shows `notice` on the sign-in page (e.g. after a password reset).
     pub fn set_notice(&self, notice: String) {
         self.notice.set(Some(notice));
@@ -134,7 +161,8 @@ impl Auth {
     }
 
     /// Calls the API with the current token; on a 401 refreshes once and retries, and when
-    /// that fails too, signs out with a message.
+    /// that fails too, signs out with a message. A 403 `mfa_enrolment_required` puts the app
+    /// in its enrolment-only state (see [`Self::enrolment_required`]).
     pub async fn call<T, F, Fut>(&self, request: F) -> Result<T, ApiError>
     where
         F: Fn(String) -> Fut,
@@ -144,13 +172,26 @@ impl Auth {
             .session
             .with_untracked(|s| s.as_ref().map(|s| s.token.clone()))
             .ok_or(ApiError::Network)?;
-        match request(token).await {
+        let result = match request(token).await {
             Err(error) if error.is_unauthorized() => match self.refresh().await {
                 Some(token) => request(token).await,
                 None => Err(error),
             },
             other => other,
+        };
+        // The practice has just begun to require a second factor: the shell sends the person
+        // to their account page to set one up.
+        if let Err(error) = &result
+            && error.is_enrolment_required()
+            && !self.enrolment_required_untracked()
+        {
+            self.session.update(|session| {
+                if let Some(session) = session {
+                    session.me.mfa.enrolment_required = true;
+                }
+            });
         }
+        result
     }
 
     /// Signs out on the server and here; `notice` says why on the sign-in page.

@@ -8,4 +8,5 @@ pub mod new_password;
 pub mod sidebar;
 pub mod status_line;
 pub mod time;
+pub mod totp_setup;
 pub mod unread;

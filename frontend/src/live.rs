@@ -129,6 +129,16 @@ impl Live {
         };
         provide_context(live);
         live.connect();
+        // Someone who must first set up a second factor gets no stream (the server would
+        // refuse it): it opens once they have.
+        Effect::new(move |was_enrolling: Option<bool>| {
+            let enrolling = live.auth.enrolment_required();
+            if was_enrolling == Some(true) && !enrolling {
+                live.failures.set_value(0);
+                live.connect();
+            }
+            enrolling
+        });
         on_cleanup(move || {
             live.active.set_value(false);
             live.connection.set_value(None);
@@ -166,6 +176,10 @@ impl Live {
 
     fn connect(&self) {
         let live = *self;
+        if live.auth.enrolment_required_untracked() {
+            live.state.set(LiveState::Connecting);
+            return;
+        }
         spawn_local(async move {
             let ticket = live
                 .auth
@@ -178,6 +192,10 @@ impl Live {
                 Ok(ticket) => live.open(&ticket.ticket),
                 Err(failure) if failure.is_unauthorized() => {
                     // Signed out: the auth state shows the sign-in page.
+                }
+                Err(failure) if failure.is_enrolment_required() => {
+                    // A second factor must be set up first; the stream opens once it is.
+                    live.state.set(LiveState::Connecting);
                 }
                 Err(_) => live.retry_later(),
             }

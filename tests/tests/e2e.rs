@@ -12,6 +12,7 @@ mod e2e {
     mod browser_blasts;
     mod browser_live;
     mod browser_messages;
+    mod browser_security;
     mod cli;
     mod contract;
     mod conversations;

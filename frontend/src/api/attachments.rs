@@ -111,7 +111,13 @@ pub async fn upload(
 /// `GET /api/v1/attachments/{id}` with the token, then saves the bytes as `file_name` through
 /// the browser's download.
 pub async fn download(token: &str, id: Uuid, file_name: &str) -> Result<(), ApiError> {
-    let response = Request::get(&format!("/api/v1/attachments/{id}"))
+    download_path(token, &format!("/api/v1/attachments/{id}"), file_name).await
+}
+
+/// `GET path` with the token (a link cannot carry it), then saves the answer as `file_name`
+/// through the browser's download.
+pub async fn download_path(token: &str, path: &str, file_name: &str) -> Result<(), ApiError> {
+    let response = Request::get(path)
         .header("Authorization", &format!("Bearer {token}"))
         .send()
         .await

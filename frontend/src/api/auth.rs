@@ -1,21 +1,38 @@
-//! Signing in and out. The refresh token lives in an HttpOnly cookie the server sets: page
-//! scripts never see it, so these calls send no refresh token of their own.
+//! Signing in and out, and the second factor. The refresh token lives in an HttpOnly cookie
+//! the server sets: page scripts never see it, so these calls send no refresh token of their
+//! own.
 
 use confidant_openapi::auth::{
     AcceptInvitationRequest, ChangePasswordRequest, ConfirmEmailChangeRequest, LoginRequest,
-    PasswordResetConfirmRequest, PasswordResetRequest, TokenResponse,
+    LoginResponse, MfaLoginRequest, PasswordResetConfirmRequest, PasswordResetRequest,
+    TokenResponse,
 };
-use confidant_openapi::me::{EndedSessions, Me, SessionList};
+use confidant_openapi::me::{
+    EndedSessions, Me, RecoveryCodeList, SessionList, TotpCodeRequest, TotpEnrolment,
+};
 
 use super::{ApiError, Method, call, call_empty};
 
-/// `POST /api/v1/auth/login`.
-pub async fn login(email: String, password: String) -> Result<TokenResponse, ApiError> {
+/// `POST /api/v1/auth/login`: tokens, or a challenge for a code when the person signs in with
+/// a second factor.
+pub async fn login(email: String, password: String) -> Result<LoginResponse, ApiError> {
     call(
         Method::Post,
         "/api/v1/auth/login",
         None,
         Some(&LoginRequest { email, password }),
+    )
+    .await
+}
+
+/// `POST /api/v1/auth/login/mfa`: the second step, with a code from the authenticator app or
+/// a recovery code. Sets the refresh cookie as a sign-in does.
+pub async fn login_mfa(mfa_token: String, code: String) -> Result<TokenResponse, ApiError> {
+    call(
+        Method::Post,
+        "/api/v1/auth/login/mfa",
+        None,
+        Some(&MfaLoginRequest { mfa_token, code }),
     )
     .await
 }
@@ -128,4 +145,31 @@ pub async fn end_session(token: &str, id: uuid::Uuid) -> Result<(), ApiError> {
 /// `DELETE /api/v1/me/sessions`: every other session.
 pub async fn end_other_sessions(token: &str) -> Result<EndedSessions, ApiError> {
     call::<(), _>(Method::Delete, "/api/v1/me/sessions", Some(token), None).await
+}
+
+/// `POST /api/v1/me/mfa/totp`: a new secret to put in an authenticator app.
+pub async fn start_totp(token: &str) -> Result<TotpEnrolment, ApiError> {
+    call::<(), _>(Method::Post, "/api/v1/me/mfa/totp", Some(token), None).await
+}
+
+/// `POST /api/v1/me/mfa/totp/confirm`: turns two-step sign-in on; answers the recovery codes.
+pub async fn confirm_totp(token: &str, code: String) -> Result<RecoveryCodeList, ApiError> {
+    call(
+        Method::Post,
+        "/api/v1/me/mfa/totp/confirm",
+        Some(token),
+        Some(&TotpCodeRequest { code }),
+    )
+    .await
+}
+
+/// `DELETE /api/v1/me/mfa/totp` with a current code (or a recovery code).
+pub async fn disable_totp(token: &str, code: String) -> Result<(), ApiError> {
+    call_empty(
+        Method::Delete,
+        "/api/v1/me/mfa/totp",
+        Some(token),
+        Some(&TotpCodeRequest { code }),
+    )
+    .await
 }

@@ -1,5 +1,6 @@
 //! The left menu: the product's name, the sections (Messages with its unread badge), who is
-//! signed in, and the API status.
+//! signed in, and the API status. While a second factor must be set up, only the account
+//! link is offered.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -17,7 +18,10 @@ pub fn Sidebar() -> impl IntoView {
     let unread = Unread::get();
     let session = move || auth.session();
     let messages_label = move || messages_title(session().as_ref());
-    let is_admin = move || session().is_some_and(|s| s.is_admin());
+    // While a second factor must be set up, only the account page answers: the other
+    // sections are not offered.
+    let enrolling = move || auth.enrolment_required();
+    let is_admin = move || !enrolling() && session().is_some_and(|s| s.is_admin());
     let is_staff = move || session().is_some_and(|s| s.is_staff());
     view! {
         <nav class="sidebar" aria-label="Main">
@@ -25,44 +29,46 @@ pub fn Sidebar() -> impl IntoView {
                 <BrandMark />
                 <span class="brand-name">"Confidant"</span>
             </a>
-            <ul class="nav">
-                <li>
-                    <A href="/messages" attr:class="nav-link">
-                        <span class="nav-icon" aria-hidden="true">
-                            <svg viewBox="0 0 24 24" width="18" height="18">
-                                <path
-                                    d="M4 6.5A2.5 2.5 0 0 1 6.5 4h11A2.5 2.5 0 0 1 20 6.5v8a2.5 2.5 0 0 1-2.5 2.5H11l-4.5 3.5V17A2.5 2.5 0 0 1 4 14.5z"
-                                    fill="none"
-                                    stroke="currentColor"
-                                    stroke-width="1.7"
-                                    stroke-linejoin="round"
-                                />
-                            </svg>
-                        </span>
-                        <span>{messages_label}</span>
-                        <UnreadBadge unread />
-                    </A>
-                </li>
-                <Show when=is_staff>
+            <Show when=move || !enrolling()>
+                <ul class="nav">
                     <li>
-                        <A href="/blasts" attr:class="nav-link" attr:data-testid="nav-blasts">
+                        <A href="/messages" attr:class="nav-link">
                             <span class="nav-icon" aria-hidden="true">
                                 <svg viewBox="0 0 24 24" width="18" height="18">
                                     <path
-                                        d="M4 10v4h3l6 4V6L7 10zM16.5 8.5a5 5 0 0 1 0 7M19 6a8.5 8.5 0 0 1 0 12"
+                                        d="M4 6.5A2.5 2.5 0 0 1 6.5 4h11A2.5 2.5 0 0 1 20 6.5v8a2.5 2.5 0 0 1-2.5 2.5H11l-4.5 3.5V17A2.5 2.5 0 0 1 4 14.5z"
                                         fill="none"
                                         stroke="currentColor"
                                         stroke-width="1.7"
-                                        stroke-linecap="round"
                                         stroke-linejoin="round"
                                     />
                                 </svg>
                             </span>
-                            <span>"Blasts"</span>
+                            <span>{messages_label}</span>
+                            <UnreadBadge unread />
                         </A>
                     </li>
-                </Show>
-            </ul>
+                    <Show when=is_staff>
+                        <li>
+                            <A href="/blasts" attr:class="nav-link" attr:data-testid="nav-blasts">
+                                <span class="nav-icon" aria-hidden="true">
+                                    <svg viewBox="0 0 24 24" width="18" height="18">
+                                        <path
+                                            d="M4 10v4h3l6 4V6L7 10zM16.5 8.5a5 5 0 0 1 0 7M19 6a8.5 8.5 0 0 1 0 12"
+                                            fill="none"
+                                            stroke="currentColor"
+                                            stroke-width="1.7"
+                                            stroke-linecap="round"
+                                            stroke-linejoin="round"
+                                        />
+                                    </svg>
+                                </span>
+                                <span>"Blasts"</span>
+                            </A>
+                        </li>
+                    </Show>
+                </ul>
+            </Show>
             <Show when=is_admin>
                 <p class="nav-heading">"Practice"</p>
                 <ul class="nav" data-testid="admin-nav">
@@ -70,6 +76,7 @@ pub fn Sidebar() -> impl IntoView {
                     <li><A href="/admin/staff" attr:class="nav-link">"Staff"</A></li>
                     <li><A href="/admin/groups" attr:class="nav-link">"Staff groups"</A></li>
                     <li><A href="/admin/practice" attr:class="nav-link" attr:data-testid="nav-practice">"Settings & storage"</A></li>
+                    <li><A href="/admin/audit" attr:class="nav-link" attr:data-testid="nav-audit">"Audit trail"</A></li>
                 </ul>
             </Show>
             <div class="sidebar-foot">

@@ -36,6 +36,14 @@ impl Unread {
         };
         provide_context(unread);
         unread.refresh();
+        // Nothing to count while a second factor must be set up; once it is, count.
+        Effect::new(move |was_enrolling: Option<bool>| {
+            let enrolling = unread.auth.enrolment_required();
+            if was_enrolling == Some(true) && !enrolling {
+                unread.refresh();
+            }
+            enrolling
+        });
         Live::get().on_event(move |event| match event.kind {
             EventKind::ReadStateChanged => {
                 if let Some(count) = event.data.unread_conversations {
@@ -83,6 +91,9 @@ impl Unread {
     /// Reads the count again now.
     pub fn refresh(&self) {
         let unread = *self;
+        if unread.auth.enrolment_required_untracked() {
+            return;
+        }
         let Some(ticket) = unread.latest.try_get_value().map(|n| n + 1) else {
             return;
         };
@@ -100,6 +111,8 @@ impl Unread {
                     unread.conversations.set(counts.conversations);
                     unread.error.set(None);
                 }
+                // The frame sends the person to set up a second factor: no warning here.
+                Err(failure) if failure.is_enrolment_required() => {}
                 Err(failure) => unread.error.set(Some(failure.message())),
             }
         });

@@ -1,5 +1,6 @@
-//! Your account: change your password, and see where you are signed in and end any of it
-//! (R-SESSIONS).
+//! Your account: two-step sign-in (R-MFA), change your password, and see where you are
+//! signed in and end any of it (R-SESSIONS). While the practice requires a second factor the
+//! person has not set up, this is the only page open to them, and it says why.
 
 use confidant_openapi::me::SessionInfo;
 use leptos::prelude::*;
@@ -11,6 +12,7 @@ use crate::api;
 use crate::auth::Auth;
 use crate::components::new_password::{NewPasswordFields, password_problem};
 use crate::components::time::Time;
+use crate::components::totp_setup::TwoStepSignIn;
 
 /// The account page.
 #[component]
@@ -78,6 +80,12 @@ pub fn AccountPage() -> impl IntoView {
         <header class="page-header">
             <h1>"Your account"</h1>
         </header>
+        <Show when=move || auth.enrolment_required()>
+            <p class="notice enrolment-notice" role="status" data-testid="mfa-enrolment-notice">
+                "Your practice requires two-step sign-in. Set up an authenticator app to continue."
+            </p>
+        </Show>
+        <TwoStepSignIn />
         <Sessions />
         <section class="panel settings-panel" aria-labelledby="password-heading">
             <h2 id="password-heading">"Password"</h2>
