@@ -6,6 +6,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::{NavigateOptions, path};
 
 use crate::auth::Auth;
+use crate::components::idle_warning::IdleWarning;
 use crate::components::sidebar::Sidebar;
 use crate::components::unread::Unread;
 use crate::live::Live;
@@ -101,6 +102,7 @@ fn SignedInLayout() -> impl IntoView {
                     <Outlet />
                 </Show>
             </main>
+            <IdleWarning />
         </div>
     }
 }

@@ -4,7 +4,8 @@
 //! scripts cannot read. On start the app restores a session from that cookie. Tokens are
 //! refreshed silently shortly before they expire, but only when the person has been active
 //! since the last refresh: an unattended screen is signed out after `IDLE_LIMIT` (HIPAA
-//! automatic logoff) with a message saying why.
+//! automatic logoff) with a message saying why. A minute before, the page warns and offers to
+//! stay signed in (which refreshes the session, so the server's idle clock starts again too).
 
 use std::future::Future;
 use std::time::Duration;
@@ -19,6 +20,8 @@ use crate::api::{self, ApiError};
 
 /// The client-side idle limit; the server enforces its own (30 minutes by default) too.
 const IDLE_LIMIT: Duration = Duration::from_secs(30 * 60);
+/// How long before the idle sign-out the warning shows.
+const WARN_BEFORE: Duration = Duration::from_secs(60);
 /// Refresh this long before the access token expires.
 const REFRESH_MARGIN_SECONDS: u64 = 60;
 
@@ -60,6 +63,7 @@ pub struct Auth {
     notice: RwSignal<Option<String>>,
     last_activity: StoredValue<f64>,
     last_refresh: StoredValue<f64>,
+    idle_warning: RwSignal<bool>,
 }
 
 /// Milliseconds since the epoch (`Date.now()`, through the Performance API).
@@ -79,6 +83,7 @@ impl Auth {
             notice: RwSignal::new(None),
             last_activity: StoredValue::new(now_ms()),
             last_refresh: StoredValue::new(now_ms()),
+            idle_warning: RwSignal::new(false),
         };
         provide_context(auth);
         auth.watch_activity();
@@ -89,6 +94,21 @@ impl Auth {
             auth.restoring.set(false);
         });
         auth
+    }
+
+    /// Whether the idle sign-out is a minute away (tracked).
+    pub fn idle_warning(&self) -> bool {
+        self.idle_warning.get()
+    }
+
+    /// "Stay signed in": counts as activity and refreshes the session now.
+    pub fn stay_signed_in(&self) {
+        let auth = *self;
+        auth.last_activity.set_value(now_ms());
+        auth.idle_warning.set(false);
+        spawn_local(async move {
+            auth.refresh().await;
+        });
     }
 
     /// The state from context.
@@ -257,15 +277,19 @@ impl Auth {
         let idle_check = set_interval_with_handle(
             move || {
                 let idle = now_ms() - auth.last_activity.get_value();
-                if auth.session.with_untracked(Option::is_some)
-                    && idle > IDLE_LIMIT.as_millis() as f64
-                {
+                let signed_in = auth.session.with_untracked(Option::is_some);
+                let warn = signed_in && idle > (IDLE_LIMIT - WARN_BEFORE).as_millis() as f64;
+                if auth.idle_warning.get_untracked() != warn {
+                    auth.idle_warning.set(warn);
+                }
+                if signed_in && idle > IDLE_LIMIT.as_millis() as f64 {
+                    auth.idle_warning.set(false);
                     auth.sign_out(Some(
                         "You were signed out after 30 minutes without activity.".into(),
                     ));
                 }
             },
-            Duration::from_secs(30),
+            Duration::from_secs(5),
         );
         std::mem::forget(idle_check);
     }

@@ -4,6 +4,7 @@ pub mod attachments;
 pub mod avatar;
 pub mod brand;
 pub mod confirm;
+pub mod idle_warning;
 pub mod new_password;
 pub mod sidebar;
 pub mod status_line;

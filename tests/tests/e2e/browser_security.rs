@@ -132,3 +132,46 @@ async fn an_admin_reads_the_audit_trail_and_downloads_it_and_a_provider_may_not(
         .await;
     browser.close().await;
 }
+
+/// Moves the page's clock (the Performance API the app reads) `seconds` ahead of real time.
+async fn move_clock(browser: &Browser, seconds: u64) {
+    browser
+        .client
+        .execute(
+            "window.__realNow = window.__realNow || performance.now.bind(performance); \
+             const ahead = arguments[0] * 1000; \
+             performance.now = () => window.__realNow() + ahead; return null;",
+            vec![serde_json::json!(seconds)],
+        )
+        .await
+        .expect("the clock moved");
+}
+
+#[tokio::test]
+async fn a_minute_before_automatic_logoff_the_page_warns_and_stays_signed_in_on_request() {
+    let app = spawn_app_with_web().await;
+    let p = app.staffed_practice("Idle Clinic").await;
+    let browser = Browser::start().await;
+    browser
+        .client
+        .set_window_size(390, 844)
+        .await
+        .expect("a phone-sized window");
+    browser.sign_in(&app, &p.client.account()).await;
+
+    // 29 minutes pass without a key or a tap: the warning comes, and staying works.
+    move_clock(&browser, 29 * 60 + 5).await;
+    browser
+        .wait_for_text("[data-testid=idle-warning]", "signed out in about a minute")
+        .await;
+    browser.screenshot("idle-warning-phone").await;
+    browser.click("[data-testid=stay-signed-in]").await;
+    browser.wait_for_absent("[data-testid=idle-warning]").await;
+    browser.wait_for_path("/messages").await;
+
+    // Then a whole idle half hour: signed out, with the reason.
+    move_clock(&browser, 29 * 60 + 5 + 31 * 60).await;
+    browser.wait_for_path("/sign-in").await;
+    browser.wait_for_text(".notice", "without activity").await;
+    browser.close().await;
+}
