@@ -30,6 +30,9 @@ use crate::pages::thread::ThreadPage;
 #[component]
 pub fn App() -> impl IntoView {
     let auth = Auth::provide();
+    // A memo, so that the signed-in pages are drawn again only when someone signs in or out:
+    // a refreshed token or a reloaded person must not reset what a page holds.
+    let signed_in = Memo::new(move |_| auth.signed_in());
     view! {
         <Router>
             <Routes fallback=NotFoundPage>
@@ -40,7 +43,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/reset-password") view=ResetPasswordPage />
                 <ProtectedParentRoute
                     path=path!("")
-                    condition=move || auth.signed_in()
+                    condition=move || signed_in.get()
                     redirect_path=|| "/sign-in"
                     view=SignedInLayout
                 >

@@ -412,6 +412,14 @@ impl Browser {
             .expect("scroll");
     }
 
+    /// Makes the window the size of a phone (390×844, where most clients read).
+    pub async fn phone_size(&self) {
+        self.client
+            .set_window_size(390, 844)
+            .await
+            .expect("a phone-sized window");
+    }
+
     /// Saves a PNG screenshot to `target/screenshots/NAME.png` for people to look at.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("a screenshot");

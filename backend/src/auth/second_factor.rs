@@ -93,6 +93,27 @@ pub async fn check(
     }
 }
 
+/// Settles an attempt counted by [`count_attempt`] for a code a signed-in person typed: a
+/// right code is refunded, a wrong one kept (it counts) and answered with the 422 on `code`.
+/// (The check itself runs in the caller's transaction, with what the code does, so that a
+/// code which turns MFA on or off does both or neither; wrong codes commit as `None`.)
+pub async fn settle(
+    conn: &mut AsyncPgConnection,
+    attempt: Attempt,
+    accepted: Option<Accepted>,
+) -> Result<Accepted, ApiError> {
+    match accepted {
+        Some(accepted) => {
+            attempt.refund(conn).await?;
+            Ok(accepted)
+        }
+        None => {
+            attempt.keep();
+            Err(wrong_code())
+        }
+    }
+}
+
 /// The 422 for a wrong code where a signed-in person typed it.
 pub fn wrong_code() -> ApiError {
     crate::error::field_error(

@@ -23,6 +23,18 @@ enum Stage {
     Disabling,
 }
 
+/// What a code sent from this section achieved.
+enum CodeOutcome {
+    /// Two-step sign-in is on; these are the recovery codes.
+    Confirmed(Vec<String>),
+    /// It is off.
+    TurnedOff,
+}
+
+/// A call that sends a typed code.
+type CodeCall =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<CodeOutcome, api::ApiError>>>>;
+
 /// The QR code of `uri` as SVG markup, drawn in the page (the secret never goes elsewhere).
 fn qr_svg(uri: &str) -> Option<String> {
     let code = qrcode::QrCode::new(uri.as_bytes()).ok()?;
@@ -106,85 +118,79 @@ pub fn TwoStepSignIn() -> impl IntoView {
         });
     };
 
+    // Sends the typed code with `send`; on success `done` runs, on failure the server's words
+    // (about the code, or in general) show and the field empties for another try.
+    let submit_code =
+        move |empty: &'static str,
+              send: fn(String, String) -> CodeCall,
+              done: fn(CodeOutcome, Auth, RwSignal<Stage>, RwSignal<Option<String>>)| {
+            if busy.get_untracked() {
+                return;
+            }
+            let typed = typed_code(&code.get_untracked());
+            if typed.is_empty() {
+                error.set(Some(empty.into()));
+                return;
+            }
+            busy.set(true);
+            error.set(None);
+            spawn_local(async move {
+                let result = auth.call(|token| send(token, typed.clone())).await;
+                code.try_set(String::new());
+                match result {
+                    Ok(outcome) => done(outcome, auth, stage, notice),
+                    Err(failure) => {
+                        error.try_set(Some(
+                            failure.field("code").unwrap_or_else(|| failure.message()),
+                        ));
+                    }
+                }
+                busy.try_set(false);
+            });
+        };
+
     let confirm = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        let typed = typed_code(&code.get_untracked());
-        if typed.is_empty() {
-            error.set(Some(
-                "Enter the 6-digit code your authenticator app shows.".into(),
-            ));
-            return;
-        }
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let result = auth
-                .call(|token| {
-                    let typed = typed.clone();
-                    async move { api::auth::confirm_totp(&token, typed).await }
+        submit_code(
+            "Enter the 6-digit code your authenticator app shows.",
+            |token, typed| {
+                Box::pin(async move {
+                    api::auth::confirm_totp(&token, typed)
+                        .await
+                        .map(|list| CodeOutcome::Confirmed(list.recovery_codes))
                 })
-                .await;
-            match result {
-                Ok(list) => {
-                    code.try_set(String::new());
-                    // The signed-in person is reloaded only at "Done": a new session value
-                    // redraws the page, and the codes must stay until they are saved.
-                    stage.try_set(Stage::Codes(list.recovery_codes));
+            },
+            // The signed-in person is reloaded only at "Done": a new session value redraws
+            // the page, and the codes must stay until they are saved.
+            |outcome, _, stage, _| {
+                if let CodeOutcome::Confirmed(codes) = outcome {
+                    stage.try_set(Stage::Codes(codes));
                 }
-                Err(failure) => {
-                    code.try_set(String::new());
-                    error.try_set(Some(
-                        failure.field("code").unwrap_or_else(|| failure.message()),
-                    ));
-                }
-            }
-            busy.try_set(false);
-        });
+            },
+        );
     };
 
     let disable = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        let typed = typed_code(&code.get_untracked());
-        if typed.is_empty() {
-            error.set(Some(
-                "Enter the code your authenticator app shows, or one of your recovery codes."
-                    .into(),
-            ));
-            return;
-        }
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let result = auth
-                .call(|token| {
-                    let typed = typed.clone();
-                    async move { api::auth::disable_totp(&token, typed).await }
+        submit_code(
+            "Enter the code your authenticator app shows, or one of your recovery codes.",
+            |token, typed| {
+                Box::pin(async move {
+                    api::auth::disable_totp(&token, typed)
+                        .await
+                        .map(|()| CodeOutcome::TurnedOff)
                 })
-                .await;
-            match result {
-                Ok(()) => {
-                    code.try_set(String::new());
-                    stage.try_set(Stage::Idle);
-                    notice.try_set(Some(
-                        "Two-step sign-in is off. Your recovery codes no longer work.".into(),
-                    ));
+            },
+            |_, auth, stage, notice| {
+                stage.try_set(Stage::Idle);
+                notice.try_set(Some(
+                    "Two-step sign-in is off. Your recovery codes no longer work.".into(),
+                ));
+                spawn_local(async move {
                     auth.reload_me().await.ok();
-                }
-                Err(failure) => {
-                    code.try_set(String::new());
-                    error.try_set(Some(
-                        failure.field("code").unwrap_or_else(|| failure.message()),
-                    ));
-                }
-            }
-            busy.try_set(false);
-        });
+                });
+            },
+        );
     };
 
     let cancel = move |_| {

@@ -67,11 +67,7 @@ async fn a_signed_in_person_changes_their_password_on_the_account_page() {
     let app = spawn_app_with_web().await;
     let p = app.staffed_practice("Account Clinic").await;
     let browser = Browser::start().await;
-    browser
-        .client
-        .set_window_size(390, 844)
-        .await
-        .expect("a phone-sized window");
+    browser.phone_size().await;
     browser.sign_in(&app, &p.provider.account()).await;
     browser
         .client

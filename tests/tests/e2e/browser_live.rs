@@ -166,11 +166,7 @@ async fn a_dropped_stream_says_so_quietly_then_catches_up_on_what_it_missed() {
 
     // The client reads on a phone, through a connection that is about to drop.
     let browser = Browser::start().await;
-    browser
-        .client
-        .set_window_size(390, 844)
-        .await
-        .expect("a phone-sized window");
+    browser.phone_size().await;
     browser
         .sign_in_at(&proxy.url("/sign-in"), &p.client.account())
         .await;

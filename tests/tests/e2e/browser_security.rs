@@ -66,11 +66,7 @@ async fn a_staff_member_sets_up_an_authenticator_app_and_signs_in_with_a_code() 
     browser
         .wait_for_text("[data-testid=form-error]", "not right")
         .await;
-    browser
-        .client
-        .set_window_size(390, 844)
-        .await
-        .expect("a phone-sized window");
+    browser.phone_size().await;
     browser.screenshot("mfa-sign-in-code-phone").await;
     browser
         .fill(
@@ -113,11 +109,7 @@ async fn an_admin_reads_the_audit_trail_and_downloads_it_and_a_provider_may_not(
         .collect();
     assert!(actions.iter().any(|a| a == "sign_in"), "{actions:?}");
     assert!(actions.iter().any(|a| a == "audit_exported"), "{actions:?}");
-    browser
-        .client
-        .set_window_size(390, 844)
-        .await
-        .expect("a phone-sized window");
+    browser.phone_size().await;
     browser.screenshot("audit-trail-phone").await;
 
     browser.sign_out().await;
@@ -152,11 +144,7 @@ async fn a_minute_before_automatic_logoff_the_page_warns_and_stays_signed_in_on_
     let app = spawn_app_with_web().await;
     let p = app.staffed_practice("Idle Clinic").await;
     let browser = Browser::start().await;
-    browser
-        .client
-        .set_window_size(390, 844)
-        .await
-        .expect("a phone-sized window");
+    browser.phone_size().await;
     browser.sign_in(&app, &p.client.account()).await;
 
     // 29 minutes pass without a key or a tap: the warning comes, and staying works.
@@ -173,5 +161,48 @@ async fn a_minute_before_automatic_logoff_the_page_warns_and_stays_signed_in_on_
     move_clock(&browser, 29 * 60 + 5 + 31 * 60).await;
     browser.wait_for_path("/sign-in").await;
     browser.wait_for_text(".notice", "without activity").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn an_admin_deactivates_a_staff_member_after_a_confirmation_that_says_what_it_means() {
+    // R-OFFBOARD
+    let app = spawn_app_with_web().await;
+    let p = app.staffed_practice("Leaving Clinic").await;
+    let browser = Browser::start().await;
+    browser.sign_in(&app, &p.admin.account()).await;
+    browser
+        .client
+        .goto(&app.url("/admin/staff"))
+        .await
+        .expect("open the staff page");
+    let cell = format!(
+        "[data-testid=staff-access][data-person='{}']",
+        p.staff.person.id
+    );
+    browser
+        .click(&format!("{cell} [data-testid=deactivate]"))
+        .await;
+    browser
+        .wait_for_text(
+            &format!("{cell} [data-testid=confirm-panel]"),
+            "signed out of every device at once",
+        )
+        .await;
+    browser.screenshot("staff-deactivate-confirm").await;
+    assert_eq!(
+        app.get_as(&p.staff.token, "/api/v1/me").await.status(),
+        200,
+        "nothing happens before the confirmation"
+    );
+    browser
+        .click(&format!("{cell} [data-testid=confirm-delete]"))
+        .await;
+    browser.wait_for_text(&cell, "Deactivated").await;
+    browser
+        .wait_for_text(".notice", "signed out everywhere")
+        .await;
+    assert_eq!(app.get_as(&p.staff.token, "/api/v1/me").await.status(), 401);
+    browser.screenshot("staff-deactivated").await;
     browser.close().await;
 }

@@ -182,11 +182,7 @@ async fn the_first_run_shows_invitations_in_the_mail_catcher_and_a_lived_in_inbo
         .wait_for_text("main", "Question about the thought record")
         .await;
     browser.screenshot("first-run-inbox-desktop").await;
-    browser
-        .client
-        .set_window_size(390, 844)
-        .await
-        .expect("a phone-sized window");
+    browser.phone_size().await;
     browser
         .wait_for_text("main", "Question about the thought record")
         .await;

@@ -97,13 +97,13 @@ pub async fn confirm_totp(
             "Enter the six digits your authenticator app shows.",
         ));
     }
-    let attempt = second_factor::count_attempt(&mut conn, &me.person).await?;
     let codes = totp::new_recovery_codes();
     let hashes = KeyedHash::new(&state.config.hash_key);
     let stored: Vec<String> = codes
         .iter()
         .map(|code| hashes.recovery_code(me.id(), &code.replace('-', "")))
         .collect();
+    let attempt = second_factor::count_attempt(&mut conn, &me.person).await?;
     let accepted = conn
         .transaction(async |conn| {
             let accepted =
@@ -118,11 +118,7 @@ pub async fn confirm_totp(
             Ok::<_, ApiError>(accepted)
         })
         .await?;
-    if accepted.is_none() {
-        attempt.keep();
-        return Err(second_factor::wrong_code());
-    }
-    attempt.refund(&mut conn).await?;
+    second_factor::settle(&mut conn, attempt, accepted).await?;
     Ok(web::Json(RecoveryCodeList {
         recovery_codes: codes,
     }))
@@ -181,10 +177,6 @@ pub async fn disable_totp(
             Ok::<_, ApiError>(accepted)
         })
         .await?;
-    if accepted.is_none() {
-        attempt.keep();
-        return Err(second_factor::wrong_code());
-    }
-    attempt.refund(&mut conn).await?;
+    second_factor::settle(&mut conn, attempt, accepted).await?;
     Ok(HttpResponse::NoContent().finish())
 }

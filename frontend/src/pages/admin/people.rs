@@ -278,7 +278,7 @@ fn PeopleAdmin(kind: PersonKind) -> impl IntoView {
                                     let is_me = my_id() == Some(id);
                                     let deactivated = person.status == PersonStatus::Deactivated;
                                     view! {
-                                        <td data-testid="staff-access">
+                                        <td data-testid="staff-access" data-person=id.to_string()>
                                             {if deactivated {
                                                 view! {
                                                     <span class="pill pill-warn">"Deactivated"</span>
