@@ -32,6 +32,7 @@ use confidant_openapi::{API_PREFIX, Problem, ProblemCode};
         (name = "events", description = "Live updates: a Server-Sent Events stream of what changed (ids only), resumable with Last-Event-ID"),
         (name = "attachments", description = "Files checked by content, encrypted at rest, downloadable by those who can see their message"),
         (name = "audit", description = "The practice's audit trail (owners and admins): who read, downloaded, changed or signed in, with ids only; as pages or CSV"),
+        (name = "api-keys", description = "Personal API keys for integrators: scoped, shown once, stored as a hash, revoked at once"),
         (name = "health", description = "Liveness and readiness checks, and metrics for Prometheus"),
     )
 )]
@@ -52,6 +53,20 @@ impl utoipa::Modify for BearerAuth {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some("The `access_token` from `/api/v1/auth/login`."))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("cfk_…")
+                    .description(Some(
+                        "A personal API key from `POST /api/v1/me/api-keys`, sent as \
+                         `Authorization: Bearer cfk_…`. Operations that take one name the \
+                         scope it needs; a key without it gets 403.",
+                    ))
                     .build(),
             ),
         );

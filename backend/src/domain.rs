@@ -2,6 +2,7 @@
 
 pub mod blasts;
 pub mod conversations;
+pub mod key_scopes;
 pub mod passwords;
 pub mod permissions;
 pub mod recipients;

@@ -2,6 +2,7 @@
 //! utoipa-actix-web collects them into the OpenAPI document as they are registered here, so a
 //! route cannot be served without being documented.
 
+pub mod api_keys;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
@@ -41,6 +42,11 @@ pub fn api_v1(config: &mut ServiceConfig) {
         .service(auth::password_reset::confirm_password_reset)
         .service(me::get::me)
         .service(me::password::change_password)
+        .service(me::api_keys::create_api_key)
+        .service(me::api_keys::list_my_api_keys)
+        .service(me::api_keys::revoke_my_api_key)
+        .service(api_keys::list_api_keys)
+        .service(api_keys::revoke_api_key)
         .service(me::mfa::start_totp)
         .service(me::mfa::confirm_totp)
         .service(me::mfa::disable_totp)

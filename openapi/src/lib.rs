@@ -6,6 +6,7 @@
 //! the end-to-end tests and integrators cannot disagree about the shape of a message. The committed
 //! `openapi/openapi.json` beside this crate is generated from these types by the server.
 
+pub mod api_keys;
 pub mod attachments;
 pub mod audit;
 pub mod auth;

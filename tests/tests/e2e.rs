@@ -1,6 +1,7 @@
 //! Confidant's end-to-end tests: one binary, one module per area.
 
 mod e2e {
+    mod api_keys;
     mod attachments;
     mod audit;
     mod auth;

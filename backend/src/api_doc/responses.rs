@@ -20,6 +20,8 @@
 //! ids may not name one twice.
 
 use confidant_openapi::{NON_BLANK_TEXT_PATTERN, TEXT_PATTERN};
+
+use crate::domain::key_scopes::{self, Needs};
 use serde_json::{Map, Value, json};
 use utoipa::openapi::OpenApi;
 
@@ -33,8 +35,8 @@ pub fn complete(document: OpenApi) -> OpenApi {
     let mut request_schemas = Vec::new();
     if let Some(paths) = json["paths"].as_object_mut() {
         for (path, item) in paths.iter_mut() {
-            for operation in item.as_object_mut().into_iter().flatten().map(|(_, op)| op) {
-                complete_operation(path, operation);
+            for (method, operation) in item.as_object_mut().into_iter().flatten() {
+                complete_operation(path, method, operation);
                 for media in ["application~1json", "multipart~1form-data"] {
                     if let Some(schema) =
                         operation.pointer(&format!("/requestBody/content/{media}/schema"))
@@ -115,10 +117,25 @@ fn shared_components(json: &mut Value) {
     });
 }
 
-fn complete_operation(path: &str, operation: &mut Value) {
+fn complete_operation(path: &str, method: &str, operation: &mut Value) {
     let public = operation.get("security").is_none();
     if public {
         operation["security"] = json!([]);
+    }
+    // Operations an API key may call say so, with the scope it needs.
+    let uses_bearer = operation["security"]
+        .as_array()
+        .is_some_and(|schemes| schemes.iter().any(|s| s.get("bearer").is_some()));
+    if uses_bearer {
+        match key_scopes::needs(&method.to_uppercase(), path) {
+            Needs::Scope(scope) => {
+                operation["security"] = json!([{"bearer": []}, {"api_key": [scope.as_str()]}]);
+            }
+            Needs::Nothing => {
+                operation["security"] = json!([{"bearer": []}, {"api_key": []}]);
+            }
+            Needs::NotForKeys => {}
+        }
     }
     let has_json_body = operation
         .pointer("/requestBody/content/application~1json")

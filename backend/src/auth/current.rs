@@ -20,10 +20,13 @@ use diesel_async::RunQueryDsl;
 use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
+use crate::auth::refresh::token_hash;
 use crate::auth::throttle::peer_address;
+use crate::db::models::api_key::ApiKeyRow;
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::person::Person;
 use crate::db::schema::{people, practices, sessions, totp_authenticators};
+use crate::domain::key_scopes::{self, Needs};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -41,6 +44,9 @@ pub struct CurrentPerson {
     pub source_address: String,
     /// The practice requires a second factor of staff and they have none yet.
     pub enrolment_required: bool,
+    /// The API key that made the request, when a key did (then `session_id` is nil: keys
+    /// never reach the routes that use sessions, see [`crate::domain::key_scopes`]).
+    pub api_key_id: Option<Uuid>,
 }
 
 /// A signed-in person who may be in the enrolment-only state (see the module comment): for
@@ -72,8 +78,12 @@ impl CurrentPerson {
 
     /// An audit event by this person, from their address.
     pub fn audit(&self, action: AuditAction) -> AuditEvent {
-        AuditEvent::new(action, Some(self.practice_id()), Some(self.id()))
-            .from_address(&self.source_address)
+        let event = AuditEvent::new(action, Some(self.practice_id()), Some(self.id()))
+            .from_address(&self.source_address);
+        match self.api_key_id {
+            Some(key) => event.by_key(key),
+            None => event,
+        }
     }
 
     /// Nothing, or 403 unless owner or admin.
@@ -129,6 +139,8 @@ impl FromRequest for SignedIn {
 fn authenticate(request: &HttpRequest) -> LocalBoxFuture<'static, Result<CurrentPerson, ApiError>> {
     let state = request.app_data::<web::Data<AppState>>().cloned();
     let source_address = peer_address(request);
+    let method = request.method().as_str().to_owned();
+    let pattern = request.match_pattern().unwrap_or_default();
     let token = request
         .headers()
         .get(AUTHORIZATION)
@@ -138,6 +150,9 @@ fn authenticate(request: &HttpRequest) -> LocalBoxFuture<'static, Result<Current
     Box::pin(async move {
         let state = state.ok_or_else(unauthorized)?;
         let token = token.ok_or_else(unauthorized)?;
+        if token.starts_with(API_KEY_PREFIX) {
+            return by_api_key(&state, &token, &method, &pattern, source_address).await;
+        }
         let claims = state.tokens.verify(&token).map_err(|_| unauthorized())?;
         let mut conn = state.conn().await?;
         // A session idle past the limit ends for its access tokens too, not only at the
@@ -173,6 +188,55 @@ fn authenticate(request: &HttpRequest) -> LocalBoxFuture<'static, Result<Current
             token_expires_at: claims.exp,
             source_address,
             enrolment_required,
+            api_key_id: None,
         })
+    })
+}
+
+/// What every API key begins with, so that a key is recognised at a glance (and by secret
+/// scanners) and told apart from an access token here.
+pub const API_KEY_PREFIX: &str = "cfk_";
+
+/// Authenticates a request made with an API key: a live key of an active staff member, with
+/// the scope the route needs (R-KEY-SCOPE).
+async fn by_api_key(
+    state: &AppState,
+    key: &str,
+    method: &str,
+    pattern: &str,
+    source_address: String,
+) -> Result<CurrentPerson, ApiError> {
+    let mut conn = state.conn().await?;
+    let (row, person) = ApiKeyRow::authenticate(&mut conn, &token_hash(key))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                ProblemCode::Unauthorized,
+                "This API key is not valid: it was revoked, has expired, or its person no longer has access.",
+            )
+        })?;
+    match key_scopes::needs(method, pattern) {
+        Needs::Nothing => {}
+        Needs::Scope(scope) if row.scopes().contains(&scope) => {}
+        Needs::Scope(scope) => {
+            return Err(ApiError::new(
+                ProblemCode::Forbidden,
+                format!("This API key lacks the scope `{}`.", scope.as_str()),
+            ));
+        }
+        Needs::NotForKeys => {
+            return Err(ApiError::new(
+                ProblemCode::Forbidden,
+                "API keys cannot do this: sign in as a person.",
+            ));
+        }
+    }
+    Ok(CurrentPerson {
+        person,
+        session_id: Uuid::nil(),
+        token_expires_at: i64::MAX,
+        source_address,
+        enrolment_required: false,
+        api_key_id: Some(row.id),
     })
 }

@@ -1,6 +1,7 @@
 //! Row types and the queries on them, one module per table (or close family of tables).
 //! Every query on practice data takes the practice id and filters by it.
 
+pub mod api_key;
 pub mod attachment;
 pub mod audit;
 pub mod blast;

@@ -16,6 +16,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        practice_id -> Uuid,
+        person_id -> Uuid,
+        name -> Text,
+        prefix -> Text,
+        key_hash -> Bytea,
+        scopes -> Array<Text>,
+        expires_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Uuid,
         practice_id -> Nullable<Uuid>,
@@ -26,6 +42,7 @@ diesel::table! {
         details -> Jsonb,
         created_at -> Timestamptz,
         source_address -> Nullable<Text>,
+        api_key_id -> Nullable<Uuid>,
     }
 }
 
@@ -338,6 +355,7 @@ diesel::joinable!(totp_authenticators -> people (person_id));
 diesel::joinable!(totp_recovery_codes -> people (person_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
     attachments,
     audit_events,
     blast_attachments,

@@ -71,6 +71,10 @@ pub enum AuditAction {
     AttachmentDownloaded,
     /// Someone read the audit trail's export.
     AuditExported,
+    /// A staff member made an API key.
+    ApiKeyCreated,
+    /// An API key was revoked (by its person or an owner or admin).
+    ApiKeyRevoked,
 }
 
 impl AuditAction {
@@ -107,6 +111,8 @@ impl AuditAction {
             Self::RecoveryCodeUsed => "recovery_code_used",
             Self::AttachmentDownloaded => "attachment_downloaded",
             Self::AuditExported => "audit_exported",
+            Self::ApiKeyCreated => "api_key_created",
+            Self::ApiKeyRevoked => "api_key_revoked",
         }
     }
 }
@@ -128,6 +134,8 @@ pub struct AuditEvent {
     pub details: serde_json::Value,
     /// Where the request came from.
     pub source_address: Option<String>,
+    /// The API key that made the request, if one did.
+    pub api_key_id: Option<Uuid>,
 }
 
 impl AuditEvent {
@@ -141,7 +149,14 @@ impl AuditEvent {
             target_id: None,
             details: serde_json::json!({}),
             source_address: None,
+            api_key_id: None,
         }
+    }
+
+    /// Notes the API key that made the request.
+    pub fn by_key(mut self, key: Uuid) -> Self {
+        self.api_key_id = Some(key);
+        self
     }
 
     /// Notes the address the request came from.
@@ -175,6 +190,7 @@ impl AuditEvent {
                 audit_events::target_id.eq(self.target_id),
                 audit_events::details.eq(self.details),
                 audit_events::source_address.eq(self.source_address),
+                audit_events::api_key_id.eq(self.api_key_id),
             ))
             .execute(conn)
             .await
@@ -224,7 +240,7 @@ pub struct AuditRow {
 
 impl AuditAction {
     /// Every action, for parsing filters.
-    pub const ALL: [Self; 30] = [
+    pub const ALL: [Self; 32] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -255,6 +271,8 @@ impl AuditAction {
         Self::RecoveryCodeUsed,
         Self::AttachmentDownloaded,
         Self::AuditExported,
+        Self::ApiKeyCreated,
+        Self::ApiKeyRevoked,
     ];
 
     /// The action with this stored name.
