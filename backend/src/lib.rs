@@ -17,6 +17,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod http_head;
+pub mod idempotency;
 pub mod invitations;
 pub mod jobs;
 pub mod maintenance;

@@ -5,6 +5,7 @@
 use chrono::{Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::db::models::idempotency_key::IdempotencyKey;
 use crate::db::models::mfa_challenge::MfaChallenge;
 use crate::db::models::password_reset::PasswordReset;
 use crate::db::models::rate_limit;
@@ -55,11 +56,13 @@ impl BackgroundJob for DailyMaintenanceJob {
                 .await?;
         let reset_links = PasswordReset::prune(&mut conn).await?;
         let mfa_challenges = MfaChallenge::prune(&mut conn).await?;
+        let idempotency_keys = IdempotencyKey::prune(&mut conn).await?;
         tracing::info!(
             counters,
             addresses,
             reset_links,
             mfa_challenges,
+            idempotency_keys,
             "daily maintenance pruned old rows"
         );
         let next = Self {

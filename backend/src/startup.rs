@@ -21,6 +21,7 @@ use crate::email::Mailer;
 use crate::error::{self, ApiError};
 use crate::events::{EventHub, listener};
 use crate::http_head;
+use crate::idempotency;
 use crate::jobs::{JobContext, JobWake, Registry, WorkerSettings, Workers};
 use crate::monitoring;
 use crate::routes;
@@ -222,6 +223,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 .app_data(contract.clone())
                 .app_data(web::Data::new(deadline::RequestDeadline(request_timeout)))
                 .app_data(web::Data::new(security_headers::Hsts(hsts)))
+                .wrap(actix_web::middleware::from_fn(idempotency::remember))
                 .wrap(actix_web::middleware::from_fn(deadline::enforce))
                 .wrap(actix_web::middleware::from_fn(http_head::as_get))
                 .wrap(actix_web::middleware::from_fn(security_headers::add))

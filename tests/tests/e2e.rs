@@ -24,6 +24,7 @@ mod e2e {
     mod hardening;
     mod headers;
     mod health;
+    mod idempotency;
     mod invitations;
     mod jobs;
     mod live;

@@ -108,6 +108,7 @@ fn shared_components(json: &mut Value) {
         "BadRequest": problem("The request is not well-formed: JSON that does not parse, a wrong type, an unknown field, an id in the address that is not a UUID. `errors` names the fields.", None),
         "Unauthorized": problem("Not signed in: the access token is missing, invalid or expired, or its session ended.", Some(json!({"WWW-Authenticate": {"$ref": "#/components/headers/WWW-Authenticate"}}))),
         "Forbidden": problem("Not allowed: the caller's role does not permit this, or the practice requires staff to sign in with a second factor and the caller has not set one up (code `mfa_enrolment_required`).", None),
+        "Conflict": problem("The request conflicts with the current state; or a request with the same `Idempotency-Key` is still being worked on (retry it in a moment).", None),
         "NotFound": problem("Nothing here the caller may see (missing and forbidden are never told apart).", None),
         "PayloadTooLarge": problem("The body is larger than 2 MiB.", None),
         "UnsupportedMediaType": problem("The body is not `application/json`.", None),
@@ -140,12 +141,28 @@ fn complete_operation(path: &str, method: &str, operation: &mut Value) {
     let has_json_body = operation
         .pointer("/requestBody/content/application~1json")
         .is_some();
+    let mut idempotent = false;
     let parameters: Vec<String> = operation["parameters"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|p| p["in"].as_str().map(str::to_owned))
         .collect();
+    // Creating POSTs take an Idempotency-Key.
+    if crate::idempotency::applies_to(&actix_web::http::Method::POST, path) && method == "post" {
+        let parameter = json!({
+            "name": crate::idempotency::HEADER,
+            "in": "header",
+            "required": false,
+            "description": "Makes a retry safe: the same key with the same request within 24 hours answers the first answer again (with `Idempotent-Replayed: true`) without doing the work twice. The same key with a different request is a 422; while the first is still being worked on, a 409. Keys are per person; a UUID is a good key.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": crate::idempotency::MAX_KEY_LEN, "pattern": "^[!-~]+$"}
+        });
+        match operation["parameters"].as_array_mut() {
+            Some(list) => list.push(parameter),
+            None => operation["parameters"] = json!([parameter]),
+        }
+        idempotent = true;
+    }
     let has_query = parameters.iter().any(|place| place == "query");
     let has_path = parameters.iter().any(|place| place == "path");
     let responses = operation["responses"]
@@ -170,6 +187,10 @@ fn complete_operation(path: &str, method: &str, operation: &mut Value) {
     }
     if has_path {
         add("404", "NotFound");
+    }
+    if idempotent {
+        add("409", "Conflict");
+        add("422", "ValidationFailed");
     }
     if has_json_body {
         add("413", "PayloadTooLarge");

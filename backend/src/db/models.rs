@@ -7,6 +7,7 @@ pub mod audit;
 pub mod blast;
 pub mod conversation;
 pub mod email_change;
+pub mod idempotency_key;
 pub mod invitation;
 pub mod mfa_challenge;
 pub mod password_reset;

@@ -153,6 +153,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (person_id, key) {
+        person_id -> Uuid,
+        key -> Text,
+        request_hash -> Bytea,
+        status_code -> Nullable<Int4>,
+        content_type -> Nullable<Text>,
+        body -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     invitations (id) {
         id -> Uuid,
         practice_id -> Uuid,
@@ -367,6 +379,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_changes,
     event_stream_tickets,
     events,
+    idempotency_keys,
     invitations,
     jobs,
     known_sign_in_addresses,
