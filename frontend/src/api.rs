@@ -1,6 +1,7 @@
 //! The one client for Confidant's REST API, using the shared wire types. Each resource has
 //! its own module; every failure becomes an [`ApiError`] whose text can be shown as it is.
 
+pub mod api_keys;
 pub mod attachments;
 pub mod audit;
 pub mod auth;

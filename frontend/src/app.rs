@@ -20,6 +20,7 @@ use crate::pages::blasts::{BlastProgressPage, BlastsPage, NewBlastPage};
 use crate::pages::compose::ComposePage;
 use crate::pages::confirm_email::ConfirmEmailPage;
 use crate::pages::forgot_password::ForgotPasswordPage;
+use crate::pages::integrations::IntegrationsPage;
 use crate::pages::messages::MessagesPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::reset_password::ResetPasswordPage;
@@ -54,6 +55,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("messages/:id") view=ThreadPage />
                     <Route path=path!("blasts") view=BlastsPage />
                     <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("integrations") view=IntegrationsPage />
                     <Route path=path!("blasts/new") view=NewBlastPage />
                     <Route path=path!("blasts/:id") view=BlastProgressPage />
                     <Route path=path!("admin/clients") view=ClientsPage />

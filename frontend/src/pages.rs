@@ -7,6 +7,7 @@ pub mod blasts;
 pub mod compose;
 pub mod confirm_email;
 pub mod forgot_password;
+pub mod integrations;
 pub mod messages;
 pub mod not_found;
 pub mod reset_password;

@@ -11,6 +11,7 @@ mod e2e {
     mod browser_account;
     mod browser_attachments;
     mod browser_blasts;
+    mod browser_integrations;
     mod browser_live;
     mod browser_messages;
     mod browser_security;

@@ -96,6 +96,9 @@ pub fn Sidebar() -> impl IntoView {
                     }
                 })}
                 <A href="/account" attr:class="link-button" attr:data-testid="nav-account">"Your account"</A>
+                <Show when=move || is_staff() && !enrolling()>
+                    <A href="/integrations" attr:class="link-button" attr:data-testid="nav-integrations">"Integrations"</A>
+                </Show>
                 <button class="link-button" type="button" data-testid="sign-out" on:click=move |_| auth.sign_out(None)>
                     "Sign out"
                 </button>
