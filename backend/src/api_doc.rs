@@ -33,6 +33,7 @@ use confidant_openapi::{API_PREFIX, Problem, ProblemCode};
         (name = "attachments", description = "Files checked by content, encrypted at rest, downloadable by those who can see their message"),
         (name = "audit", description = "The practice's audit trail (owners and admins): who read, downloaded, changed or signed in, with ids only; as pages or CSV"),
         (name = "api-keys", description = "Personal API keys for integrators: scoped, shown once, stored as a hash, revoked at once"),
+        (name = "webhooks", description = "Endpoints that hear of changes (Standard Webhooks, ids only), for owners and admins"),
         (name = "health", description = "Liveness and readiness checks, and metrics for Prometheus"),
     )
 )]

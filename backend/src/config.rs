@@ -68,6 +68,9 @@ pub struct Config {
     /// `CONFIDANT_METRICS_TOKEN`: the bearer token Prometheus sends to read `GET /metrics`
     /// (at least 16 characters); unset, `/metrics` is off (404).
     pub metrics_token: Option<MetricsToken>,
+    /// `CONFIDANT_WEBHOOK_ALLOW_PRIVATE_NETWORKS`: `true` lets webhooks point at loopback and
+    /// private addresses — for development and tests only (default `false`).
+    pub webhook_allow_private_networks: bool,
 }
 
 /// The token that opens `GET /metrics`, kept only as its SHA-256 digest: its `Debug` shows
@@ -430,7 +433,22 @@ impl Config {
                 ));
             }
         };
+        let webhook_allow_private_networks =
+            match lookup("CONFIDANT_WEBHOOK_ALLOW_PRIVATE_NETWORKS")
+                .as_deref()
+                .map(str::trim)
+            {
+                None | Some("" | "false" | "0") => false,
+                Some("true" | "1") => true,
+                Some(_) => {
+                    return Err(ConfigError::new(
+                        "CONFIDANT_WEBHOOK_ALLOW_PRIVATE_NETWORKS",
+                        "use true or false",
+                    ));
+                }
+            };
         Ok(Self {
+            webhook_allow_private_networks,
             metrics_token,
             request_timeout,
             db_statement_timeout,

@@ -33,3 +33,4 @@ pub mod state;
 pub mod telemetry;
 pub mod views;
 pub mod web_app;
+pub mod webhooks;

@@ -18,6 +18,7 @@ pub mod practice;
 pub mod recipients;
 pub mod staff_groups;
 pub mod unread;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -45,6 +46,10 @@ pub fn api_v1(config: &mut ServiceConfig) {
         .service(me::api_keys::create_api_key)
         .service(me::api_keys::list_my_api_keys)
         .service(me::api_keys::revoke_my_api_key)
+        .service(webhooks::create_webhook)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::update_webhook)
+        .service(webhooks::delete_webhook)
         .service(api_keys::list_api_keys)
         .service(api_keys::revoke_api_key)
         .service(me::mfa::start_totp)

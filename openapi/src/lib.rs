@@ -19,6 +19,7 @@ pub mod people;
 pub mod problem;
 pub mod recipients;
 pub mod staff_groups;
+pub mod webhooks;
 
 pub use health::{CheckState, Health, Readiness};
 pub use problem::{Problem, ProblemCode};

@@ -43,4 +43,5 @@ mod e2e {
     mod staff_groups;
     mod third_party;
     mod web_app;
+    mod webhooks;
 }

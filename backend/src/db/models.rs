@@ -17,3 +17,4 @@ pub mod rate_limit;
 pub mod session;
 pub mod staff_group;
 pub mod totp;
+pub mod webhook;

@@ -351,6 +351,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Uuid,
+        practice_id -> Uuid,
+        url -> Text,
+        events -> Array<Text>,
+        secret_encrypted -> Bytea,
+        disabled_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(blast_attachments -> attachments (attachment_id));
 diesel::joinable!(blast_attachments -> blasts (blast_id));
 diesel::joinable!(blast_recipients -> blasts (blast_id));
@@ -397,4 +410,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_groups,
     totp_authenticators,
     totp_recovery_codes,
+    webhook_endpoints,
 );

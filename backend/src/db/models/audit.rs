@@ -75,6 +75,8 @@ pub enum AuditAction {
     ApiKeyCreated,
     /// An API key was revoked (by its person or an owner or admin).
     ApiKeyRevoked,
+    /// A webhook endpoint was registered, changed or removed (details say which).
+    WebhookChanged,
 }
 
 impl AuditAction {
@@ -113,6 +115,7 @@ impl AuditAction {
             Self::AuditExported => "audit_exported",
             Self::ApiKeyCreated => "api_key_created",
             Self::ApiKeyRevoked => "api_key_revoked",
+            Self::WebhookChanged => "webhook_changed",
         }
     }
 }
@@ -240,7 +243,7 @@ pub struct AuditRow {
 
 impl AuditAction {
     /// Every action, for parsing filters.
-    pub const ALL: [Self; 32] = [
+    pub const ALL: [Self; 33] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -273,6 +276,7 @@ impl AuditAction {
         Self::AuditExported,
         Self::ApiKeyCreated,
         Self::ApiKeyRevoked,
+        Self::WebhookChanged,
     ];
 
     /// The action with this stored name.

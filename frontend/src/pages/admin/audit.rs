@@ -12,7 +12,7 @@ use crate::auth::Auth;
 use crate::components::time::Time;
 
 /// The actions a person can filter by, with the words shown for them.
-const ACTIONS: [(&str, &str); 30] = [
+const ACTIONS: [(&str, &str); 33] = [
     ("sign_in", "Signed in"),
     ("sign_in_failed", "Failed sign-in"),
     ("sign_out", "Signed out"),
@@ -46,6 +46,9 @@ const ACTIONS: [(&str, &str); 30] = [
     ("email_change_confirmed", "Confirmed a new email"),
     ("practice_updated", "Changed practice settings"),
     ("audit_exported", "Downloaded the audit trail"),
+    ("api_key_created", "Made an API key"),
+    ("api_key_revoked", "Revoked an API key"),
+    ("webhook_changed", "Changed a webhook"),
 ];
 
 fn action_label(action: &str) -> String {
