@@ -275,7 +275,9 @@ fn PeopleAdmin(kind: PersonKind) -> impl IntoView {
                                 </td>
                                 {(!is_clients).then(|| {
                                     let name = person.name.clone();
-                                    let is_me = my_id() == Some(id);
+                                    // Nobody changes their own access, and only an owner an owner's.
+                                    let i_am_owner = auth.session().is_some_and(|s| s.me.person.role == Some(Role::Owner));
+                                    let fixed = my_id() == Some(id) || (person.role == Some(Role::Owner) && !i_am_owner);
                                     let deactivated = person.status == PersonStatus::Deactivated;
                                     view! {
                                         <td data-testid="staff-access" data-person=id.to_string()>
@@ -286,7 +288,7 @@ fn PeopleAdmin(kind: PersonKind) -> impl IntoView {
                                                         "Reactivate"
                                                     </button>
                                                 }.into_any()
-                                            } else if is_me {
+                                            } else if fixed {
                                                 view! { <span class="pill pill-ok">"Active"</span> }.into_any()
                                             } else {
                                                 view! {
