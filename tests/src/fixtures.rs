@@ -30,7 +30,25 @@ pub struct PracticeFixture {
 /// A password that passes the rules.
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// One `n` from a counting query.
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
 impl TestApp {
+    /// Runs `sql`, a query answering one bigint column `n` (`SELECT count(*) AS n …`), on
+    /// this app's database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut self.database.connect().await)
+            .await
+            .expect("a count")
+            .n
+    }
+
     /// Creates a practice named `name` whose owner is `owner@<slug>.test`, the way
     /// `confidant create-practice` does.
     pub async fn create_practice(&self, name: &str) -> PracticeFixture {

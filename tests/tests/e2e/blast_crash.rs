@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use confidant_openapi::blasts::{Blast, BlastState};
 use confidant_tests::binary::ServerProcess;
 use confidant_tests::{TestApp, spawn_app};
-use diesel_async::RunQueryDsl;
 use serde_json::json;
 
 /// The real server with two workers and a short job lease, so that a dead worker's job is
@@ -37,21 +36,6 @@ async fn progress(
         .json()
         .await
         .expect("a blast")
-}
-
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let mut conn = app.database.connect().await;
-    diesel::sql_query(sql)
-        .get_result::<Count>(&mut conn)
-        .await
-        .expect("a count")
-        .n
 }
 
 #[tokio::test]
@@ -94,9 +78,7 @@ async fn a_blast_killed_mid_fan_out_ends_with_exactly_one_thread_per_client() {
         tokio::time::sleep(Duration::from_millis(2)).await;
     };
     server.kill();
-    let handled_at_kill = count(
-        &app,
-        &format!(
+    let handled_at_kill = app.count(&format!(
             "SELECT count(*) AS n FROM blast_recipients WHERE blast_id = '{}' AND outcome IS NOT NULL",
             blast.id
         ),
@@ -125,36 +107,31 @@ async fn a_blast_killed_mid_fan_out_ends_with_exactly_one_thread_per_client() {
     assert_eq!(done.skipped as usize, inactive.len());
     assert_eq!(done.failed, 0);
 
-    let threads = count(
-        &app,
-        "SELECT count(*) AS n FROM conversations WHERE kind = 'blast'",
-    )
-    .await;
+    let threads = app
+        .count("SELECT count(*) AS n FROM conversations WHERE kind = 'blast'")
+        .await;
     assert_eq!(
         threads, eligible,
         "one thread per eligible client, none missing"
     );
-    let doubled = count(
-        &app,
-        &format!(
+    let doubled = app
+        .count(&format!(
             "SELECT count(*) AS n FROM (SELECT p.person_id FROM conversation_participants p \
              JOIN conversations c ON c.id = p.conversation_id \
              WHERE c.kind = 'blast' AND p.person_id <> '{provider}' \
              GROUP BY p.person_id HAVING count(*) > 1) d"
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(doubled, 0, "none doubled");
-    let messages = count(
-        &app,
-        "SELECT count(*) AS n FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+    let messages = app
+        .count(
+            "SELECT count(*) AS n FROM messages m JOIN conversations c ON c.id = m.conversation_id \
          WHERE c.kind = 'blast'",
-    )
-    .await;
+        )
+        .await;
     assert_eq!(messages, eligible, "one message per thread");
-    let inactive_threads = count(
-        &app,
-        &format!(
+    let inactive_threads = app
+        .count(&format!(
             "SELECT count(*) AS n FROM conversation_participants p \
              JOIN conversations c ON c.id = p.conversation_id \
              WHERE c.kind = 'blast' AND p.person_id IN ({})",
@@ -163,19 +140,16 @@ async fn a_blast_killed_mid_fan_out_ends_with_exactly_one_thread_per_client() {
                 .map(|id| format!("'{id}'"))
                 .collect::<Vec<_>>()
                 .join(",")
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(inactive_threads, 0, "the inactive were skipped");
-    let unrecorded = count(
-        &app,
-        &format!(
+    let unrecorded = app
+        .count(&format!(
             "SELECT count(*) AS n FROM blast_recipients WHERE blast_id = '{}' \
              AND (outcome IS NULL OR (outcome = 'sent') <> (conversation_id IS NOT NULL))",
             blast.id
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(unrecorded, 0, "every client's outcome and thread recorded");
     server.kill();
 }

@@ -6,8 +6,6 @@ use confidant_openapi::Problem;
 use confidant_openapi::conversations::Conversation;
 use confidant_tests::fixtures::Member;
 use confidant_tests::{TestApp, spawn_app};
-use diesel::QueryableByName;
-use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 
 async fn post_with_key(
@@ -25,21 +23,6 @@ async fn post_with_key(
         .send()
         .await
         .expect("an answer")
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let mut conn = app.database.connect().await;
-    diesel::sql_query(sql)
-        .get_result::<Count>(&mut conn)
-        .await
-        .expect("a count")
-        .n
 }
 
 #[tokio::test]
@@ -76,10 +59,10 @@ async fn the_same_key_creates_one_thread_and_one_blast_and_another_request_is_re
     let again: Conversation = again.json().await.expect("the same thread");
     assert_eq!(again.id, first.id);
     assert_eq!(
-        count(&app, "SELECT count(*) AS n FROM conversations").await,
+        app.count("SELECT count(*) AS n FROM conversations").await,
         1
     );
-    assert_eq!(count(&app, "SELECT count(*) AS n FROM messages").await, 1);
+    assert_eq!(app.count("SELECT count(*) AS n FROM messages").await, 1);
 
     // The same key with another request: refused, nothing stored.
     let mut other = thread.clone();
@@ -100,7 +83,7 @@ async fn the_same_key_creates_one_thread_and_one_blast_and_another_request_is_re
             .is_some_and(|e| e.contains_key("Idempotency-Key"))
     );
     assert_eq!(
-        count(&app, "SELECT count(*) AS n FROM conversations").await,
+        app.count("SELECT count(*) AS n FROM conversations").await,
         1
     );
 
@@ -116,13 +99,10 @@ async fn the_same_key_creates_one_thread_and_one_blast_and_another_request_is_re
         assert_eq!(answer.status(), 201);
     }
     assert_eq!(
-        count(
-            &app,
-            &format!(
-                "SELECT count(*) AS n FROM messages WHERE conversation_id = '{}'",
-                first.id
-            )
-        )
+        app.count(&format!(
+            "SELECT count(*) AS n FROM messages WHERE conversation_id = '{}'",
+            first.id
+        ))
         .await,
         2
     );
@@ -150,7 +130,7 @@ async fn the_same_key_creates_one_thread_and_one_blast_and_another_request_is_re
     );
     let blast_again = post_with_key(&app, &p.provider, "/api/v1/blasts", "blast-1", &blast).await;
     assert!(blast_again.status().is_success());
-    assert_eq!(count(&app, "SELECT count(*) AS n FROM blasts").await, 1);
+    assert_eq!(app.count("SELECT count(*) AS n FROM blasts").await, 1);
 
     // An upload, retried: its form's boundary differs each time, the file does not.
     let mut ids = Vec::new();
@@ -173,10 +153,7 @@ async fn the_same_key_creates_one_thread_and_one_blast_and_another_request_is_re
         ids.push(body["id"].clone());
     }
     assert_eq!(ids[0], ids[1]);
-    assert_eq!(
-        count(&app, "SELECT count(*) AS n FROM attachments").await,
-        1
-    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM attachments").await, 1);
 
     // A key that is not one: named.
     let bad = post_with_key(
