@@ -8,3 +8,15 @@ mod mailer;
 pub mod templates;
 
 pub use mailer::{MailError, MailFailure, MailSetupError, Mailer, OutgoingEmail};
+
+/// The web app's page `path` under `public_url` (the address people use), with a one-time
+/// `token` in the fragment when given: browsers never send a fragment to servers or in
+/// `Referer` headers.
+pub fn app_link(public_url: &url::Url, path: &str, token: Option<&str>) -> String {
+    let mut link = public_url.clone();
+    link.set_path(path);
+    if let Some(token) = token {
+        link.set_fragment(Some(&format!("token={token}")));
+    }
+    link.into()
+}

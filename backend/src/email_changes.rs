@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::refresh::{new_token, token_hash};
 use crate::db::models::email_change::EmailChange;
-use crate::email::{OutgoingEmail, templates};
+use crate::email::{self, OutgoingEmail, templates};
 use crate::jobs::{BackgroundJob, JobContext, JobError, Lane, MAIL_JOB_DEADLINE};
 
 /// Sends the confirmation link of one email change to its new address.
@@ -66,19 +66,10 @@ impl BackgroundJob for SendEmailConfirmationJob {
         if !stored {
             return Ok(());
         }
-        let mut link = ctx.config.public_url.clone();
-        link.set_path("/confirm-email");
-        // In the fragment: browsers never send it to servers or in Referer headers.
-        link.set_fragment(Some(&format!("token={token}")));
-        let (subject, text, html) =
-            templates::email_change_confirmation(&delivery.practice_name, link.as_str());
+        let link = email::app_link(&ctx.config.public_url, "/confirm-email", Some(&token));
+        let content = templates::email_change_confirmation(&delivery.practice_name, &link);
         ctx.mailer
-            .send(&OutgoingEmail {
-                to: delivery.new_email,
-                subject,
-                text,
-                html,
-            })
+            .send(&OutgoingEmail::new(delivery.new_email, content))
             .await
             .map_err(JobError::from)
     }
@@ -102,17 +93,10 @@ impl BackgroundJob for SendEmailChangeNoticeJob {
         let Some(delivery) = delivery else {
             return Ok(());
         };
-        let mut link = ctx.config.public_url.clone();
-        link.set_path("/sign-in");
-        let (subject, text, html) =
-            templates::email_change_notice(&delivery.practice_name, link.as_str());
+        let link = email::app_link(&ctx.config.public_url, "/sign-in", None);
+        let content = templates::email_change_notice(&delivery.practice_name, &link);
         ctx.mailer
-            .send(&OutgoingEmail {
-                to: delivery.old_email,
-                subject,
-                text,
-                html,
-            })
+            .send(&OutgoingEmail::new(delivery.old_email, content))
             .await
             .map_err(JobError::from)
     }

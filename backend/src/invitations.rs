@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::auth::refresh::{new_token, token_hash};
 use crate::db::models::invitation::Invitation;
-use crate::email::{OutgoingEmail, templates};
+use crate::email::{self, OutgoingEmail, templates};
 use crate::jobs::{BackgroundJob, JobContext, JobError, Lane, MAIL_JOB_DEADLINE};
 
 /// Sends the invitation email for one invitation.
@@ -49,18 +49,10 @@ impl BackgroundJob for SendInvitationEmailJob {
         if !stored {
             return Ok(());
         }
-        let mut link = ctx.config.public_url.clone();
-        link.set_path("/accept-invitation");
-        // In the fragment: browsers never send it to servers or in Referer headers.
-        link.set_fragment(Some(&format!("token={token}")));
-        let (subject, text, html) = templates::invitation(&practice_name, link.as_str());
+        let link = email::app_link(&ctx.config.public_url, "/accept-invitation", Some(&token));
+        let content = templates::invitation(&practice_name, &link);
         ctx.mailer
-            .send(&OutgoingEmail {
-                to: email,
-                subject,
-                text,
-                html,
-            })
+            .send(&OutgoingEmail::new(email, content))
             .await
             // Keeps permanence: a mailbox that does not exist is not retried for hours.
             .map_err(JobError::from)

@@ -19,7 +19,7 @@ use crate::db::schema::{
 };
 use crate::domain::conversations::{self as rules, Viewer};
 use crate::domain::recipients::addressable_by;
-use crate::email::{OutgoingEmail, templates};
+use crate::email::{self, OutgoingEmail, templates};
 use crate::error::{ApiError, field_error, unknown_ids};
 use crate::jobs::{self, BackgroundJob, JobContext, JobError, Lane, MAIL_JOB_DEADLINE};
 
@@ -224,16 +224,10 @@ async fn send_waiting_email(
     let Some((email, practice_name)) = recipient else {
         return Ok(());
     };
-    let mut link = ctx.config.public_url.clone();
-    link.set_path("/sign-in");
-    let (subject, text, html) = templates::secure_message_waiting(&practice_name, link.as_str());
+    let link = email::app_link(&ctx.config.public_url, "/sign-in", None);
+    let content = templates::secure_message_waiting(&practice_name, &link);
     ctx.mailer
-        .send(&OutgoingEmail {
-            to: email,
-            subject,
-            text,
-            html,
-        })
+        .send(&OutgoingEmail::new(email, content))
         .await
         .map_err(JobError::from)
 }

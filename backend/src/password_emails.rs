@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::auth::refresh::{new_token, token_hash};
 use crate::db::models::password_reset::PasswordReset;
 use crate::db::schema::{people, portal_accounts, practices};
-use crate::email::{OutgoingEmail, templates};
+use crate::email::{self, OutgoingEmail, templates};
 use crate::jobs::{BackgroundJob, JobContext, JobError, Lane, MAIL_JOB_DEADLINE};
 
 /// Emails a reset link to the account of `person_id`, if any.
@@ -113,19 +113,10 @@ impl BackgroundJob for SendPasswordResetJob {
         .await
         .map_err(|_| JobError::retryable("storing the reset link failed"))?;
         drop(conn);
-        let mut link = ctx.config.public_url.clone();
-        link.set_path("/reset-password");
-        // In the fragment: browsers never send it to servers or in Referer headers.
-        link.set_fragment(Some(&format!("token={token}")));
-        let (subject, text, html) =
-            templates::password_reset(&delivery.practice_name, link.as_str());
+        let link = email::app_link(&ctx.config.public_url, "/reset-password", Some(&token));
+        let content = templates::password_reset(&delivery.practice_name, &link);
         ctx.mailer
-            .send(&OutgoingEmail {
-                to: delivery.email,
-                subject,
-                text,
-                html,
-            })
+            .send(&OutgoingEmail::new(delivery.email, content))
             .await
             .map_err(JobError::from)
     }
@@ -146,17 +137,10 @@ impl BackgroundJob for SendPasswordChangedNoticeJob {
             return Ok(());
         };
         drop(conn);
-        let mut link = ctx.config.public_url.clone();
-        link.set_path("/sign-in");
-        let (subject, text, html) =
-            templates::password_changed(&delivery.practice_name, link.as_str());
+        let link = email::app_link(&ctx.config.public_url, "/sign-in", None);
+        let content = templates::password_changed(&delivery.practice_name, &link);
         ctx.mailer
-            .send(&OutgoingEmail {
-                to: delivery.email,
-                subject,
-                text,
-                html,
-            })
+            .send(&OutgoingEmail::new(delivery.email, content))
             .await
             .map_err(JobError::from)
     }

@@ -67,6 +67,18 @@ pub struct OutgoingEmail {
     pub html: String,
 }
 
+impl OutgoingEmail {
+    /// An email to `to` with a template's `(subject, text, html)`.
+    pub fn new(to: String, (subject, text, html): (String, String, String)) -> Self {
+        Self {
+            to,
+            subject,
+            text,
+            html,
+        }
+    }
+}
+
 impl std::fmt::Debug for OutgoingEmail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("OutgoingEmail { .. }")

@@ -121,7 +121,6 @@ async fn a_key_does_what_its_scopes_and_its_person_allow_and_stops_when_revoked(
     assert_eq!(stored.len(), 2);
     for (hash, prefix) in &stored {
         assert_eq!(hash.len(), 32);
-        assert!(!key.contains(&String::from_utf8_lossy(hash).to_string()));
         assert_eq!(prefix.len(), 12, "only the prefix");
     }
     let dump: Vec<String> =
