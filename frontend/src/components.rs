@@ -1,6 +1,7 @@
 //! Pieces of the layout shared by several pages.
 
 pub mod attachments;
+pub mod auth_card;
 pub mod avatar;
 pub mod brand;
 pub mod confirm;

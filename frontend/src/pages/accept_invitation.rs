@@ -6,6 +6,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::auth::Auth;
+use crate::components::auth_card::AuthCard;
 use crate::components::new_password::{NewPasswordFields, password_problem};
 
 /// The token from `#token=…` in the address (a fragment never reaches a server).
@@ -64,11 +65,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
 
     view! {
         <main class="auth-page">
-            <form class="auth-card" on:submit=submit novalidate>
-                <div class="auth-brand">
-                    <crate::components::brand::BrandMark />
-                    <span>"Confidant"</span>
-                </div>
+            <AuthCard on_submit=submit>
                 <h1>"Set your password"</h1>
                 {if has_token {
                     view! {
@@ -84,7 +81,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
                 <button class="button button-wide" type="submit" disabled=move || busy.get() || !has_token>
                     {move || if busy.get() { "Saving…" } else { "Set password and sign in" }}
                 </button>
-            </form>
+            </AuthCard>
         </main>
     }
 }

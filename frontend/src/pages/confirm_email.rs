@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
+use crate::components::auth_card::AuthCard;
 use crate::pages::accept_invitation::token_from_address;
 
 /// Where confirming stands.
@@ -42,11 +43,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
 
     view! {
         <main class="auth-page">
-            <form class="auth-card" on:submit=submit novalidate>
-                <div class="auth-brand">
-                    <crate::components::brand::BrandMark />
-                    <span>"Confidant"</span>
-                </div>
+            <AuthCard on_submit=submit>
                 <h1>"Confirm your email address"</h1>
                 {move || match outcome.get() {
                     Outcome::Confirmed => view! {
@@ -68,7 +65,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                         <p class="form-error" role="alert">"This link is incomplete. Open the link from the email again."</p>
                     }.into_any(),
                 }}
-            </form>
+            </AuthCard>
         </main>
     }
 }

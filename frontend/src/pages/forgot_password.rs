@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
+use crate::components::auth_card::AuthCard;
 
 /// The forgot-password page.
 #[component]
@@ -39,11 +40,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 
     view! {
         <main class="auth-page">
-            <form class="auth-card" on:submit=submit novalidate>
-                <div class="auth-brand">
-                    <crate::components::brand::BrandMark />
-                    <span>"Confidant"</span>
-                </div>
+            <AuthCard on_submit=submit>
                 <h1>"Reset your password"</h1>
                 {move || if sent.get() {
                     view! {
@@ -65,7 +62,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                     }.into_any()
                 }}
                 <a class="auth-link" href="/sign-in">"Back to sign in"</a>
-            </form>
+            </AuthCard>
         </main>
     }
 }

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::auth::Auth;
+use crate::components::auth_card::AuthCard;
 use crate::components::new_password::{NewPasswordFields, password_problem};
 use crate::pages::accept_invitation::token_from_address;
 
@@ -58,11 +59,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
 
     view! {
         <main class="auth-page">
-            <form class="auth-card" on:submit=submit novalidate>
-                <div class="auth-brand">
-                    <crate::components::brand::BrandMark />
-                    <span>"Confidant"</span>
-                </div>
+            <AuthCard on_submit=submit>
                 <h1>"Choose a new password"</h1>
                 {if has_token {
                     view! {
@@ -79,7 +76,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     {move || if busy.get() { "Saving…" } else { "Change password" }}
                 </button>
                 <a class="auth-link" href="/forgot-password">"Ask for a new link"</a>
-            </form>
+            </AuthCard>
         </main>
     }
 }

@@ -9,6 +9,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::auth::Auth;
+use crate::components::auth_card::AuthCard;
 use crate::components::status_line::StatusLine;
 
 /// The password was right and a code is due: the server's token for the second step, and
@@ -224,17 +225,13 @@ pub fn SignInPage() -> impl IntoView {
 
     view! {
         <main class="auth-page">
-            <form class="auth-card" on:submit=submit novalidate>
-                <div class="auth-brand">
-                    <crate::components::brand::BrandMark />
-                    <span>"Confidant"</span>
-                </div>
+            <AuthCard on_submit=submit>
                 {move || if on_code_step.get() {
                     code_step().into_any()
                 } else {
                     password_step().into_any()
                 }}
-            </form>
+            </AuthCard>
             <footer class="auth-status"><StatusLine /></footer>
         </main>
     }
