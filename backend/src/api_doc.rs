@@ -19,8 +19,13 @@ use confidant_openapi::{API_PREFIX, Problem, ProblemCode};
         license(name = "Proprietary", identifier = "LicenseRef-Proprietary")
     ),
     servers((url = "/", description = "This Confidant server")),
-    components(schemas(Problem, ProblemCode, confidant_openapi::conversations::Folder)),
-    modifiers(&BearerAuth),
+    components(schemas(
+        Problem,
+        ProblemCode,
+        confidant_openapi::conversations::Folder,
+        confidant_openapi::webhooks::WebhookPayload,
+    )),
+    modifiers(&BearerAuth, &WebhookPayloads),
     tags(
         (name = "auth", description = "Signing in and out, refreshing tokens, accepting invitations, confirming a new email"),
         (name = "me", description = "The signed-in person and their practice"),
@@ -82,6 +87,83 @@ impl utoipa::Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Declares what Confidant sends to webhook endpoints (OpenAPI 3.1 `webhooks`): one entry per
+/// event type, each a signed `POST` of a [`WebhookPayload`](confidant_openapi::webhooks::WebhookPayload).
+struct WebhookPayloads;
+
+impl utoipa::Modify for WebhookPayloads {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use confidant_openapi::webhooks::WebhookEventType;
+        let header = |name: &str, description: &str, example: &str| {
+            serde_json::json!({
+                "name": name,
+                "in": "header",
+                "required": true,
+                "description": description,
+                "schema": {"type": "string"},
+                "example": example,
+            })
+        };
+        let parameters = [
+            header(
+                "webhook-id",
+                "The delivery's id, the same on every retry: drop a delivery whose id you have \
+                 seen.",
+                "msg_0193a1b2c3d47000800000000000abcd",
+            ),
+            header(
+                "webhook-timestamp",
+                "When this attempt was signed, in Unix seconds: refuse one more than five \
+                 minutes away from your clock.",
+                "1764410100",
+            ),
+            header(
+                "webhook-signature",
+                "`v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` \
+                 under the endpoint's secret (the bytes after `whsec_`, base64-decoded); during \
+                 a rotation, one such value per secret, separated by spaces.",
+                "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+            ),
+        ];
+        let types = WebhookEventType::ALL
+            .iter()
+            .map(|kind| kind.as_str())
+            .chain(["webhook.test"]);
+        let mut webhooks = serde_json::Map::new();
+        for name in types {
+            let operation = serde_json::json!({
+                "post": {
+                    "tags": ["webhooks"],
+                    "summary": format!("`{name}`, sent to endpoints that subscribe to it"),
+                    "description": "A Standard Webhooks delivery: ids only (never a subject, \
+                        body, name, email address or file name). Answer 2xx within 10 s; \
+                        anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h \
+                        and 10 h with the same `webhook-id`.",
+                    "operationId": format!("webhook_{}", name.replace('.', "_")),
+                    "parameters": parameters,
+                    "requestBody": {
+                        "required": true,
+                        "content": {"application/json": {"schema": {
+                            "$ref": "#/components/schemas/WebhookPayload"
+                        }}}
+                    },
+                    "responses": {
+                        "2XX": {"description": "Received: not sent again"},
+                        "default": {"description": "Not received: retried on the schedule"}
+                    },
+                    "security": []
+                }
+            });
+            webhooks.insert(name.to_owned(), operation);
+        }
+        match serde_json::from_value(serde_json::Value::Object(webhooks)) {
+            Ok(paths) => openapi.webhooks = Some(paths),
+            // Only a mistake in the JSON above can get here; every test run would show it.
+            Err(error) => panic!("the webhooks section does not read: {error}"),
+        }
     }
 }
 

@@ -71,6 +71,12 @@ pub struct Config {
     /// `CONFIDANT_WEBHOOK_ALLOW_PRIVATE_NETWORKS`: `true` lets webhooks point at loopback and
     /// private addresses — for development and tests only (default `false`).
     pub webhook_allow_private_networks: bool,
+    /// `CONFIDANT_WEBHOOK_WORKERS`: workers of this process that only deliver webhooks (the
+    /// webhook lane), so a receiver that hangs holds up nothing else (default 2).
+    pub webhook_workers: usize,
+    /// `CONFIDANT_WEBHOOK_DISABLE_AFTER_HOURS`: an endpoint whose deliveries all failed for
+    /// this long is disabled and the owners emailed (default 120: five days).
+    pub webhook_disable_after: Duration,
 }
 
 /// The token that opens `GET /metrics`, kept only as its SHA-256 digest: its `Debug` shows
@@ -447,8 +453,20 @@ impl Config {
                     ));
                 }
             };
+        let webhook_workers = number(&lookup, "CONFIDANT_WEBHOOK_WORKERS", 2, 0..=64, "")? as usize;
+        let webhook_disable_after = Duration::from_secs(
+            3600 * number(
+                &lookup,
+                "CONFIDANT_WEBHOOK_DISABLE_AFTER_HOURS",
+                120,
+                0..=2160,
+                " of hours",
+            )?,
+        );
         Ok(Self {
             webhook_allow_private_networks,
+            webhook_workers,
+            webhook_disable_after,
             metrics_token,
             request_timeout,
             db_statement_timeout,

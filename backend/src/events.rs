@@ -77,6 +77,8 @@ pub enum Event {
         skipped: i32,
         failed: i32,
     },
+    /// A person was added to the practice.
+    PersonCreated { person_id: Uuid },
     /// A person's record (role, status, providers, email) changed.
     PersonChanged { person_id: Uuid },
     /// A session ended (sign-out, idleness): its live streams close.
@@ -94,6 +96,7 @@ impl Event {
             Self::ReadStateChanged { .. } => "read_state_changed",
             Self::BlastProgress { .. } => "blast_progress",
             Self::BlastDone { .. } => "blast_done",
+            Self::PersonCreated { .. } => "person_created",
             Self::PersonChanged { .. } => "person_changed",
             Self::SessionEnded { .. } => "session_ended",
         }

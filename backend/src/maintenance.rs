@@ -1,5 +1,6 @@
-//! Daily housekeeping: forgets rate-limit counters whose window closed and sign-in addresses
-//! not used for half a year. One job per day across every instance (its idempotency key
+//! Daily housekeeping: forgets rate-limit counters whose window closed, sign-in addresses
+//! not used for half a year, spent links and keys, and webhook deliveries older than
+//! [`WEBHOOK_LOG_DAYS`]. One job per day across every instance (its idempotency key
 //! names the day); each run schedules the next.
 
 use chrono::{Duration, NaiveDate, Utc};
@@ -9,10 +10,14 @@ use crate::db::models::idempotency_key::IdempotencyKey;
 use crate::db::models::mfa_challenge::MfaChallenge;
 use crate::db::models::password_reset::PasswordReset;
 use crate::db::models::rate_limit;
+use crate::db::models::webhook_delivery;
 use crate::jobs::{self, BackgroundJob, JobContext, JobError};
 
 /// How long a sign-in address stays known after its last successful sign-in.
 pub const KNOWN_ADDRESS_DAYS: i64 = 180;
+
+/// How long finished webhook deliveries stay in an endpoint's log.
+pub const WEBHOOK_LOG_DAYS: i64 = 30;
 
 /// The housekeeping of one day.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -57,12 +62,15 @@ impl BackgroundJob for DailyMaintenanceJob {
         let reset_links = PasswordReset::prune(&mut conn).await?;
         let mfa_challenges = MfaChallenge::prune(&mut conn).await?;
         let idempotency_keys = IdempotencyKey::prune(&mut conn).await?;
+        let webhook_deliveries =
+            webhook_delivery::prune(&mut conn, now - Duration::days(WEBHOOK_LOG_DAYS)).await?;
         tracing::info!(
             counters,
             addresses,
             reset_links,
             mfa_challenges,
             idempotency_keys,
+            webhook_deliveries,
             "daily maintenance pruned old rows"
         );
         let next = Self {

@@ -125,6 +125,10 @@ impl Application {
         // Listen before anything runs: until then a SIGTERM would kill the process outright.
         let stop = StopSignal::listen()?;
         let grace = self.state.config.shutdown_timeout;
+        // The webhook dispatcher runs where the workers that deliver its jobs run.
+        let dispatcher = (self.state.config.workers > 0).then(|| {
+            crate::webhooks::dispatch::spawn(self.state.pool.clone(), self.state.events.clone())
+        });
         if self.state.config.workers > 0 {
             schedule_maintenance(&self.state).await;
         }
@@ -139,6 +143,10 @@ impl Application {
             result = &mut server => Some(result),
             () = stop.recv() => None,
         };
+        // Its transactions are short and a new one resumes from the cursor: stop it at once.
+        if let Some(dispatcher) = dispatcher {
+            dispatcher.abort();
+        }
         match server_ended {
             Some(result) => {
                 workers.shutdown(grace).await;
@@ -181,6 +189,8 @@ pub fn job_registry() -> Registry {
         .with::<crate::blasts::BlastFanOutJob>()
         .with::<crate::maintenance::DailyMaintenanceJob>()
         .with::<crate::events::retention::PruneEventsJob>()
+        .with::<crate::webhooks::delivery::DeliverWebhookJob>()
+        .with::<crate::webhooks::disabled_notice::SendWebhookDisabledEmailJob>()
 }
 
 /// Makes sure today's housekeeping job and this hour's pruning of the event log exist (every

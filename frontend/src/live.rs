@@ -40,6 +40,7 @@ const KINDS: &[(&str, EventKind)] = &[
     ("read_state_changed", EventKind::ReadStateChanged),
     ("blast_progress", EventKind::BlastProgress),
     ("blast_done", EventKind::BlastDone),
+    ("person_created", EventKind::PersonCreated),
     ("person_changed", EventKind::PersonChanged),
     ("session_ended", EventKind::SessionEnded),
 ];

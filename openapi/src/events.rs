@@ -54,6 +54,8 @@ pub enum EventKind {
     BlastProgress,
     /// Your blast's fan-out finished (same fields).
     BlastDone,
+    /// A person was added (owners and admins hear of it; `person_id`).
+    PersonCreated,
     /// A person's record changed: yours, or (for owners and admins) anyone's (`person_id`).
     PersonChanged,
     /// This stream's session ended (sign-out or idleness; `session_id`): the stream closes.

@@ -115,9 +115,15 @@ impl TestApp {
             .expect("an HTTP client")
     }
 
-    /// Runs every due job with the server's own job context and the standard registry, one
-    /// after another until none is due; returns how many ran.
+    /// Makes the webhook deliveries of the events logged so far (as a server's dispatcher
+    /// does), then runs every due job with the server's own job context and the standard
+    /// registry, one after another until none is due; returns how many jobs ran.
     pub async fn run_jobs(&self) -> usize {
+        // As `run_pending` does with claims, a database that is down (a fault test) is not
+        // this helper's failure: the jobs then simply do not run.
+        if let Err(error) = confidant::webhooks::dispatch::run(&self.jobs.pool).await {
+            eprintln!("webhook dispatch: {error}");
+        }
         jobs::run_pending(&self.jobs, &confidant::startup::job_registry()).await
     }
 

@@ -8,6 +8,7 @@
 //! - [`browser`] drives Debian's Chromium through chromedriver.
 //! - [`binary`] runs the real `confidant` executable, for command-line behaviour.
 //! - [`live`] reads the live event stream (`GET /api/v1/events`) as an integrator would.
+//! - [`webhook_receiver`] is a real HTTP receiver of webhook deliveries on loopback.
 //! - [`smtp`] is a real SMTP server on loopback that keeps the emails it receives; every
 //!   [`TestApp`] sends to its own ([`TestApp::mail`]) and runs jobs with [`TestApp::run_jobs`].
 
@@ -20,5 +21,6 @@ pub mod files;
 pub mod fixtures;
 pub mod live;
 pub mod smtp;
+pub mod webhook_receiver;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};

@@ -18,3 +18,4 @@ pub mod session;
 pub mod staff_group;
 pub mod totp;
 pub mod webhook;
+pub mod webhook_delivery;

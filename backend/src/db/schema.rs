@@ -361,6 +361,42 @@ diesel::table! {
         disabled_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        previous_secret_encrypted -> Nullable<Bytea>,
+        previous_secret_expires_at -> Nullable<Timestamptz>,
+        failing_since -> Nullable<Timestamptz>,
+        disabled_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        endpoint_id -> Uuid,
+        event_id -> Nullable<Int8>,
+        event_type -> Text,
+        body -> Text,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_delivery_attempts (id) {
+        id -> Int8,
+        delivery_id -> Uuid,
+        attempted_at -> Timestamptz,
+        status_code -> Nullable<Int4>,
+        duration_ms -> Int4,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_dispatch_cursor (singleton) {
+        singleton -> Bool,
+        last_event_id -> Int8,
     }
 }
 
@@ -378,6 +414,8 @@ diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(staff_groups -> practices (practice_id));
 diesel::joinable!(totp_authenticators -> people (person_id));
 diesel::joinable!(totp_recovery_codes -> people (person_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_delivery_attempts -> webhook_deliveries (delivery_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
@@ -410,5 +448,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_groups,
     totp_authenticators,
     totp_recovery_codes,
+    webhook_deliveries,
+    webhook_delivery_attempts,
+    webhook_dispatch_cursor,
     webhook_endpoints,
 );

@@ -155,6 +155,35 @@ pub fn password_changed(practice_name: &str, sign_in_link: &str) -> (String, Str
     render(subject, &practice, &blocks)
 }
 
+/// To a practice's owners: one of its webhook endpoints failed for days and was turned off.
+/// Names neither the endpoint's address nor anything it was sent.
+pub fn webhook_disabled(
+    practice_name: &str,
+    days: u64,
+    integrations_link: &str,
+) -> (String, String, String) {
+    let practice = one_line(practice_name);
+    let subject = format!("A webhook endpoint of {practice} was turned off");
+    let blocks = [
+        Block::Heading("A webhook endpoint was turned off".to_owned()),
+        Block::Paragraph(format!(
+            "Every delivery to one of {practice}'s webhook endpoints has failed for {days} \
+             days, so Confidant stopped sending to it. The integration that relies on it no \
+             longer hears of changes."
+        )),
+        Block::Paragraph(
+            "Check the endpoint's delivery log on the Integrations page, fix the receiver, \
+             then turn the endpoint back on."
+                .to_owned(),
+        ),
+        Block::Button {
+            label: "Open Integrations",
+            link: integrations_link,
+        },
+    ];
+    render(subject, &practice, &blocks)
+}
+
 /// A piece of an email, rendered as text and as HTML.
 enum Block<'a> {
     Heading(String),

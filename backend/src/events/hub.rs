@@ -42,6 +42,8 @@ pub struct LoggedEvent {
 pub struct EventHub {
     inner: Arc<Mutex<Inner>>,
     next_key: Arc<AtomicU64>,
+    /// Notified after each batch handed over: wakes this instance's webhook dispatcher.
+    published: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Default)]
@@ -164,6 +166,15 @@ impl EventHub {
             inner.last_id = Some(id);
             metrics::counter!(monitoring::EVENTS_PUBLISHED).increment(1);
         }
+        drop(inner);
+        // One stored permit: a batch handed over while the waiter is busy is not missed.
+        self.published.notify_one();
+    }
+
+    /// Resolves after the next batch of events is handed over (or at once if one was handed
+    /// over since the last call returned). For one waiter: the webhook dispatcher.
+    pub async fn wait_for_published(&self) {
+        self.published.notified().await;
     }
 
     /// How many subscriptions are open on this instance.

@@ -22,6 +22,10 @@ pub enum Lane {
     /// Jobs that send email: they mostly wait on the mail relay, so they get workers of their
     /// own (`CONFIDANT_MAIL_WORKERS`) and a slow relay holds up nothing else.
     Mail,
+    /// Webhook deliveries: they wait on receivers the practice chose (up to 10 s each), so
+    /// they get workers of their own (`CONFIDANT_WEBHOOK_WORKERS`) and a receiver that hangs
+    /// holds up neither email nor a blast.
+    Webhook,
 }
 
 impl Lane {
@@ -30,6 +34,7 @@ impl Lane {
         match self {
             Self::General => "general",
             Self::Mail => "mail",
+            Self::Webhook => "webhook",
         }
     }
 }

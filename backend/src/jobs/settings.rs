@@ -20,8 +20,11 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 pub struct WorkerSettings {
     /// General worker tasks; 0 runs none.
     pub count: usize,
-    /// Workers for the [`super::Lane::Mail`] jobs only; with 0, the general workers send email too.
+    /// Workers for the [`super::Lane::Mail`] jobs only.
     pub mail_count: usize,
+    /// Workers for the [`super::Lane::Webhook`] jobs only. Unless both this and `mail_count`
+    /// are above 0, the general workers take every lane (so no lane is left without workers).
+    pub webhook_count: usize,
     /// See [`LEASE`].
     pub lease: Duration,
     /// See [`HEARTBEAT`]; must be well below `lease`.
@@ -35,6 +38,7 @@ impl Default for WorkerSettings {
         Self {
             count: 2,
             mail_count: 0,
+            webhook_count: 0,
             lease: LEASE,
             heartbeat: HEARTBEAT,
             poll_interval: DEFAULT_POLL_INTERVAL,
@@ -49,6 +53,7 @@ impl WorkerSettings {
         Self {
             count: config.workers,
             mail_count: config.mail_workers,
+            webhook_count: config.webhook_workers,
             lease: config.job_lease,
             heartbeat: config.job_lease / 3,
             ..Self::default()

@@ -27,17 +27,18 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts `settings.count` general workers and `settings.mail_count` mail workers on the
-    /// current tokio runtime.
+    /// Starts `settings.count` general workers, `settings.mail_count` mail workers and
+    /// `settings.webhook_count` webhook workers on the current tokio runtime.
     pub fn start(ctx: JobContext, registry: Registry, settings: WorkerSettings) -> Self {
         let (stop, _) = watch::channel(None);
         let registry = Arc::new(registry);
-        // Without mail workers, the general ones take every lane.
-        let general = (settings.mail_count > 0).then_some(Lane::General);
-        let mail = Some(Lane::Mail);
+        // Unless every other lane has workers of its own, the general ones take every lane.
+        let general =
+            (settings.mail_count > 0 && settings.webhook_count > 0).then_some(Lane::General);
         let lanes = [
             ("worker", settings.count, general),
-            ("mail", settings.mail_count, mail),
+            ("mail", settings.mail_count, Some(Lane::Mail)),
+            ("webhook", settings.webhook_count, Some(Lane::Webhook)),
         ];
         let mut tasks = Vec::new();
         for (role, count, lane) in lanes {
@@ -56,6 +57,7 @@ impl Workers {
             tracing::info!(
                 workers = settings.count,
                 mail_workers = settings.mail_count,
+                webhook_workers = settings.webhook_count,
                 "background workers started"
             );
         }

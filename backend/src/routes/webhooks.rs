@@ -1,36 +1,98 @@
 //! `/api/v1/webhooks`: the practice's webhook endpoints, for its owners and admins
 //! (R-WEBHOOK). Registration checks where the URL leads ([`crate::webhooks::target`]) and
-//! answers the signing secret once. (Deliveries from the event log come next.)
+//! answers the signing secret once; a rotation answers a new one and keeps the old signing
+//! for a day; the delivery log shows every attempt; the test button sends a `webhook.test`.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use confidant_openapi::Problem;
+use chrono::{SubsecRound, Utc};
 use confidant_openapi::webhooks::{
-    CreateWebhookRequest, CreatedWebhook, UpdateWebhookRequest, Webhook, WebhookList,
+    CreateWebhookRequest, CreatedWebhook, RotatedWebhookSecret, UpdateWebhookRequest, Webhook,
+    WebhookAttempt, WebhookData, WebhookDeliveriesQuery, WebhookDelivery as DeliveryView,
+    WebhookDeliveryPage, WebhookDeliveryState, WebhookDisabledReason, WebhookList,
 };
+use confidant_openapi::{Problem, ProblemCode};
+use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use crate::auth::CurrentPerson;
 use crate::db::models::audit::AuditAction;
 use crate::db::models::webhook::{WebhookChanges, WebhookEndpoint, event_names};
+use crate::db::models::webhook_delivery::{
+    self, Attempt, NewDelivery, WebhookDelivery, state as delivery_state,
+};
 use crate::encryption;
 use crate::error::{ApiError, field_error};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::jobs;
+use crate::pagination;
 use crate::state::AppState;
-use crate::webhooks::target;
+use crate::webhooks::delivery::{DeliverWebhookJob, SECRET_PURPOSE};
+use crate::webhooks::{dispatch, signing, target};
 
-/// What the sealed secrets are bound to.
-const SECRET_PURPOSE: &str = "webhook";
+/// How long a rotated-out secret still signs deliveries.
+const ROTATION_OVERLAP: chrono::Duration = chrono::Duration::hours(24);
+
+/// The type of the deliveries the test button sends.
+const TEST_EVENT: &str = "webhook.test";
 
 fn view(row: WebhookEndpoint) -> Webhook {
+    let disabled_reason = row
+        .disabled_at
+        .map(|_| match row.disabled_reason.as_deref() {
+            Some("failing") => WebhookDisabledReason::Failing,
+            _ => WebhookDisabledReason::Paused,
+        });
     Webhook {
         id: row.id,
         events: row.event_types(),
         url: row.url,
         enabled: row.disabled_at.is_none(),
+        disabled_reason,
+        failing_since: row.failing_since,
+        previous_secret_expires_at: row
+            .previous_secret_expires_at
+            .filter(|until| *until > Utc::now()),
         created_at: row.created_at,
     }
+}
+
+fn delivery_view(row: WebhookDelivery, attempts: Vec<Attempt>) -> DeliveryView {
+    let state = match row.state.as_str() {
+        delivery_state::DELIVERED => WebhookDeliveryState::Delivered,
+        delivery_state::FAILED => WebhookDeliveryState::Failed,
+        _ => WebhookDeliveryState::Pending,
+    };
+    DeliveryView {
+        id: row.message_id(),
+        event_type: row.event_type,
+        state,
+        created_at: row.created_at,
+        next_attempt_at: row.next_attempt_at,
+        attempts: attempts
+            .into_iter()
+            .map(|attempt| WebhookAttempt {
+                attempted_at: attempt.attempted_at,
+                status_code: attempt
+                    .status_code
+                    .and_then(|code| u16::try_from(code).ok()),
+                duration_ms: u32::try_from(attempt.duration_ms).unwrap_or_default(),
+                error: attempt.error,
+            })
+            .collect(),
+    }
+}
+
+/// A new secret and its sealed form, bound to endpoint `id`.
+fn sealed_secret(state: &AppState, id: Uuid) -> Result<(String, Vec<u8>), ApiError> {
+    let secret = signing::new_secret();
+    let sealed = encryption::seal_secret(
+        &state.config.storage_key,
+        SECRET_PURPOSE,
+        id,
+        secret.as_bytes(),
+    )
+    .map_err(|error| ApiError::internal("sealing a webhook secret", &error))?;
+    Ok((secret, sealed))
 }
 
 /// The URL, checked: a 422 on `url` that says why when webhooks may not go there.
@@ -67,14 +129,7 @@ pub async fn create_webhook(
     }
     let url = checked_url(&state, &body.url).await?;
     let id = Uuid::now_v7();
-    let secret = format!("whsec_{}", STANDARD.encode(rand::random::<[u8; 32]>()));
-    let sealed = encryption::seal_secret(
-        &state.config.storage_key,
-        SECRET_PURPOSE,
-        id,
-        secret.as_bytes(),
-    )
-    .map_err(|error| ApiError::internal("sealing a webhook secret", &error))?;
+    let (secret, sealed) = sealed_secret(&state, id)?;
     let mut conn = state.conn().await?;
     let row = WebhookEndpoint::insert(&mut conn, me.practice_id(), &url, &body.events, &sealed, id)
         .await?;
@@ -144,10 +199,9 @@ pub async fn update_webhook(
     let changes = WebhookChanges {
         url,
         events: body.events.as_deref().map(event_names),
-        disabled_at: body
-            .enabled
-            .map(|enabled| (!enabled).then(chrono::Utc::now)),
-    };
+        ..WebhookChanges::default()
+    }
+    .enabled(body.enabled);
     let mut conn = state.conn().await?;
     let row = WebhookEndpoint::change(&mut conn, me.practice_id(), id.into_inner(), &changes)
         .await?
@@ -189,4 +243,151 @@ pub async fn delete_webhook(
         .record(&mut conn)
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Rotate an endpoint's signing secret (owner/admin). The answer holds the new secret, this
+/// once; for the next 24 hours every delivery carries a signature with the old secret too
+/// (`webhook-signature` lists both), so the receiver can switch without losing a delivery.
+#[utoipa::path(
+    tag = "webhooks",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The endpoint's id")),
+    responses(
+        (status = 200, description = "Rotated; keep the new secret", body = RotatedWebhookSecret),
+        (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such endpoint in this practice", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/webhooks/{id}/rotate-secret")]
+pub async fn rotate_webhook_secret(
+    state: web::Data<AppState>,
+    me: CurrentPerson,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<RotatedWebhookSecret>, ApiError> {
+    me.require_admin()?;
+    let id = id.into_inner();
+    let (secret, sealed) = sealed_secret(&state, id)?;
+    // To the microsecond, as stored, so the answer and the listing agree.
+    let overlap_until = (Utc::now() + ROTATION_OVERLAP).trunc_subsecs(6);
+    let mut conn = state.conn().await?;
+    let row =
+        WebhookEndpoint::rotate_secret(&mut conn, me.practice_id(), id, &sealed, overlap_until)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+    me.audit(AuditAction::WebhookChanged)
+        .target("webhook", row.id)
+        .details(serde_json::json!({"change": "secret_rotated"}))
+        .record(&mut conn)
+        .await?;
+    Ok(web::Json(RotatedWebhookSecret {
+        secret,
+        previous_secret_expires_at: overlap_until,
+    }))
+}
+
+/// Send a test delivery (owner/admin): a `webhook.test` whose data is the endpoint's id,
+/// signed and retried like any other. It shows in the delivery log.
+#[utoipa::path(
+    tag = "webhooks",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The endpoint's id")),
+    responses(
+        (status = 202, description = "Queued; it is sent within seconds", body = DeliveryView),
+        (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such endpoint in this practice", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The endpoint is turned off: turn it on first", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/webhooks/{id}/test")]
+pub async fn test_webhook(
+    state: web::Data<AppState>,
+    me: CurrentPerson,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    me.require_admin()?;
+    let id = id.into_inner();
+    let mut conn = state.conn().await?;
+    let endpoint = WebhookEndpoint::find(&mut conn, me.practice_id(), id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if endpoint.disabled_at.is_some() {
+        return Err(ApiError::new(
+            ProblemCode::Conflict,
+            "This endpoint is turned off. Turn it on, then send a test.",
+        ));
+    }
+    let data = WebhookData {
+        webhook_id: Some(id),
+        ..WebhookData::default()
+    };
+    let delivery = NewDelivery {
+        id: Uuid::now_v7(),
+        endpoint_id: id,
+        event_id: None,
+        event_type: TEST_EVENT.to_owned(),
+        body: dispatch::body(TEST_EVENT, Utc::now(), data),
+    };
+    let job = DeliverWebhookJob {
+        delivery_id: delivery.id,
+    };
+    conn.transaction(async |conn| {
+        webhook_delivery::insert_new(conn, std::slice::from_ref(&delivery)).await?;
+        jobs::enqueue(conn, &job, Some(&job.idempotency_key(1))).await
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(DeliveryView {
+        id: webhook_delivery::message_id(delivery.id),
+        event_type: delivery.event_type,
+        state: WebhookDeliveryState::Pending,
+        created_at: Utc::now(),
+        next_attempt_at: Some(Utc::now()),
+        attempts: Vec::new(),
+    }))
+}
+
+/// An endpoint's deliveries (owner/admin), newest first: each with its type, where it
+/// stands, every attempt (time, status code, duration, error) and when the next is due.
+#[utoipa::path(
+    tag = "webhooks",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The endpoint's id"), WebhookDeliveriesQuery),
+    responses(
+        (status = 200, description = "A page of deliveries", body = WebhookDeliveryPage),
+        (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such endpoint in this practice", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/webhooks/{id}/deliveries")]
+pub async fn list_webhook_deliveries(
+    state: web::Data<AppState>,
+    me: CurrentPerson,
+    id: web::Path<Uuid>,
+    query: ApiQuery<WebhookDeliveriesQuery>,
+) -> Result<web::Json<WebhookDeliveryPage>, ApiError> {
+    me.require_admin()?;
+    let id = id.into_inner();
+    let query = query.into_inner();
+    let limit = pagination::page_size(query.limit, 20, 100)?;
+    let before: Option<Uuid> = query
+        .cursor
+        .as_deref()
+        .map(pagination::decode)
+        .transpose()?;
+    let mut conn = state.conn().await?;
+    WebhookEndpoint::find(&mut conn, me.practice_id(), id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let mut rows = webhook_delivery::page(&mut conn, id, before, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or_default());
+    let next_cursor = more
+        .then(|| rows.last().map(|(row, _)| pagination::encode(&row.id)))
+        .flatten();
+    Ok(web::Json(WebhookDeliveryPage {
+        items: rows
+            .into_iter()
+            .map(|(row, attempts)| delivery_view(row, attempts))
+            .collect(),
+        next_cursor,
+    }))
 }

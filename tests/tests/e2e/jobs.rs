@@ -579,6 +579,7 @@ fn quick_workers(count: usize) -> WorkerSettings {
     WorkerSettings {
         count,
         mail_count: 0,
+        webhook_count: 0,
         lease: Duration::from_secs(1),
         heartbeat: Duration::from_millis(200),
         poll_interval: Duration::from_millis(50),

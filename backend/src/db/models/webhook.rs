@@ -24,6 +24,14 @@ pub struct WebhookEndpoint {
     pub disabled_at: Option<DateTime<Utc>>,
     /// When it was registered.
     pub created_at: DateTime<Utc>,
+    /// The sealed secret the last rotation replaced.
+    pub previous_secret_encrypted: Option<Vec<u8>>,
+    /// Until when that secret signs deliveries too.
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    /// Since when every attempt failed.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// `paused` or `failing`, while disabled.
+    pub disabled_reason: Option<String>,
 }
 
 /// Changes to an endpoint; `None` leaves a column as it is.
@@ -36,6 +44,33 @@ pub struct WebhookChanges {
     pub events: Option<Vec<String>>,
     /// Paused (`Some(Some(now))`) or resumed (`Some(None)`).
     pub disabled_at: Option<Option<DateTime<Utc>>>,
+    /// `Some(Some("paused"))` with a pause, `Some(None)` with a resumption.
+    pub disabled_reason: Option<Option<&'static str>>,
+    /// Cleared (`Some(None)`) with a resumption: the endpoint gets a fresh start.
+    pub failing_since: Option<Option<DateTime<Utc>>>,
+}
+
+impl WebhookChanges {
+    /// The changes that pause (`false`) or resume (`true`) deliveries.
+    pub fn enabled(mut self, enabled: Option<bool>) -> Self {
+        match enabled {
+            Some(false) => {
+                self.disabled_at = Some(Some(Utc::now()));
+                self.disabled_reason = Some(Some("paused"));
+            }
+            Some(true) => {
+                self.disabled_at = Some(None);
+                self.disabled_reason = Some(None);
+                self.failing_since = Some(None);
+            }
+            None => {}
+        }
+        self
+    }
+
+    fn is_empty(&self) -> bool {
+        self.url.is_none() && self.events.is_none() && self.disabled_at.is_none()
+    }
 }
 
 /// Names of `events`, sorted and without repeats.
@@ -101,7 +136,7 @@ impl WebhookEndpoint {
         let target = webhook_endpoints::table
             .filter(webhook_endpoints::practice_id.eq(practice_id))
             .filter(webhook_endpoints::id.eq(id));
-        if changes.url.is_none() && changes.events.is_none() && changes.disabled_at.is_none() {
+        if changes.is_empty() {
             return target
                 .select(Self::as_select())
                 .first(conn)
@@ -114,6 +149,47 @@ impl WebhookEndpoint {
             .get_result(conn)
             .await
             .optional()
+    }
+
+    /// Endpoint `id` of the practice, if any.
+    pub async fn find(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<Option<Self>> {
+        webhook_endpoints::table
+            .filter(webhook_endpoints::practice_id.eq(practice_id))
+            .filter(webhook_endpoints::id.eq(id))
+            .select(Self::as_select())
+            .first(conn)
+            .await
+            .optional()
+    }
+
+    /// Replaces the secret of endpoint `id` with `sealed`, keeping the current one as the
+    /// previous secret until `overlap_until`.
+    pub async fn rotate_secret(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        id: Uuid,
+        sealed: &[u8],
+        overlap_until: DateTime<Utc>,
+    ) -> QueryResult<Option<Self>> {
+        diesel::update(
+            webhook_endpoints::table
+                .filter(webhook_endpoints::practice_id.eq(practice_id))
+                .filter(webhook_endpoints::id.eq(id)),
+        )
+        .set((
+            webhook_endpoints::previous_secret_encrypted
+                .eq(webhook_endpoints::secret_encrypted.nullable()),
+            webhook_endpoints::previous_secret_expires_at.eq(Some(overlap_until)),
+            webhook_endpoints::secret_encrypted.eq(sealed),
+        ))
+        .returning(Self::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
     }
 
     /// Deletes endpoint `id` of the practice; false when there was none.

@@ -14,6 +14,7 @@ use crate::db::models::audit::AuditAction;
 use crate::db::models::person::{NewPerson, Person};
 use crate::domain::permissions;
 use crate::error::{ApiError, field_error, is_unique_violation};
+use crate::events::{self, Event};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::views;
@@ -97,6 +98,12 @@ pub async fn create_person(
                 .target("person", person.id)
                 .record(conn)
                 .await?;
+            // Whoever manages people hears of it (and, through webhooks, integrations).
+            let audience = Person::administrator_ids(conn, practice_id).await?;
+            let created = Event::PersonCreated {
+                person_id: person.id,
+            };
+            events::record(conn, practice_id, &created, &audience).await?;
             Ok::<_, diesel::result::Error>(person)
         })
         .await;

@@ -293,9 +293,10 @@ async fn blast(clients: i32, runs: i32) {
     // The fixture's own emails (invitations) go first, so that only the blasts' remain.
     app.run_jobs().await;
     // The server's own workers and job kinds, as `serve` runs them with its defaults: two
-    // general workers and four for email.
+    // general workers, four for email and two for webhooks.
     let settings = WorkerSettings {
         mail_count: 4,
+        webhook_count: 2,
         ..WorkerSettings::default()
     };
     let (general, mail) = (settings.count, settings.mail_count);
