@@ -13,6 +13,7 @@ pub mod people;
 pub mod practice;
 pub mod recipients;
 pub mod staff_groups;
+pub mod webhooks;
 
 use confidant_openapi::{Problem, ProblemCode};
 use gloo_net::http::{Request, RequestBuilder, Response};
