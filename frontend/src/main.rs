@@ -3,6 +3,7 @@
 mod api;
 mod app;
 mod auth;
+mod clipboard;
 mod components;
 mod live;
 mod pages;

@@ -5,10 +5,10 @@
 use confidant_openapi::me::{MfaStatus, TotpEnrolment};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsValue;
 
 use crate::api;
 use crate::auth::Auth;
+use crate::clipboard;
 
 /// Where the section is.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,21 +62,6 @@ fn grouped(secret: &str) -> String {
 /// A typed code without the spaces people (and some apps) put in it.
 fn typed_code(text: &str) -> String {
     text.split_whitespace().collect()
-}
-
-/// Copies `text` to the clipboard; false when the browser would not.
-async fn copy_to_clipboard(text: &str) -> bool {
-    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
-        return false;
-    };
-    // Only secure pages have a clipboard: elsewhere `navigator.clipboard` is undefined.
-    let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
-        .is_ok_and(|value| !value.is_undefined() && !value.is_null());
-    if !has_clipboard {
-        return false;
-    }
-    let promise = navigator.clipboard().write_text(text);
-    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
 }
 
 /// The "Two-step sign-in" section of the account page.
@@ -396,7 +381,7 @@ fn RecoveryCodes(codes: Vec<String>, on_done: impl Fn() + Send + Sync + 'static)
     let copy = move |_| {
         let all = all.clone();
         spawn_local(async move {
-            let done = copy_to_clipboard(&all).await;
+            let done = clipboard::copy(&all).await;
             copied.try_set(Some(done));
         });
     };

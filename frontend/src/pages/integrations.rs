@@ -14,11 +14,11 @@ use confidant_openapi::webhooks::{
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
-use wasm_bindgen::JsValue;
 
 use crate::api;
 use crate::api::ApiError;
 use crate::auth::Auth;
+use crate::clipboard;
 use crate::components::confirm::ConfirmPanel;
 use crate::components::time::Time;
 
@@ -267,21 +267,6 @@ fn event_label(kind: WebhookEventType) -> &'static str {
     }
 }
 
-/// Copies `text` to the clipboard; false when the browser would not.
-async fn copy_to_clipboard(text: &str) -> bool {
-    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
-        return false;
-    };
-    // Only secure pages have a clipboard: elsewhere `navigator.clipboard` is undefined.
-    let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
-        .is_ok_and(|value| !value.is_undefined() && !value.is_null());
-    if !has_clipboard {
-        return false;
-    }
-    let promise = navigator.clipboard().write_text(text);
-    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
-}
-
 /// A signing secret, shown this once, with a way to copy it and "Done".
 #[component]
 fn SecretOnce(
@@ -301,7 +286,7 @@ fn SecretOnce(
     let copy = move |_| {
         let text = text.clone();
         spawn_local(async move {
-            let done = copy_to_clipboard(&text).await;
+            let done = clipboard::copy(&text).await;
             copied.try_set(Some(done));
         });
     };
