@@ -237,6 +237,16 @@ async fn staff_groups_multi_client_threads_and_blasts_reach_exactly_their_audien
             json!({"kind": "client", "name": "Tia Third", "email": "tia@third.test", "provider_ids": [p.provider.person.id]}),
         )
         .await;
+    // Whoever manages people hears that one was added (its id only); nobody else does.
+    for stream in [&mut *owner, &mut *admin] {
+        let heard = stream.drain(QUIET).await;
+        assert_eq!(
+            heard.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+            ["person_created"]
+        );
+        assert_eq!(heard[0].data["person_id"], third.id.to_string());
+        assert_eq!(heard[0].data.as_object().map(|data| data.len()), Some(1));
+    }
     let blast = post(
         &http,
         app.url("/api/v1/blasts"),
