@@ -29,6 +29,27 @@ use crate::state::AppState;
 use crate::webhooks::delivery::{DeliverWebhookJob, SECRET_PURPOSE};
 use crate::webhooks::{dispatch, signing, target};
 
+/// The refusal every route here shares, declared once for the document.
+#[derive(utoipa::IntoResponses)]
+#[expect(dead_code, reason = "only the OpenAPI derive reads it")]
+enum PracticeRefusals {
+    /// Not an owner or admin
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+}
+
+/// The refusals of the routes on one endpoint, declared once for the document.
+#[derive(utoipa::IntoResponses)]
+#[expect(dead_code, reason = "only the OpenAPI derive reads it")]
+enum OneEndpointRefusals {
+    /// Not an owner or admin
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// No such endpoint in this practice
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+}
+
 /// How long a rotated-out secret still signs deliveries.
 const ROTATION_OVERLAP: chrono::Duration = chrono::Duration::hours(24);
 
@@ -112,7 +133,7 @@ async fn checked_url(state: &AppState, raw: &str) -> Result<String, ApiError> {
     request_body = CreateWebhookRequest,
     responses(
         (status = 201, description = "Registered; keep the secret", body = CreatedWebhook),
-        (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
+        PracticeRefusals,
         (status = 422, description = "The URL is not one webhooks may go to (`errors.url` says why), or no event types", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -150,7 +171,7 @@ pub async fn create_webhook(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The endpoints", body = WebhookList),
-        (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
+        PracticeRefusals,
     )
 )]
 #[get("/webhooks")]
@@ -175,8 +196,7 @@ pub async fn list_webhooks(
     request_body = UpdateWebhookRequest,
     responses(
         (status = 200, description = "Changed", body = Webhook),
-        (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such endpoint in this practice", body = Problem, content_type = "application/problem+json"),
+        OneEndpointRefusals,
         (status = 422, description = "The URL is not one webhooks may go to, or no event types", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -221,8 +241,7 @@ pub async fn update_webhook(
     params(("id" = Uuid, Path, description = "The endpoint's id")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such endpoint in this practice", body = Problem, content_type = "application/problem+json"),
+        OneEndpointRefusals,
     )
 )]
 #[delete("/webhooks/{id}")]
@@ -254,8 +273,7 @@ pub async fn delete_webhook(
     params(("id" = Uuid, Path, description = "The endpoint's id")),
     responses(
         (status = 200, description = "Rotated; keep the new secret", body = RotatedWebhookSecret),
-        (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such endpoint in this practice", body = Problem, content_type = "application/problem+json"),
+        OneEndpointRefusals,
     )
 )]
 #[post("/webhooks/{id}/rotate-secret")]
@@ -293,8 +311,7 @@ pub async fn rotate_webhook_secret(
     params(("id" = Uuid, Path, description = "The endpoint's id")),
     responses(
         (status = 202, description = "Queued; it is sent within seconds", body = DeliveryView),
-        (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such endpoint in this practice", body = Problem, content_type = "application/problem+json"),
+        OneEndpointRefusals,
         (status = 409, description = "The endpoint is turned off: turn it on first", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -353,8 +370,7 @@ pub async fn test_webhook(
     params(("id" = Uuid, Path, description = "The endpoint's id"), WebhookDeliveriesQuery),
     responses(
         (status = 200, description = "A page of deliveries", body = WebhookDeliveryPage),
-        (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such endpoint in this practice", body = Problem, content_type = "application/problem+json"),
+        OneEndpointRefusals,
     )
 )]
 #[get("/webhooks/{id}/deliveries")]
