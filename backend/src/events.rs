@@ -148,15 +148,31 @@ pub async fn record_many(
     if rows.is_empty() {
         return Ok(());
     }
-    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-        .bind::<diesel::sql_types::BigInt, _>(ORDER_LOCK_KEY)
+    // Typed statements, so each connection prepares them once: a single event (a reply, a
+    // read) is inserted as one row, a batch (a blast chunk) as many.
+    diesel::select(pg_advisory_xact_lock(ORDER_LOCK_KEY))
         .execute(conn)
         .await?;
-    diesel::insert_into(events::table)
-        .values(rows)
-        .execute(conn)
-        .await
-        .map(|_| ())
+    match <[_; 1]>::try_from(rows) {
+        Ok([row]) => {
+            diesel::insert_into(events::table)
+                .values(row)
+                .execute(conn)
+                .await
+        }
+        Err(rows) => {
+            diesel::insert_into(events::table)
+                .values(rows)
+                .execute(conn)
+                .await
+        }
+    }
+    .map(|_| ())
+}
+
+diesel::define_sql_function! {
+    /// PostgreSQL's transaction-level advisory lock (it returns `void`; nothing reads it).
+    fn pg_advisory_xact_lock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Integer;
 }
 
 #[cfg(test)]

@@ -12,11 +12,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::db::models::conversation::{MessageRow, ParticipantInfo};
+use crate::db::models::conversation::{Conversation, MessageRow, ParticipantInfo};
 use crate::db::models::person::Person;
-use crate::db::schema::{
-    conversation_participants, messages, people, portal_accounts, practices, staff_group_members,
-};
+use crate::db::schema::{messages, people, portal_accounts, practices, staff_group_members};
 use crate::domain::conversations::{self as rules, Viewer};
 use crate::domain::recipients::addressable_by;
 use crate::email::{self, OutgoingEmail, templates};
@@ -247,12 +245,7 @@ impl BackgroundJob for SendNotificationDigestJob {
 
     async fn run(self, ctx: JobContext) -> Result<(), JobError> {
         let mut conn = ctx.pool.get().await?;
-        let unread: i64 = conversation_participants::table
-            .filter(conversation_participants::person_id.eq(self.person_id))
-            .filter(conversation_participants::unread_count.gt(0))
-            .count()
-            .get_result(&mut conn)
-            .await?;
+        let (unread, _) = Conversation::unread(&mut conn, self.person_id).await?;
         if unread == 0 {
             return Ok(());
         }
@@ -330,6 +323,22 @@ impl Visibility {
             .map(participant)
             .collect()
     }
+}
+
+/// Who wrote in thread `conversation_id` (started by `started_by`): kept on each participant
+/// (`has_sent`), so the thread's messages need not be read to know whom a client of a
+/// multi-client thread may see.
+pub fn writers(
+    conversation_id: Uuid,
+    started_by: Uuid,
+    people: &[ParticipantInfo],
+) -> HashSet<Uuid> {
+    people
+        .iter()
+        .filter(|p| p.conversation_id == conversation_id && p.has_sent)
+        .map(|p| p.person_id)
+        .chain(std::iter::once(started_by))
+        .collect()
 }
 
 /// The wire form of a participant.

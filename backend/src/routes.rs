@@ -79,6 +79,7 @@ pub fn api_v1(config: &mut ServiceConfig) {
         .service(conversations::create::create_conversation)
         .service(conversations::get::get_conversation)
         .service(conversations::post_message::post_message)
+        .service(conversations::list_messages::list_messages)
         .service(conversations::read::mark_read)
         .service(conversations::delete::delete_conversation)
         .service(conversations::delete_message::delete_message)

@@ -156,8 +156,46 @@ pub struct Conversation {
     pub reply_blocked: Option<ReplyBlock>,
     /// Whether the caller may delete the whole thread.
     pub can_delete: bool,
-    /// The messages, oldest first.
+    /// The latest messages (`limit` of them, 50 by default), oldest first.
     pub messages: Vec<Message>,
+    /// Pass as `before` to `GET /api/v1/conversations/{id}/messages` for the messages before
+    /// these; absent when `messages` starts at the thread's first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub older_messages_cursor: Option<String>,
+}
+
+/// `GET /api/v1/conversations/{id}` parameters.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ConversationQuery {
+    /// How many of the latest messages to include, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+}
+
+/// `GET /api/v1/conversations/{id}/messages` parameters.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MessagesQuery {
+    /// `older_messages_cursor` of the thread, or `next_cursor` of the previous page: the
+    /// messages before it. Without it, the latest messages.
+    #[param(max_length = 512)]
+    pub before: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+}
+
+/// A page of a thread's messages, oldest first within the page.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MessagePage {
+    /// The messages.
+    pub items: Vec<Message>,
+    /// Pass as `before` for the messages before these; absent at the thread's first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// One row of an inbox list.

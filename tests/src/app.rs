@@ -44,7 +44,12 @@ pub async fn spawn_app() -> TestApp {
 /// No background workers run (`CONFIDANT_WORKERS=0`): tests run due jobs themselves with
 /// [`TestApp::run_jobs`], so that what a job did is visible right after the call.
 pub async fn spawn_app_with(settings: &[(&str, String)]) -> TestApp {
-    let database = TestDatabase::create().await;
+    spawn_app_on(TestDatabase::create().await, settings).await
+}
+
+/// [`spawn_app_with`] over `database`, made beforehand (e.g. to put a proxy in front of it
+/// and pass the proxy's address as `DATABASE_URL`).
+pub async fn spawn_app_on(database: TestDatabase, settings: &[(&str, String)]) -> TestApp {
     let storage = tempfile::tempdir().expect("a storage folder");
     let mail = SmtpSink::start().await;
     let mut env: HashMap<String, String> = HashMap::from([

@@ -8,6 +8,7 @@
 //! - [`browser`] drives Debian's Chromium through chromedriver.
 //! - [`binary`] runs the real `confidant` executable, for command-line behaviour.
 //! - [`live`] reads the live event stream (`GET /api/v1/events`) as an integrator would.
+//! - [`wire_count`] counts the statements the server sends PostgreSQL, through a proxy.
 //! - [`webhook_receiver`] is a real HTTP receiver of webhook deliveries on loopback.
 //! - [`smtp`] is a real SMTP server on loopback that keeps the emails it receives; every
 //!   [`TestApp`] sends to its own ([`TestApp::mail`]) and runs jobs with [`TestApp::run_jobs`].
@@ -22,5 +23,6 @@ pub mod fixtures;
 pub mod live;
 pub mod smtp;
 pub mod webhook_receiver;
+pub mod wire_count;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};

@@ -37,11 +37,13 @@ mod e2e {
     mod passwords;
     mod people;
     mod recipients;
+    mod round_trips;
     mod s3_storage;
     mod seed_demo;
     mod sessions;
     mod staff_groups;
     mod third_party;
+    mod thread_pages;
     mod web_app;
     mod webhooks;
 }

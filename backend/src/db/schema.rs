@@ -369,6 +369,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    unread_counters (person_id) {
+        person_id -> Uuid,
+        unread_conversations -> Int4,
+        unread_messages -> Int8,
+    }
+}
+
+diesel::table! {
     webhook_deliveries (id) {
         id -> Uuid,
         endpoint_id -> Uuid,
@@ -414,6 +422,7 @@ diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(staff_groups -> practices (practice_id));
 diesel::joinable!(totp_authenticators -> people (person_id));
 diesel::joinable!(totp_recovery_codes -> people (person_id));
+diesel::joinable!(unread_counters -> people (person_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_delivery_attempts -> webhook_deliveries (delivery_id));
 
@@ -448,6 +457,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_groups,
     totp_authenticators,
     totp_recovery_codes,
+    unread_counters,
     webhook_deliveries,
     webhook_delivery_attempts,
     webhook_dispatch_cursor,

@@ -6,6 +6,7 @@ pub mod delete;
 pub mod delete_message;
 pub mod get;
 pub mod list;
+pub mod list_messages;
 pub mod post_message;
 pub mod read;
 
@@ -13,66 +14,94 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use confidant_openapi::ProblemCode;
 use confidant_openapi::attachments::MAX_ATTACHMENTS_PER_MESSAGE;
-use confidant_openapi::conversations::{Conversation as ConversationView, ReplyBlock};
+use confidant_openapi::conversations::{Conversation as ConversationView, MessagePage, ReplyBlock};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::db::models::attachment::{AttachError, Attachment, Carrier};
-use crate::db::models::conversation::Conversation;
+use crate::db::models::conversation::{Conversation, ParticipantInfo};
 use crate::db::models::person::Person;
 use crate::domain::conversations as rules;
 use crate::error::{ApiError, field_error, unknown_ids};
 use crate::messaging::{self, Visibility, message_view, participant};
+use crate::pagination;
 
-/// The whole thread as `me` may see it.
+/// How many messages a page of a thread holds unless `limit` says otherwise, and at most.
+pub const MESSAGE_PAGE: u32 = 50;
+/// See [`MESSAGE_PAGE`].
+pub const MESSAGE_PAGE_MAX: u32 = 200;
+
+/// The thread as `me` may see it, with its latest `limit` messages.
 pub async fn detail(
     conn: &mut AsyncPgConnection,
     conversation: &Conversation,
     me: &Person,
+    limit: i64,
 ) -> Result<ConversationView, ApiError> {
     let viewer = messaging::viewer(me);
     let kind = conversation.kind();
     let people = Conversation::participants(conn, &[conversation.id]).await?;
-    let rows = Conversation::messages(conn, conversation.id).await?;
-    let mut authors: HashSet<_> = rows.iter().map(|m| m.author_id).collect();
-    authors.insert(conversation.started_by);
-    let visibility = Visibility::new(kind, viewer, authors);
-    let by_id: HashMap<_, _> = people
+    let page = message_page(conn, conversation.id, &people, viewer, None, limit).await?;
+    let writers = messaging::writers(conversation.id, conversation.started_by, &people);
+    let visibility = Visibility::new(kind, viewer, writers);
+    let started_by = people
         .iter()
-        .map(|p| (p.person_id, participant(p)))
-        .collect();
-    let someone = |id| {
-        by_id
-            .get(&id)
-            .cloned()
-            .ok_or(diesel::result::Error::NotFound)
-    };
-    let mut files =
-        Attachment::of_messages(conn, &rows.iter().map(|m| m.id).collect::<Vec<_>>()).await?;
-    let messages = rows
-        .iter()
-        .map(|row| {
-            let attachments = files.remove(&row.id).unwrap_or_default();
-            Ok(message_view(
-                row,
-                someone(row.author_id)?,
-                attachments,
-                viewer,
-            ))
-        })
-        .collect::<Result<Vec<_>, diesel::result::Error>>()?;
+        .find(|p| p.person_id == conversation.started_by)
+        .map(participant)
+        .ok_or(diesel::result::Error::NotFound)?;
     let reply = rules::may_post(kind, viewer);
     Ok(ConversationView {
         id: conversation.id,
         subject: conversation.subject.clone(),
         kind,
-        started_by: someone(conversation.started_by)?,
+        started_by,
         participants: visibility.participants(&people),
         can_reply: reply.is_ok(),
         reply_blocked: reply.err(),
         can_delete: rules::may_delete_conversation(viewer, conversation.started_by),
-        messages,
+        messages: page.items,
+        older_messages_cursor: page.next_cursor,
     })
+}
+
+/// Up to `limit` messages of thread `id` before `before` (or its latest), oldest first, with
+/// the cursor for the ones before them.
+pub async fn message_page(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    people: &[ParticipantInfo],
+    viewer: rules::Viewer,
+    before: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
+    limit: i64,
+) -> Result<MessagePage, ApiError> {
+    let mut rows = Conversation::messages_before(conn, id, before, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or_default());
+    let next_cursor = more
+        .then(|| {
+            rows.last()
+                .map(|row| pagination::encode(&(row.created_at, row.id)))
+        })
+        .flatten();
+    rows.reverse();
+    let by_id: HashMap<_, _> = people
+        .iter()
+        .map(|p| (p.person_id, participant(p)))
+        .collect();
+    let mut files =
+        Attachment::of_messages(conn, &rows.iter().map(|m| m.id).collect::<Vec<_>>()).await?;
+    let items = rows
+        .iter()
+        .map(|row| {
+            let author = by_id
+                .get(&row.author_id)
+                .cloned()
+                .ok_or(diesel::result::Error::NotFound)?;
+            let attachments = files.remove(&row.id).unwrap_or_default();
+            Ok(message_view(row, author, attachments, viewer))
+        })
+        .collect::<Result<Vec<_>, diesel::result::Error>>()?;
+    Ok(MessagePage { items, next_cursor })
 }
 
 /// The 403 that says why someone may not send.

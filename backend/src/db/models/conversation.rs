@@ -7,7 +7,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{conversation_participants as cp, conversations, messages, people};
+use crate::db::schema::{
+    conversation_participants as cp, conversations, messages, people, unread_counters,
+};
 
 /// A conversation row.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -39,6 +41,16 @@ pub struct ParticipantRow {
     pub unread_count: i32,
 }
 
+diesel::define_sql_function! {
+    /// `NULLIF(a, b)`: `a`, or NULL when it equals `b`.
+    fn nullif(a: diesel::sql_types::Uuid, b: diesel::sql_types::Uuid) -> diesel::sql_types::Nullable<diesel::sql_types::Uuid>;
+}
+
+diesel::define_sql_function! {
+    /// `num_nonnulls(a)`: 1 when `a` is not NULL, else 0.
+    fn num_nonnulls(a: diesel::sql_types::Nullable<diesel::sql_types::Uuid>) -> diesel::sql_types::Integer;
+}
+
 /// A message row.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = messages, check_for_backend(diesel::pg::Pg))]
@@ -66,6 +78,8 @@ pub struct ParticipantInfo {
     pub name: String,
     /// `staff` or `client`.
     pub kind: String,
+    /// Whether they wrote any of the thread's messages.
+    pub has_sent: bool,
 }
 
 /// Which folder of a person's conversations.
@@ -146,29 +160,21 @@ impl Conversation {
             .returning(MessageRow::as_returning())
             .get_result(conn)
             .await?;
-        diesel::update(
-            cp::table
-                .filter(cp::conversation_id.eq(conversation_id))
-                .filter(cp::person_id.eq(author_id)),
-        )
-        .set((
-            cp::last_message_at.eq(message.created_at),
-            cp::has_sent.eq(true),
-        ))
-        .execute(conn)
-        .await?;
-        diesel::update(
-            cp::table
-                .filter(cp::conversation_id.eq(conversation_id))
-                .filter(cp::person_id.ne(author_id)),
-        )
-        .set((
-            cp::last_message_at.eq(message.created_at),
-            cp::has_received.eq(true),
-            cp::unread_count.eq(cp::unread_count + 1),
-        ))
-        .execute(conn)
-        .await?;
+        // One statement for every participant: the author has sent, the others have one
+        // more unread message.
+        let others = cp::person_id.ne(author_id);
+        diesel::update(cp::table.filter(cp::conversation_id.eq(conversation_id)))
+            .set((
+                cp::last_message_at.eq(message.created_at),
+                cp::has_sent.eq(cp::has_sent.or(cp::person_id.eq(author_id))),
+                cp::has_received.eq(cp::has_received.or(others)),
+                // 1 for everyone but the author, written with functions (not CASE) so the
+                // statement is prepared once per connection.
+                cp::unread_count
+                    .eq(cp::unread_count + num_nonnulls(nullif(cp::person_id, author_id))),
+            ))
+            .execute(conn)
+            .await?;
         Ok(message)
     }
 
@@ -249,6 +255,7 @@ impl Conversation {
                 cp::person_id,
                 people::name,
                 people::kind,
+                cp::has_sent,
             ))
             .order((
                 cp::conversation_id,
@@ -256,19 +263,6 @@ impl Conversation {
                 people::name,
                 people::id,
             ))
-            .load(conn)
-            .await
-    }
-
-    /// (conversation, author) pairs: who wrote in these conversations.
-    pub async fn authors(
-        conn: &mut AsyncPgConnection,
-        conversation_ids: &[Uuid],
-    ) -> QueryResult<Vec<(Uuid, Uuid)>> {
-        messages::table
-            .filter(messages::conversation_id.eq_any(conversation_ids))
-            .select((messages::conversation_id, messages::author_id))
-            .distinct()
             .load(conn)
             .await
     }
@@ -291,14 +285,35 @@ impl Conversation {
             .await
     }
 
-    /// The messages of a conversation, oldest first.
-    pub async fn messages(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<MessageRow>> {
-        messages::table
+    /// Up to `limit` messages of a conversation before `before` (a message's time and id),
+    /// or its latest without it: newest first, read backwards off the thread's index, so a
+    /// page costs the same at any depth of a thread of any length.
+    pub async fn messages_before(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        before: Option<(DateTime<Utc>, Uuid)>,
+        limit: i64,
+    ) -> QueryResult<Vec<MessageRow>> {
+        let mut query = messages::table
             .filter(messages::conversation_id.eq(id))
-            .order((messages::created_at, messages::id))
+            .order((messages::created_at.desc(), messages::id.desc()))
+            .limit(limit)
             .select(MessageRow::as_select())
-            .load(conn)
-            .await
+            .into_boxed();
+        if let Some((at, message_id)) = before {
+            // A row comparison (as for inbox pages): a range on the thread's index, so a page
+            // deep in a long thread is found as fast as the first.
+            query = query.filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "(messages.created_at, messages.id) < (",
+                )
+                .bind::<diesel::sql_types::Timestamptz, _>(at)
+                .sql(", ")
+                .bind::<diesel::sql_types::Uuid, _>(message_id)
+                .sql(")"),
+            );
+        }
+        query.load(conn).await
     }
 
     /// Marks the conversation read for `person_id` (R-READ).
@@ -397,17 +412,19 @@ impl Conversation {
         Ok(count)
     }
 
-    /// The badge: conversations with unread messages, and those messages.
+    /// The badge: conversations with unread messages, and those messages — one row kept by
+    /// the database with every change (`unread_counters`), so it costs the same for 5 unread
+    /// threads or 100,000.
     pub async fn unread(conn: &mut AsyncPgConnection, person_id: Uuid) -> QueryResult<(i64, i64)> {
-        let (conversations, messages): (i64, Option<i64>) = cp::table
-            .filter(cp::person_id.eq(person_id))
-            .filter(cp::unread_count.gt(0))
+        let counted: Option<(i32, i64)> = unread_counters::table
+            .find(person_id)
             .select((
-                diesel::dsl::count_star(),
-                diesel::dsl::sum(cp::unread_count),
+                unread_counters::unread_conversations,
+                unread_counters::unread_messages,
             ))
             .first(conn)
-            .await?;
-        Ok((conversations, messages.unwrap_or(0)))
+            .await
+            .optional()?;
+        Ok(counted.map_or((0, 0), |(threads, messages)| (i64::from(threads), messages)))
     }
 }

@@ -9,7 +9,9 @@ use confidant_openapi::conversations::{
 };
 use diesel_async::AsyncConnection;
 
-use super::{attach, cannot_send, check_attachment_ids, check_subject_and_body, detail};
+use super::{
+    MESSAGE_PAGE, attach, cannot_send, check_attachment_ids, check_subject_and_body, detail,
+};
 use crate::auth::CurrentPerson;
 use crate::db::models::attachment::Carrier;
 use crate::db::models::audit::AuditAction;
@@ -94,5 +96,13 @@ pub async fn create_conversation(
             Ok::<_, ApiError>(conversation)
         })
         .await?;
-    Ok(HttpResponse::Created().json(detail(&mut conn, &conversation, &me.person).await?))
+    Ok(HttpResponse::Created().json(
+        detail(
+            &mut conn,
+            &conversation,
+            &me.person,
+            i64::from(MESSAGE_PAGE),
+        )
+        .await?,
+    ))
 }

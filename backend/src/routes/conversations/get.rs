@@ -2,22 +2,25 @@
 
 use actix_web::{get, web};
 use confidant_openapi::Problem;
-use confidant_openapi::conversations::Conversation as ConversationView;
+use confidant_openapi::conversations::{Conversation as ConversationView, ConversationQuery};
 use uuid::Uuid;
 
-use super::detail;
+use super::{MESSAGE_PAGE, MESSAGE_PAGE_MAX, detail};
 use crate::auth::CurrentPerson;
 use crate::db::models::audit::AuditAction;
 use crate::db::models::conversation::Conversation;
 use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::pagination;
 use crate::state::AppState;
 
-/// Open a conversation: the messages, oldest first, and the participants the caller may see.
-/// Opening marks it read.
+/// Open a conversation: its latest messages (`limit`, 50 by default), oldest first, with a
+/// cursor for older ones (`GET …/messages?before=`), and the participants the caller may
+/// see. Opening marks it read.
 #[utoipa::path(
     tag = "conversations",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The conversation's id")),
+    params(("id" = Uuid, Path, description = "The conversation's id"), ConversationQuery),
     responses(
         (status = 200, description = "The thread", body = ConversationView),
         (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
@@ -28,7 +31,9 @@ pub async fn get_conversation(
     state: web::Data<AppState>,
     me: CurrentPerson,
     id: web::Path<Uuid>,
+    query: ApiQuery<ConversationQuery>,
 ) -> Result<web::Json<ConversationView>, ApiError> {
+    let limit = pagination::page_size(query.limit, MESSAGE_PAGE, MESSAGE_PAGE_MAX)?;
     let mut conn = state.conn().await?;
     let conversation =
         Conversation::for_participant(&mut conn, me.practice_id(), id.into_inner(), me.id())
@@ -40,6 +45,6 @@ pub async fn get_conversation(
         .record(&mut conn)
         .await?;
     Ok(web::Json(
-        detail(&mut conn, &conversation, &me.person).await?,
+        detail(&mut conn, &conversation, &me.person, limit).await?,
     ))
 }

@@ -1,6 +1,6 @@
 //! `GET /api/v1/conversations`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
@@ -65,10 +65,6 @@ pub async fn list_conversations(
     };
     let ids: Vec<Uuid> = rows.iter().map(|(c, _)| c.id).collect();
     let people = Conversation::participants(&mut conn, &ids).await?;
-    let mut authors: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
-    for (conversation, author) in Conversation::authors(&mut conn, &ids).await? {
-        authors.entry(conversation).or_default().insert(author);
-    }
     let previews: HashMap<Uuid, String> = Conversation::latest_messages(&mut conn, &ids)
         .await?
         .into_iter()
@@ -77,8 +73,7 @@ pub async fn list_conversations(
     let items = rows
         .into_iter()
         .map(|(conversation, part)| {
-            let mut writers = authors.remove(&conversation.id).unwrap_or_default();
-            writers.insert(conversation.started_by);
+            let writers = messaging::writers(conversation.id, conversation.started_by, &people);
             let kind = conversation.kind();
             let visibility = Visibility::new(kind, viewer, writers);
             let in_thread: Vec<_> = people

@@ -94,9 +94,14 @@ pub async fn post_message(
         name: me.person.name.clone(),
         kind: me.person.kind(),
     };
-    let attachments = Attachment::of_messages(&mut conn, &[message.id])
-        .await?
-        .remove(&message.id)
-        .unwrap_or_default();
+    // A reply without files has none to look up.
+    let attachments = if body.attachment_ids.is_empty() {
+        Vec::new()
+    } else {
+        Attachment::of_messages(&mut conn, &[message.id])
+            .await?
+            .remove(&message.id)
+            .unwrap_or_default()
+    };
     Ok(HttpResponse::Created().json(message_view(&message, author, attachments, viewer)))
 }

@@ -1,0 +1,10 @@
+ALTER TABLE conversation_participants RESET (fillfactor);
+CREATE INDEX participants_unread ON conversation_participants (person_id) WHERE unread_count > 0;
+DROP TRIGGER unread_counters_insert ON conversation_participants;
+DROP TRIGGER unread_counters_update ON conversation_participants;
+DROP TRIGGER unread_counters_delete ON conversation_participants;
+DROP FUNCTION unread_counters_after_insert();
+DROP FUNCTION unread_counters_after_update();
+DROP FUNCTION unread_counters_after_delete();
+DROP FUNCTION unread_counters_add(jsonb);
+DROP TABLE unread_counters;
