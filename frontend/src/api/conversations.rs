@@ -3,7 +3,7 @@
 
 use confidant_openapi::conversations::{
     Conversation, ConversationPage, CreateConversationRequest, CreateMessageRequest, Folder,
-    Message, UnreadCounts,
+    Message, MessagePage, UnreadCounts,
 };
 use uuid::Uuid;
 
@@ -31,7 +31,8 @@ pub async fn list(
     call::<(), _>(Method::Get, &path, Some(token), None).await
 }
 
-/// `GET /api/v1/conversations/{id}`: the whole thread; the server marks it read.
+/// `GET /api/v1/conversations/{id}`: the thread with its latest messages (50) and the cursor
+/// for those before them; the server marks it read.
 pub async fn get(token: &str, id: Uuid) -> Result<Conversation, ApiError> {
     call::<(), _>(
         Method::Get,
@@ -40,6 +41,21 @@ pub async fn get(token: &str, id: Uuid) -> Result<Conversation, ApiError> {
         None,
     )
     .await
+}
+
+/// `GET /api/v1/conversations/{id}/messages?before=…&limit=…`: the `limit` messages before
+/// `before` (a thread's `older_messages_cursor` or a page's `next_cursor`), oldest first.
+pub async fn older_messages(
+    token: &str,
+    id: Uuid,
+    before: &str,
+    limit: u32,
+) -> Result<MessagePage, ApiError> {
+    let path = format!(
+        "/api/v1/conversations/{id}/messages?before={}&limit={limit}",
+        query_value(before)
+    );
+    call::<(), _>(Method::Get, &path, Some(token), None).await
 }
 
 /// `POST /api/v1/conversations`: starts a thread.

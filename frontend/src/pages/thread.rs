@@ -5,18 +5,25 @@
 //! The thread follows the live stream: a reply or a deletion by anyone appears at once.
 //! Files sent with a message are listed under it and download through the API; the reply box
 //! can attach files too.
+//! A long thread opens on its latest messages; the earlier ones come a page at a time, from
+//! "Show earlier messages" above them or by scrolling up to the top, without moving what the
+//! reader was looking at.
+
+use std::collections::HashSet;
 
 use confidant_openapi::ProblemCode;
 use confidant_openapi::conversations::{
-    Conversation, CreateMessageRequest, MAX_BODY_CHARS, Message, ReplyBlock,
+    Conversation, CreateMessageRequest, MAX_BODY_CHARS, Message, MessagePage, ReplyBlock,
 };
 use confidant_openapi::events::EventKind;
 use confidant_openapi::people::PersonKind;
+use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
+use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiError};
 use crate::auth::Auth;
@@ -62,6 +69,44 @@ fn open_problem(failure: &ApiError) -> String {
     } else {
         failure.message()
     }
+}
+
+/// How many earlier messages one "Show earlier messages" (or a scroll to the top) brings in.
+const OLDER_PAGE: u32 = 100;
+
+/// How near the top of the messages, in pixels, scrolling up brings in the earlier ones.
+const NEAR_TOP: f64 = 600.0;
+
+/// A reloaded thread (its latest page) with the earlier messages already shown kept in front
+/// of it, when the two meet; otherwise the latest page as it is.
+fn keep_earlier(shown: Option<&Conversation>, mut latest: Conversation) -> Conversation {
+    let Some(shown) = shown.filter(|shown| shown.id == latest.id) else {
+        return latest;
+    };
+    // The latest page starts at the first message: nothing earlier to keep.
+    if latest.older_messages_cursor.is_none() {
+        return latest;
+    }
+    let Some(first) = latest.messages.first().map(|m| m.id) else {
+        return latest;
+    };
+    match shown.messages.iter().position(|m| m.id == first) {
+        Some(at) if at > 0 => {
+            let mut messages = shown.messages[..at].to_vec();
+            messages.append(&mut latest.messages);
+            latest.messages = messages;
+            latest.older_messages_cursor = shown.older_messages_cursor.clone();
+            latest
+        }
+        _ => latest,
+    }
+}
+
+/// The window's vertical scroll position (the page scrolls as a whole, on a phone too).
+fn scroll_y() -> f64 {
+    web_sys::window()
+        .and_then(|window| window.scroll_y().ok())
+        .unwrap_or_default()
 }
 
 /// The thread page, `/messages/:id`.
@@ -110,7 +155,9 @@ pub fn ThreadPage() -> impl IntoView {
     });
 
     // Live: a message posted or deleted in this thread (by anyone, on any device) reloads it
-    // in place, which marks it read again; a deleted thread says so.
+    // in place, which marks it read again; a deleted thread says so. The reload brings the
+    // latest page: the earlier messages already shown stay (a deleted one goes at once), except
+    // after a resync, which starts again from the latest page.
     let latest = StoredValue::new(0u64);
     Live::get().on_event(move |event| {
         let Some(id) = route_id.get_untracked() else {
@@ -130,6 +177,16 @@ pub fn ThreadPage() -> impl IntoView {
         ) {
             return;
         }
+        if event.kind == EventKind::MessageDeleted
+            && let Some(message_id) = event.data.message_id
+        {
+            thread.update(|t| {
+                if let Some(t) = t {
+                    t.messages.retain(|m| m.id != message_id);
+                }
+            });
+        }
+        let keep = event.kind != EventKind::Resync;
         let Some(request) = latest.try_get_value().map(|n| n + 1) else {
             return;
         };
@@ -141,6 +198,11 @@ pub fn ThreadPage() -> impl IntoView {
             let current = route_id.try_get_untracked().flatten() == Some(id)
                 && latest.try_get_value() == Some(request);
             if let (true, Ok(conversation)) = (current, result) {
+                let conversation = if keep {
+                    thread.with_untracked(|shown| keep_earlier(shown.as_ref(), conversation))
+                } else {
+                    conversation
+                };
                 thread.set(Some(conversation));
                 unread.refresh();
             }
@@ -184,9 +246,16 @@ fn ThreadView(thread: RwSignal<Option<Conversation>>) -> impl IntoView {
     let conversation_id = thread.with_untracked(|t| t.as_ref().map(|t| t.id));
     let can_delete = move || thread.with(|t| t.as_ref().is_some_and(|t| t.can_delete));
     let can_reply = move || thread.with(|t| t.as_ref().is_some_and(|t| t.can_reply));
+    // Only the messages shown are counted: with earlier ones not loaded, no number is given.
     let confirm_text = move || {
-        let n = thread.with_untracked(|t| t.as_ref().map_or(0, |t| t.messages.len()));
-        let messages = if n == 1 {
+        let (n, more) = thread.with_untracked(|t| {
+            t.as_ref().map_or((0, false), |t| {
+                (t.messages.len(), t.older_messages_cursor.is_some())
+            })
+        });
+        let messages = if more {
+            "all its messages".to_owned()
+        } else if n == 1 {
             "its one message".to_owned()
         } else {
             format!("all {n} messages in it")
@@ -228,6 +297,97 @@ fn ThreadView(thread: RwSignal<Option<Conversation>>) -> impl IntoView {
         });
     };
 
+    // Earlier messages, a page at a time, one request at a time.
+    let list = NodeRef::<html::Ol>::new();
+    let older_button = NodeRef::<html::Button>::new();
+    let older_loading = RwSignal::new(false);
+    let older_error = RwSignal::new(None::<String>);
+    let older_status = RwSignal::new(String::new());
+    let paged_back = RwSignal::new(false);
+    let older = Memo::new(move |_| {
+        if thread.with(|t| {
+            t.as_ref()
+                .is_some_and(|t| t.older_messages_cursor.is_some())
+        }) {
+            Older::More
+        } else if paged_back.get() {
+            Older::Start
+        } else {
+            Older::Nothing
+        }
+    });
+    let load_older = move || {
+        let Some(id) = conversation_id else { return };
+        if older_loading.get_untracked() {
+            return;
+        }
+        let Some((before, first)) = thread.with_untracked(|t| {
+            t.as_ref().and_then(|t| {
+                let first = t.messages.first().map(|m| m.id);
+                t.older_messages_cursor
+                    .clone()
+                    .map(|cursor| (cursor, first))
+            })
+        }) else {
+            return;
+        };
+        older_loading.set(true);
+        older_error.set(None);
+        older_status.set("Loading earlier messages…".into());
+        spawn_local(async move {
+            let result = auth
+                .call(|token| {
+                    let before = before.clone();
+                    async move {
+                        api::conversations::older_messages(&token, id, &before, OLDER_PAGE).await
+                    }
+                })
+                .await;
+            // Another thread was opened meanwhile: nothing to show it in.
+            if older_loading.try_set(false).is_some() {
+                return;
+            }
+            let status = match result {
+                Ok(page) => match show_older(thread, list, older_button, paged_back, page, first) {
+                    Some(0) => "No earlier messages.".to_owned(),
+                    Some(1) => "1 earlier message shown.".to_owned(),
+                    Some(n) => format!("{n} earlier messages shown."),
+                    // Reloaded from its latest page meanwhile: the answer no longer fits.
+                    None => String::new(),
+                },
+                Err(failure) => {
+                    older_error.set(Some(format!(
+                        "Could not load the earlier messages. {}",
+                        failure.message()
+                    )));
+                    String::new()
+                }
+            };
+            older_status.set(status);
+        });
+    };
+
+    // Scrolling up to near the top of the messages brings in the earlier ones (not after a
+    // failure: the button tries again). The whole page scrolls, on a phone as on a desktop.
+    let last_y = StoredValue::new(scroll_y());
+    let on_scroll = window_event_listener(leptos::ev::scroll, move |_| {
+        let y = scroll_y();
+        let Some(previous) = last_y.try_get_value() else {
+            return;
+        };
+        last_y.set_value(y);
+        let waiting = older.try_get_untracked() == Some(Older::More)
+            && older_loading.try_get_untracked() == Some(false)
+            && older_error.try_with_untracked(Option::is_none) == Some(true);
+        if y < previous && waiting {
+            let top = list.get_untracked().map_or(0, |ol| ol.offset_top());
+            if y <= f64::from(top) + NEAR_TOP {
+                load_older();
+            }
+        }
+    });
+    on_cleanup(move || on_scroll.remove());
+
     view! {
         <header class="thread-header">
             <div class="thread-title">
@@ -268,7 +428,31 @@ fn ThreadView(thread: RwSignal<Option<Conversation>>) -> impl IntoView {
                 on_cancel=move || confirming.set(false)
             />
         </Show>
-        <ol class="messages" aria-label="Messages" data-testid="thread-messages">
+        {move || match older.get() {
+            Older::More => Some(view! {
+                <div class="older-messages">
+                    <button
+                        class="button button-secondary"
+                        type="button"
+                        data-testid="load-older-messages"
+                        node_ref=older_button
+                        aria-disabled=move || older_loading.get().to_string()
+                        on:click=move |_| load_older()
+                    >
+                        {move || if older_loading.get() { "Loading earlier messages…" } else { "Show earlier messages" }}
+                    </button>
+                    {move || older_error.get().map(|text| view! {
+                        <p class="form-error" role="alert" data-testid="load-older-error">{text}</p>
+                    })}
+                </div>
+            }.into_any()),
+            Older::Start => Some(view! {
+                <p class="older-messages older-messages-start" data-testid="thread-start">"Start of the conversation"</p>
+            }.into_any()),
+            Older::Nothing => None,
+        }}
+        <p class="visually-hidden" role="status" data-testid="older-messages-status">{move || older_status.get()}</p>
+        <ol class="messages" aria-label="Messages" data-testid="thread-messages" node_ref=list>
             <For
                 each=move || thread.with(|t| t.as_ref().map(|t| t.messages.clone()).unwrap_or_default())
                 key=|m| m.id
@@ -286,6 +470,100 @@ fn ThreadView(thread: RwSignal<Option<Conversation>>) -> impl IntoView {
             }
         }}
     }
+}
+
+/// What stands above the messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Older {
+    /// Earlier messages wait: the button that brings them.
+    More,
+    /// The reader paged back to the first message.
+    Start,
+    /// The whole thread was there from the start: nothing.
+    Nothing,
+}
+
+/// Puts `page` (the messages before `first`, the first one shown) in front of the thread and
+/// keeps the reading position: the messages already shown stay where they were on the screen.
+/// When the button that asked had the focus and is gone (the first message is reached), the
+/// focus moves to the latest of the messages brought in. Returns how many were added, or
+/// `None` when the thread no longer starts at `first` (reloaded meanwhile).
+fn show_older(
+    thread: RwSignal<Option<Conversation>>,
+    list: NodeRef<html::Ol>,
+    button: NodeRef<html::Button>,
+    paged_back: RwSignal<bool>,
+    page: MessagePage,
+    first: Option<Uuid>,
+) -> Option<usize> {
+    let fits = thread
+        .try_with_untracked(|t| {
+            t.as_ref()
+                .is_some_and(|t| t.messages.first().map(|m| m.id) == first)
+        })
+        .unwrap_or(false);
+    if !fits {
+        return None;
+    }
+    // Where the first message shown is now, to put it back there once the others are in.
+    let anchor = list
+        .get_untracked()
+        .and_then(|ol| ol.first_element_child())
+        .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+    let anchor_top = anchor.as_ref().map(|element| element.offset_top());
+    let y = scroll_y();
+    let focused = match (
+        button.get_untracked(),
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.active_element()),
+    ) {
+        (Some(button), Some(active)) => active.is_same_node(Some(&button)),
+        _ => false,
+    };
+    let at_start = page.next_cursor.is_none();
+    let mut added = 0;
+    paged_back.try_set(true);
+    thread.try_update(|t| {
+        if let Some(t) = t {
+            let shown: HashSet<Uuid> = t.messages.iter().map(|m| m.id).collect();
+            let mut messages: Vec<Message> = page
+                .items
+                .into_iter()
+                .filter(|m| !shown.contains(&m.id))
+                .collect();
+            added = messages.len();
+            messages.append(&mut t.messages);
+            t.messages = messages;
+            t.older_messages_cursor = page.next_cursor;
+        }
+    });
+    if let (Some(anchor), Some(before)) = (anchor, anchor_top) {
+        // After the new messages are drawn and before they are painted. The browser may have
+        // kept the position itself (scroll anchoring): scrolling to the same place is harmless.
+        request_animation_frame(move || {
+            let Some(window) = web_sys::window() else {
+                return;
+            };
+            let moved = anchor.offset_top() - before;
+            if moved != 0 {
+                window.scroll_to_with_x_and_y(
+                    window.scroll_x().unwrap_or_default(),
+                    y + f64::from(moved),
+                );
+            }
+            if focused
+                && at_start
+                && let Some(latest) = anchor
+                    .previous_element_sibling()
+                    .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                latest.set_attribute("tabindex", "-1").ok();
+                latest.focus().ok();
+            }
+        });
+    }
+    Some(added)
 }
 
 /// One message, with its delete action when the reader wrote it (staff only).

@@ -268,3 +268,123 @@ async fn sent_folder_loads_more_conversations_a_page_at_a_time() {
     browser.screenshot("messages-client-inbox").await;
     browser.close().await;
 }
+
+// Long threads page (thread pages)
+#[tokio::test]
+async fn a_long_thread_shows_its_latest_messages_and_loads_earlier_ones_on_request() {
+    /// The bodies of the messages shown, top to bottom.
+    const BODIES: &str = "return Array.from(document.querySelectorAll('[data-testid=message-body]'))\
+        .map(e => e.textContent);";
+    /// Where the message reading `arguments[0]` is, from the top of the window.
+    const TOP_OF: &str = "const body = Array.from(document.querySelectorAll('[data-testid=message-body]'))\
+        .find(e => e.textContent === arguments[0]);\
+        return body ? body.closest('li').getBoundingClientRect().top : null;";
+
+    let app = confidant_tests::app::spawn_app_with_web().await;
+    let p = app.staffed_practice("Paging Clinic").await;
+    let response = app
+        .send_as(
+            Method::POST,
+            &p.provider.token,
+            "/api/v1/conversations",
+            Some(json!({
+                "recipients": [{"type": "person", "id": p.client.person.id}],
+                "subject": "Long thread",
+                "body": "Message 0",
+            })),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let thread: Conversation = response.json().await.expect("a conversation");
+    // 149 more, a millisecond apart, after the first: 150 in all.
+    let mut conn = app.database.connect().await;
+    let inserted = diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(
+            "INSERT INTO messages (id, practice_id, conversation_id, author_id, body, created_at) \
+             SELECT gen_random_uuid(), c.practice_id, c.id, $2, 'Message ' || g, \
+                    now() + g * interval '1 millisecond' \
+             FROM conversations c, generate_series(1, 149) AS g WHERE c.id = $1",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(thread.id)
+        .bind::<diesel::sql_types::Uuid, _>(p.provider.person.id),
+        &mut conn,
+    )
+    .await
+    .expect("149 more messages");
+    assert_eq!(inserted, 149);
+
+    // The thread opens on its latest 50, oldest first, with the way to the earlier ones.
+    let browser = Browser::start().await;
+    browser.sign_in(&app, &p.client.account()).await;
+    browser
+        .client
+        .goto(&app.url(&format!("/messages/{}", thread.id)))
+        .await
+        .expect("open the thread");
+    browser
+        .wait_for_text("[data-testid=thread-messages]", "Message 149")
+        .await;
+    browser.wait_for_count("[data-testid=message]", 50).await;
+    let bodies: Vec<String> = serde_json::from_value(
+        browser
+            .client
+            .execute(BODIES, vec![])
+            .await
+            .expect("read the messages"),
+    )
+    .expect("the bodies");
+    let latest: Vec<String> = (100..150).map(|n| format!("Message {n}")).collect();
+    assert_eq!(bodies, latest);
+    assert!(!bodies.iter().any(|body| body == "Message 0"), "{bodies:?}");
+    browser
+        .wait_for_text("[data-testid=load-older-messages]", "Show earlier messages")
+        .await;
+    assert_eq!(browser.count("[data-testid=thread-start]").await, 0);
+    let top_before = browser
+        .client
+        .execute(TOP_OF, vec![json!("Message 100")])
+        .await
+        .expect("measure the first message")
+        .as_f64()
+        .expect("the first message is shown");
+
+    // Asked for, the earlier 100 come in above, and what was read stays where it was.
+    browser.click("[data-testid=load-older-messages]").await;
+    browser.wait_for_count("[data-testid=message]", 150).await;
+    browser
+        .wait_for_text("[data-testid=thread-messages]", "Message 0")
+        .await;
+    browser
+        .wait_for_absent("[data-testid=load-older-messages]")
+        .await;
+    browser
+        .wait_for_text("[data-testid=thread-start]", "Start of the conversation")
+        .await;
+    let bodies: Vec<String> = serde_json::from_value(
+        browser
+            .client
+            .execute(BODIES, vec![])
+            .await
+            .expect("read the messages"),
+    )
+    .expect("the bodies");
+    let all: Vec<String> = (0..150).map(|n| format!("Message {n}")).collect();
+    assert_eq!(bodies, all);
+    let top_after = browser
+        .client
+        .execute(TOP_OF, vec![json!("Message 100")])
+        .await
+        .expect("measure the same message")
+        .as_f64()
+        .expect("the same message is still shown");
+    assert!(
+        (top_after - top_before).abs() <= 2.0,
+        "the message read moved from {top_before} to {top_after}"
+    );
+    browser.screenshot("thread-older-messages").await;
+
+    browser.phone_size().await;
+    browser.scroll_to("[data-testid=thread-start]").await;
+    browser.screenshot("thread-older-messages-phone").await;
+    browser.close().await;
+}
