@@ -28,7 +28,7 @@ pub type DbConn = Object<AsyncPgConnection>;
 /// How long a new connection may take to be made, TCP handshake to ready (the server may
 /// accept the connection and then say nothing, when it hangs).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-/// How long an idle connection's check before reuse may take.
+/// How long an idle connection's check before reuse (`SELECT 1`) may take.
 const RECYCLE_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long a caller waits for a free connection.
 const WAIT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -78,11 +78,12 @@ pub fn pool_with(
     statement_timeout: Duration,
 ) -> Result<DbPool, DbError> {
     let mut config = ManagerConfig::default();
-    // No test query (`SELECT 1`) each time a connection is borrowed: that was a round trip
-    // per checkout, two per request. A connection whose socket closed (a restart, a cut) is
-    // known broken without asking and replaced; one whose server stopped answering fails its
-    // first statement within the deadlines below and is then dropped as broken.
-    config.recycling_method = RecyclingMethod::Fast;
+    // Each borrowed connection is checked with `SELECT 1` (at most RECYCLE_TIMEOUT): a round
+    // trip per checkout, but it is what makes a frozen database (SIGSTOP: sockets open,
+    // nothing answers) a 503 within seconds instead of at the request deadline. Dropping it
+    // (`RecyclingMethod::Fast`) needs another way to notice a frozen server first, such as
+    // a health probe that cuts waiting requests short (issue #17, next step).
+    config.recycling_method = RecyclingMethod::Verified;
     config.custom_setup = Box::new(move |url| Box::pin(connect(url.to_owned(), statement_timeout)));
     let manager =
         AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url.expose(), config);
