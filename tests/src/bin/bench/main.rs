@@ -3,6 +3,9 @@
 //!
 //! - `inbox [--threads N]`: one person with N threads (default 100,000) against one with 10:
 //!   the first inbox page, a page halfway down, and the unread badge.
+//! - `send [--seconds S]`: replies under load, from 2, 8 and 32 concurrent connections (each
+//!   its own provider-client thread), and the inbox page and unread badge read under the same
+//!   concurrency: requests per second, p50 and p99.
 //! - `blast [--clients N] [--runs R]`: a blast to N clients (default 10,000), each with a
 //!   portal account: the time to the 202, to `done`, threads per second, what the same rows
 //!   cost as raw SQL in one transaction (the physical limit), and the notification emails:
@@ -36,6 +39,10 @@ async fn main() {
             let threads = flag(&args, "--threads").unwrap_or(100_000);
             inbox(threads).await;
         }
+        [command, ..] if command == "send" => {
+            let seconds = flag(&args, "--seconds").unwrap_or(5);
+            send(u64::try_from(seconds).expect("a positive duration")).await;
+        }
         [command, ..] if command == "blast" => {
             let clients = flag(&args, "--clients").unwrap_or(10_000);
             let runs = flag(&args, "--runs").unwrap_or(5);
@@ -52,7 +59,8 @@ async fn main() {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask bench inbox [--threads N] | blast [--clients N] [--runs R] \
+                "usage: cargo xtask bench inbox [--threads N] | send [--seconds S] \
+                 | blast [--clients N] [--runs R] \
                  | events [--streams N] [--samples S]"
             );
             std::process::exit(2);
@@ -242,6 +250,136 @@ async fn inbox(count: i32) {
         ms(first_busy) / ms(first_quiet),
         ms(deep_busy) / ms(first_quiet),
         ms(badge_few_unread) / ms(badge_quiet),
+    );
+}
+
+/// One load level's figures.
+struct Load {
+    requests: usize,
+    elapsed: Duration,
+    p50: Duration,
+    p99: Duration,
+}
+
+/// Runs `connections` loops of `request` for `seconds` (after a second of warm-up) and
+/// measures every request.
+async fn under_load<F, Fut>(connections: usize, seconds: u64, request: F) -> Load
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let warm_until = Instant::now() + Duration::from_secs(1);
+    let stop_at = warm_until + Duration::from_secs(seconds);
+    let loops = (0..connections).map(|lane| {
+        let request = request.clone();
+        tokio::spawn(async move {
+            let mut times = Vec::new();
+            loop {
+                let started = Instant::now();
+                if started >= stop_at {
+                    return times;
+                }
+                request(lane).await;
+                if started >= warm_until {
+                    times.push(started.elapsed());
+                }
+            }
+        })
+    });
+    let mut times = Vec::new();
+    for done in futures_util::future::join_all(loops).await {
+        times.extend(done.expect("a load loop"));
+    }
+    Load {
+        requests: times.len(),
+        elapsed: Duration::from_secs(seconds),
+        p50: percentile(&times, 0.5),
+        p99: percentile(&times, 0.99),
+    }
+}
+
+async fn send(seconds: u64) {
+    use std::sync::Arc;
+
+    const LEVELS: [usize; 3] = [2, 8, 32];
+    let app = Arc::new(spawn_app_with(&[("CONFIDANT_DB_POOL_SIZE", "32".to_owned())]).await);
+    let p: StaffedPractice = app.staffed_practice("Send Bench").await;
+    // One thread per connection, so that connections do not queue on one thread's rows.
+    let mut threads = Vec::new();
+    for lane in 0..LEVELS[LEVELS.len() - 1] {
+        let created = app
+            .send_as(
+                reqwest::Method::POST,
+                &p.provider.token,
+                "/api/v1/conversations",
+                Some(serde_json::json!({
+                    "recipients": [{"type": "person", "id": p.client.person.id}],
+                    "subject": format!("Load {lane}"),
+                    "body": "The first message.",
+                })),
+            )
+            .await;
+        assert_eq!(created.status(), 201);
+        let thread: serde_json::Value = created.json().await.expect("a thread");
+        threads.push(thread["id"].as_str().expect("an id").to_owned());
+    }
+    let threads = Arc::new(threads);
+    println!(
+        "send benchmark: {seconds} s per level after 1 s of warm-up, in-process server, loopback"
+    );
+    println!(
+        "{:<22} {:>6} {:>10} {:>9} {:>9}",
+        "request", "conns", "req/s", "p50", "p99"
+    );
+    for connections in LEVELS {
+        let (app_reply, token, threads) = (
+            Arc::clone(&app),
+            p.provider.token.clone(),
+            Arc::clone(&threads),
+        );
+        let reply = under_load(connections, seconds, move |lane| {
+            let (app, token, threads) =
+                (Arc::clone(&app_reply), token.clone(), Arc::clone(&threads));
+            async move {
+                let sent = app
+                    .send_as(
+                        reqwest::Method::POST,
+                        &token,
+                        &format!("/api/v1/conversations/{}/messages", threads[lane]),
+                        Some(serde_json::json!({"body": "Another line."})),
+                    )
+                    .await;
+                assert_eq!(sent.status(), 201);
+            }
+        })
+        .await;
+        for (name, path) in [
+            ("inbox first page", "/api/v1/conversations?limit=25"),
+            ("unread badge", "/api/v1/unread"),
+        ] {
+            let (app_read, token) = (Arc::clone(&app), p.client.token.clone());
+            let read = under_load(connections, seconds, move |_| {
+                let (app, token) = (Arc::clone(&app_read), token.clone());
+                async move {
+                    let response = app.get_as(&token, path).await;
+                    assert!(response.status().is_success());
+                    response.bytes().await.expect("a body");
+                }
+            })
+            .await;
+            print_load(name, connections, &read);
+        }
+        print_load("reply", connections, &reply);
+    }
+}
+
+fn print_load(name: &str, connections: usize, load: &Load) {
+    #[expect(clippy::cast_precision_loss, reason = "a count of requests in seconds")]
+    let rate = load.requests as f64 / load.elapsed.as_secs_f64();
+    println!(
+        "{name:<22} {connections:>6} {rate:>10.0} {:>7.2}ms {:>7.2}ms",
+        ms(load.p50),
+        ms(load.p99)
     );
 }
 
