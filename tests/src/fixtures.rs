@@ -200,6 +200,30 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// `from` starts a thread with the person `to` through the API; panics unless 201.
+    pub async fn start_thread(
+        &self,
+        from: &Member,
+        to: Uuid,
+        subject: &str,
+        body: &str,
+    ) -> confidant_openapi::conversations::Conversation {
+        let response = self
+            .send_as(
+                reqwest::Method::POST,
+                &from.token,
+                "/api/v1/conversations",
+                Some(serde_json::json!({
+                    "recipients": [{"type": "person", "id": to}],
+                    "subject": subject,
+                    "body": body,
+                })),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "start {subject}");
+        response.json().await.expect("a conversation")
+    }
+
     /// Gives `person` a portal account and signs them in; returns their access token.
     pub async fn token_for(&self, person: &confidant_openapi::people::Person) -> String {
         let account = self.give_account(person).await;

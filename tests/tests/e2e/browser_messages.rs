@@ -282,20 +282,9 @@ async fn a_long_thread_shows_its_latest_messages_and_loads_earlier_ones_on_reque
 
     let app = confidant_tests::app::spawn_app_with_web().await;
     let p = app.staffed_practice("Paging Clinic").await;
-    let response = app
-        .send_as(
-            Method::POST,
-            &p.provider.token,
-            "/api/v1/conversations",
-            Some(json!({
-                "recipients": [{"type": "person", "id": p.client.person.id}],
-                "subject": "Long thread",
-                "body": "Message 0",
-            })),
-        )
+    let thread = app
+        .start_thread(&p.provider, p.client.person.id, "Long thread", "Message 0")
         .await;
-    assert_eq!(response.status(), 201);
-    let thread: Conversation = response.json().await.expect("a conversation");
     // 149 more, a millisecond apart, after the first: 150 in all.
     let mut conn = app.database.connect().await;
     let inserted = diesel_async::RunQueryDsl::execute(

@@ -3,7 +3,6 @@
 //! statements parsed once the connections are warm (reads: none, every statement is
 //! prepared once per connection and then reused).
 
-use confidant_openapi::conversations::Conversation;
 use confidant_tests::app::spawn_app_on;
 use confidant_tests::database::TestDatabase;
 use confidant_tests::wire_count::{Counts, WireCount};
@@ -34,20 +33,9 @@ async fn a_reply_and_a_read_cost_few_statements_and_parse_nothing_once_warm() {
     )
     .await;
     let p = app.staffed_practice("Counted Clinic").await;
-    let started = app
-        .send_as(
-            Method::POST,
-            &p.provider.token,
-            "/api/v1/conversations",
-            Some(json!({
-                "recipients": [{"type": "person", "id": p.client.person.id}],
-                "subject": "Counting",
-                "body": "One.",
-            })),
-        )
+    let thread = app
+        .start_thread(&p.provider, p.client.person.id, "Counting", "One.")
         .await;
-    assert_eq!(started.status(), 201);
-    let thread: Conversation = started.json().await.expect("a thread");
     let reply_path = format!("/api/v1/conversations/{}/messages", thread.id);
     let reply = || async {
         let sent = app

@@ -330,28 +330,19 @@ async fn standard_webhooks_libraries_verify_a_delivery() {
     assert_eq!(created.status(), 201);
     let created: confidant_openapi::webhooks::CreatedWebhook =
         created.json().await.expect("an endpoint");
-    let started = app
-        .send_as(
-            reqwest::Method::POST,
-            &practice.provider.token,
-            "/api/v1/conversations",
-            Some(serde_json::json!({
-                "recipients": [{"type": "person", "id": practice.client.person.id}],
-                "subject": "Hello",
-                "body": "First message.",
-            })),
+    let thread = app
+        .start_thread(
+            &practice.provider,
+            practice.client.person.id,
+            "Hello",
+            "First message.",
         )
         .await;
-    assert_eq!(started.status(), 201);
-    let thread: serde_json::Value = started.json().await.expect("a thread");
     let reply = app
         .send_as(
             reqwest::Method::POST,
             &practice.client.token,
-            &format!(
-                "/api/v1/conversations/{}/messages",
-                thread["id"].as_str().unwrap_or_default()
-            ),
+            &format!("/api/v1/conversations/{}/messages", thread.id),
             Some(serde_json::json!({"body": "A reply."})),
         )
         .await;

@@ -14,20 +14,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 async fn start(app: &TestApp, p: &StaffedPractice, subject: &str) -> Conversation {
-    let response = app
-        .send_as(
-            Method::POST,
-            &p.provider.token,
-            "/api/v1/conversations",
-            Some(json!({
-                "recipients": [{"type": "person", "id": p.client.person.id}],
-                "subject": subject,
-                "body": "The first message.",
-            })),
-        )
-        .await;
-    assert_eq!(response.status(), 201);
-    response.json().await.expect("a conversation")
+    app.start_thread(
+        &p.provider,
+        p.client.person.id,
+        subject,
+        "The first message.",
+    )
+    .await
 }
 
 #[derive(diesel::QueryableByName)]

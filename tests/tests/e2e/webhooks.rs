@@ -202,19 +202,8 @@ async fn deliveries_are_signed_hold_ids_only_and_a_failure_is_retried_with_the_s
     // Content that must never leave: a subject, a body, a name, an address.
     let subject = "Biopsy results for Ada";
     let body = "The margins are clear, Ada.";
-    let started = app
-        .send_as(
-            Method::POST,
-            &p.provider.token,
-            "/api/v1/conversations",
-            Some(json!({
-                "recipients": [{"type": "person", "id": p.client.person.id}],
-                "subject": subject,
-                "body": body,
-            })),
-        )
+    app.start_thread(&p.provider, p.client.person.id, subject, body)
         .await;
-    assert_eq!(started.status(), 201);
     let added = app
         .add_person(
             &p.admin.token,
