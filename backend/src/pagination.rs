@@ -12,16 +12,23 @@ pub fn encode<K: Serialize>(key: &K) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
 }
 
-/// Decodes a cursor made by [`encode`]; a 400 for anything else.
+/// Decodes a cursor made by [`encode`], passed as `cursor`; a 400 naming it for anything
+/// else.
 pub fn decode<K: DeserializeOwned>(cursor: &str) -> Result<K, ApiError> {
+    decode_param("cursor", cursor)
+}
+
+/// [`decode`] for a cursor passed as the query parameter `param` (`before`, …), which the
+/// 400 names.
+pub fn decode_param<K: DeserializeOwned>(param: &str, cursor: &str) -> Result<K, ApiError> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .ok_or_else(|| {
             ApiError::from(crate::contract::Refusal::bad_request(
-                "cursor",
-                "Is not a cursor this API issued: use `next_cursor` from the previous page.",
+                param,
+                "Is not a cursor this API issued: pass back one from a previous answer.",
             ))
         })
 }

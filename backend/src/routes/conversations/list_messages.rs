@@ -39,7 +39,7 @@ pub async fn list_messages(
     let before = query
         .before
         .as_deref()
-        .map(pagination::decode)
+        .map(|cursor| pagination::decode_param("before", cursor))
         .transpose()?;
     let mut conn = state.conn().await?;
     let conversation =
