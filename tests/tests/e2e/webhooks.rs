@@ -171,6 +171,18 @@ async fn deliveries(app: &TestApp, token: &str, webhook: &Webhook) -> WebhookDel
     page.json().await.expect("deliveries")
 }
 
+/// `POST /api/v1/webhooks/{id}/test` as the holder of `token`: the answer's status.
+async fn send_test(app: &TestApp, token: &str, id: uuid::Uuid) -> reqwest::StatusCode {
+    app.send_as(
+        Method::POST,
+        token,
+        &format!("/api/v1/webhooks/{id}/test"),
+        None,
+    )
+    .await
+    .status()
+}
+
 /// Makes the retries that are scheduled for later due now, and runs them.
 async fn run_retries_now(app: &TestApp) -> usize {
     let mut conn = app.database.connect().await;
@@ -334,15 +346,7 @@ async fn a_test_delivery_arrives_and_a_rotated_secret_signs_alongside_the_new_on
     let receiver = WebhookReceiver::answering(&[]).await;
     let created = register(&app, &p, &receiver.url, &["person.updated"]).await;
     let id = created.webhook.id;
-    let test = app
-        .send_as(
-            Method::POST,
-            &p.admin.token,
-            &format!("/api/v1/webhooks/{id}/test"),
-            None,
-        )
-        .await;
-    assert_eq!(test.status(), 202);
+    assert_eq!(send_test(&app, &p.admin.token, id).await, 202);
     app.run_jobs().await;
     let got = receiver.received();
     assert_eq!(got.len(), 1);
@@ -371,15 +375,7 @@ async fn a_test_delivery_arrives_and_a_rotated_secret_signs_alongside_the_new_on
         listed.items[0].previous_secret_expires_at,
         Some(rotated.previous_secret_expires_at)
     );
-    let test = app
-        .send_as(
-            Method::POST,
-            &p.admin.token,
-            &format!("/api/v1/webhooks/{id}/test"),
-            None,
-        )
-        .await;
-    assert_eq!(test.status(), 202);
+    assert_eq!(send_test(&app, &p.admin.token, id).await, 202);
     app.run_jobs().await;
     let after = &receiver.received()[1];
     assert!(after.verifies_with(&rotated.secret), "the new secret");
@@ -400,15 +396,7 @@ async fn a_test_delivery_arrives_and_a_rotated_secret_signs_alongside_the_new_on
         .await;
     let paused: Webhook = paused.json().await.expect("an endpoint");
     assert_eq!(paused.disabled_reason, Some(WebhookDisabledReason::Paused));
-    let refused = app
-        .send_as(
-            Method::POST,
-            &p.admin.token,
-            &format!("/api/v1/webhooks/{id}/test"),
-            None,
-        )
-        .await;
-    assert_eq!(refused.status(), 409);
+    assert_eq!(send_test(&app, &p.admin.token, id).await, 409);
 }
 
 #[tokio::test]
@@ -419,15 +407,10 @@ async fn a_receiver_that_never_answers_times_out_and_is_retried_later() {
     let p = app.staffed_practice("Silent Receiver").await;
     let receiver = WebhookReceiver::hanging().await;
     let created = register(&app, &p, &receiver.url, &["person.updated"]).await;
-    let test = app
-        .send_as(
-            Method::POST,
-            &p.admin.token,
-            &format!("/api/v1/webhooks/{}/test", created.webhook.id),
-            None,
-        )
-        .await;
-    assert_eq!(test.status(), 202);
+    assert_eq!(
+        send_test(&app, &p.admin.token, created.webhook.id).await,
+        202
+    );
     let started = std::time::Instant::now();
     app.run_jobs().await;
     let took = started.elapsed();
@@ -466,15 +449,10 @@ async fn without_the_allow_setting_a_delivery_to_a_private_address_is_not_sent()
         .execute(&mut conn)
         .await
         .expect("the name now resolves to loopback");
-    let test = app
-        .send_as(
-            Method::POST,
-            &p.admin.token,
-            &format!("/api/v1/webhooks/{}/test", created.webhook.id),
-            None,
-        )
-        .await;
-    assert_eq!(test.status(), 202);
+    assert_eq!(
+        send_test(&app, &p.admin.token, created.webhook.id).await,
+        202
+    );
     app.run_jobs().await;
     assert!(receiver.received().is_empty(), "nothing reached loopback");
     let log = deliveries(&app, &p.admin.token, &created.webhook).await;
