@@ -1,4 +1,5 @@
-//! The app frame: the router, public pages, and the signed-in layout with its left menu.
+//! The app frame: the router, public pages, and the signed-in layout with its left menu (a
+//! drawer behind the top bar's Menu button on a phone).
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, ProtectedParentRoute, Redirect, Route, Router, Routes};
@@ -7,7 +8,9 @@ use leptos_router::{NavigateOptions, path};
 
 use crate::auth::Auth;
 use crate::components::idle_warning::IdleWarning;
+use crate::components::page_focus::{MAIN_ID, SkipLink, focus_heading_on_navigation};
 use crate::components::sidebar::Sidebar;
+use crate::components::top_bar::{Menu, TopBar};
 use crate::components::unread::Unread;
 use crate::live::Live;
 use crate::pages::accept_invitation::AcceptInvitationPage;
@@ -78,6 +81,10 @@ const ACCOUNT_PATH: &str = "/account";
 /// While the practice requires a second factor the person has not set up, every other page
 /// would be refused by the server: the frame shows only the account page, and sends any other
 /// address there.
+///
+/// On a phone the left menu is a drawer: while it is open the page behind it is inert (the
+/// keyboard stays in the menu), Escape or a tap beside it closes it, and following a link
+/// closes it too.
 #[component]
 fn SignedInLayout() -> impl IntoView {
     let auth = Auth::get();
@@ -99,10 +106,29 @@ fn SignedInLayout() -> impl IntoView {
             );
         }
     });
+    let menu = Menu::new();
+    Effect::new(move || {
+        location.pathname.track();
+        menu.close(false);
+    });
+    focus_heading_on_navigation();
     view! {
-        <div class="shell">
-            <Sidebar />
-            <main class="page">
+        <div
+            class="shell"
+            class:menu-open=move || menu.is_open()
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    menu.close(true);
+                }
+            }
+        >
+            <SkipLink before=move || menu.close(false) />
+            <TopBar menu />
+            <Sidebar menu />
+            <Show when=move || menu.is_open()>
+                <div class="scrim" aria-hidden="true" on:click=move |_| menu.close(true)></div>
+            </Show>
+            <main id=MAIN_ID class="page" tabindex="-1" inert=move || menu.is_open()>
                 <Show when=move || open.get()>
                     <Outlet />
                 </Show>

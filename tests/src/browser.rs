@@ -267,8 +267,18 @@ impl Browser {
         self.wait_for_path("/messages").await;
     }
 
-    /// Signs out through the left menu and waits for the sign-in page.
+    /// Signs out through the left menu and waits for the sign-in page. On a phone the menu is
+    /// a drawer behind the top bar's Menu button: it is opened first.
     pub async fn sign_out(&self) {
+        if let Ok(menu) = self
+            .client
+            .find(Locator::Css("[data-testid=menu-button]"))
+            .await
+            && menu.is_displayed().await.unwrap_or(false)
+            && menu.attr("aria-expanded").await.ok().flatten().as_deref() != Some("true")
+        {
+            menu.click().await.expect("open the menu");
+        }
         self.click("[data-testid=sign-out]").await;
         self.wait_for_path("/sign-in").await;
     }

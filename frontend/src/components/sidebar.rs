@@ -1,19 +1,22 @@
 //! The left menu: the product's name, the sections (Messages with its unread badge), who is
 //! signed in, and the API status. While a second factor must be set up, only the account
-//! link is offered.
+//! link is offered. On a phone it is the drawer behind the top bar's Menu button.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use wasm_bindgen::JsCast;
 
 use super::avatar::Avatar;
 use super::brand::BrandMark;
+use super::page_focus::focus_main;
 use super::status_line::StatusLine;
+use super::top_bar::{MENU_ID, Menu};
 use super::unread::Unread;
 use crate::auth::{Auth, messages_title};
 
-/// The left menu.
+/// The left menu; `menu` is the drawer it becomes on a phone.
 #[component]
-pub fn Sidebar() -> impl IntoView {
+pub fn Sidebar(menu: Menu) -> impl IntoView {
     let auth = Auth::get();
     let unread = Unread::get();
     let session = move || auth.session();
@@ -24,7 +27,23 @@ pub fn Sidebar() -> impl IntoView {
     let is_admin = move || !enrolling() && session().is_some_and(|s| s.is_admin());
     let is_staff = move || session().is_some_and(|s| s.is_staff());
     view! {
-        <nav class="sidebar" aria-label="Main">
+        <nav class="sidebar" id=MENU_ID aria-label="Main" on:click=move |ev| {
+            let Some(link) = ev
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+                .and_then(|element| element.closest("a").ok().flatten())
+            else {
+                return;
+            };
+            // A link followed from the drawer closes it, even one to the page already shown;
+            // that page keeps its place, so its heading takes the focus here (another page's
+            // takes it once drawn).
+            menu.close(false);
+            let here = web_sys::window().and_then(|window| window.location().pathname().ok());
+            if link.get_attribute("href").is_some_and(|href| Some(href) == here) {
+                request_animation_frame(focus_main);
+            }
+        }>
             <a class="brand" href="/messages">
                 <BrandMark />
                 <span class="brand-name">"Confidant"</span>

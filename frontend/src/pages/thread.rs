@@ -768,7 +768,11 @@ fn ReplyBox(id: Uuid, thread: RwSignal<Option<Conversation>>) -> impl IntoView {
                 error=Signal::derive(move || failure.with(|f| f.as_ref().and_then(|f| f.field("attachment_ids"))))
             />
             <div class="reply-actions">
-                <span class="field-hint">"Only the people in this conversation can read it. Ctrl+Enter sends."</span>
+                <span class="field-hint">
+                    "Only the people in this conversation can read it."
+                    // Shown only where there is a keyboard (style.css): a phone has no Ctrl.
+                    <span class="keyboard-hint">" Ctrl+Enter sends."</span>
+                </span>
                 <button class="button" type="submit" data-testid="send-reply" disabled=move || busy.get() || files.uploading()>
                     {move || if busy.get() { "Sending…" } else { "Send reply" }}
                 </button>
