@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::api::{self, ApiError};
 use crate::auth::Auth;
 use crate::components::attachments::{AttachFiles, PendingFiles};
+use crate::components::menu::MenuButton;
 use crate::components::time::Time;
 use crate::live::Live;
 use crate::pages::thread::body_problem;
@@ -161,7 +162,6 @@ pub fn NewBlastPage() -> impl IntoView {
     let list_error = RwSignal::new(None::<String>);
     let audience = RwSignal::new(None::<i64>);
     let selection = RwSignal::new(Selection::default());
-    let menu_open = RwSignal::new(false);
     let subject = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
     let touched = RwSignal::new(false);
@@ -266,12 +266,8 @@ pub fn NewBlastPage() -> impl IntoView {
                     .retain(|id| map.get(id).is_none_or(|person| !is_mine(person)));
             });
         });
-        menu_open.set(false);
     };
-    let clear = move |_| {
-        selection.set(Selection::default());
-        menu_open.set(false);
-    };
+    let clear = move |_| selection.set(Selection::default());
     let count = move || {
         selection.with(|s| {
             let mine = if s.all_mine {
@@ -388,35 +384,21 @@ pub fn NewBlastPage() -> impl IntoView {
                                 load(text, None, true);
                             }
                         />
-                        <div class="menu">
-                            <button
-                                class="button button-secondary button-small"
-                                type="button"
-                                aria-haspopup="menu"
-                                aria-expanded=move || menu_open.get().to_string()
-                                data-testid="select-menu"
-                                on:click=move |_| menu_open.update(|open| *open = !*open)
-                            >
-                                "Select all ▾"
-                            </button>
-                            <Show when=move || menu_open.get()>
-                                <ul class="menu-list" role="menu">
-                                    <li role="none">
-                                        <button type="button" role="menuitem" data-testid="select-all-mine" on:click=select_all_mine>
-                                            {move || match audience.get() {
-                                                Some(n) => format!("All my active clients ({n})"),
-                                                None => "All my active clients".to_owned(),
-                                            }}
-                                        </button>
-                                    </li>
-                                    <li role="none">
-                                        <button type="button" role="menuitem" data-testid="clear-selection" on:click=clear>
-                                            "Clear selection"
-                                        </button>
-                                    </li>
-                                </ul>
-                            </Show>
-                        </div>
+                        <MenuButton label="Select all" test_id="select-menu" menu_id="select-menu">
+                            <li role="none">
+                                <button type="button" role="menuitem" tabindex="-1" data-testid="select-all-mine" on:click=select_all_mine>
+                                    {move || match audience.get() {
+                                        Some(n) => format!("All my active clients ({n})"),
+                                        None => "All my active clients".to_owned(),
+                                    }}
+                                </button>
+                            </li>
+                            <li role="none">
+                                <button type="button" role="menuitem" tabindex="-1" data-testid="clear-selection" on:click=clear>
+                                    "Clear selection"
+                                </button>
+                            </li>
+                        </MenuButton>
                     </div>
                     {move || list_error.get().map(|text| view! {
                         <p class="form-error" role="alert">{format!("Could not load clients: {text}")}</p>
@@ -587,6 +569,7 @@ pub fn BlastProgressPage() -> impl IntoView {
                         aria-valuemin="0"
                         aria-valuemax="100"
                         aria-valuenow=format!("{share:.0}")
+                        aria-valuetext=counts_text(&b)
                         aria-label="Blast progress"
                     >
                         // Set through the style object, not a `style` attribute: the page's

@@ -1,4 +1,4 @@
-//! Staff groups: create, change members, rename, delete.
+//! Staff groups: create, change members, rename, delete (after an in-page confirmation).
 
 use confidant_openapi::people::Person;
 use confidant_openapi::staff_groups::{
@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 
 use crate::api;
 use crate::auth::Auth;
+use crate::components::confirm::ConfirmPanel;
 
 /// The staff groups page.
 #[component]
@@ -83,36 +84,14 @@ pub fn GroupsPage() -> impl IntoView {
             }
         });
     };
-    let remove = move |group: StaffGroup| {
-        let confirmed = web_sys::window()
-            .and_then(|w| {
-                w.confirm_with_message(&format!(
-                    "Delete the group \u{201c}{}\u{201d}? Its members stay on the staff.",
-                    group.name
-                ))
-                .ok()
-            })
-            .unwrap_or(false);
-        if !confirmed {
-            return;
-        }
-        spawn_local(async move {
-            match auth
-                .call(|token| async move { api::staff_groups::delete(&token, group.id).await })
-                .await
-            {
-                Ok(()) => groups.update(|list| list.retain(|g| g.id != group.id)),
-                Err(failure) => error.set(Some(failure.message())),
-            }
-        });
-    };
+    let removed = move |id: uuid::Uuid| groups.update(|list| list.retain(|g| g.id != id));
 
     view! {
         <header class="page-header">
             <h1>"Staff groups"</h1>
         </header>
         <form class="toolbar" on:submit=create data-testid="new-group-form">
-            <input class="search" name="group-name" placeholder="New group name, e.g. Front desk" bind:value=new_name />
+            <input class="search" name="group-name" aria-label="New group name" placeholder="New group name, e.g. Front desk" bind:value=new_name />
             <button class="button" type="submit">"Create group"</button>
         </form>
         {move || error.get().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
@@ -121,40 +100,84 @@ pub fn GroupsPage() -> impl IntoView {
         </Show>
         <div class="cards">
             <For each=move || groups.get() key=|g| (g.id, g.name.clone(), g.member_ids.clone()) let:group>
-                {
-                    let id = group.id;
-                    let members = group.member_ids.clone();
-                    let doomed = group.clone();
-                    view! {
-                        <section class="card" data-testid="group-card">
-                            <header class="card-header">
-                                <h2>{group.name.clone()}</h2>
-                                <button class="link-button danger" type="button" on:click=move |_| remove(doomed.clone())>"Delete"</button>
-                            </header>
-                            <fieldset class="choices">
-                                <legend>"Members"</legend>
-                                <For each=move || staff.get() key=|p| p.id let:person>
-                                    {
-                                        let member = members.contains(&person.id);
-                                        let all = members.clone();
-                                        view! {
-                                            <label class="choice">
-                                                <input type="checkbox" checked=member on:change=move |ev| {
-                                                    let on = event_target_checked(&ev);
-                                                    let mut ids = all.clone();
-                                                    if on { ids.push(person.id) } else { ids.retain(|i| *i != person.id) }
-                                                    save(id, UpdateStaffGroupRequest { member_ids: Some(ids), ..Default::default() });
-                                                } />
-                                                {person.name.clone()}
-                                            </label>
-                                        }
-                                    }
-                                </For>
-                            </fieldset>
-                        </section>
-                    }
-                }
+                <GroupCard group staff save on_deleted=removed />
             </For>
         </div>
+    }
+}
+
+/// One group: its members as checkboxes (a change saves at once) and Delete, which asks first.
+#[component]
+fn GroupCard(
+    group: StaffGroup,
+    staff: RwSignal<Vec<Person>>,
+    save: impl Fn(uuid::Uuid, UpdateStaffGroupRequest) + Copy + Send + Sync + 'static,
+    on_deleted: impl Fn(uuid::Uuid) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let auth = Auth::get();
+    let id = group.id;
+    let members = group.member_ids.clone();
+    let question = format!(
+        "Delete the group \u{201c}{}\u{201d}? Its members stay on the staff.",
+        group.name
+    );
+    let confirming = RwSignal::new(false);
+    let deleting = RwSignal::new(false);
+    let delete_error = RwSignal::new(None::<String>);
+    let delete = move || {
+        deleting.set(true);
+        delete_error.set(None);
+        spawn_local(async move {
+            match auth
+                .call(|token| async move { api::staff_groups::delete(&token, id).await })
+                .await
+            {
+                Ok(()) => on_deleted(id),
+                Err(failure) => {
+                    delete_error.try_set(Some(failure.message()));
+                    deleting.try_set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <section class="card" data-testid="group-card">
+            <header class="card-header">
+                <h2>{group.name}</h2>
+                <button class="link-button danger" type="button" data-testid="delete-group" on:click=move |_| confirming.set(true)>
+                    "Delete"
+                </button>
+            </header>
+            <Show when=move || confirming.get()>
+                <ConfirmPanel
+                    message=question.clone()
+                    confirm_label="Delete group"
+                    busy=deleting
+                    error=delete_error
+                    on_confirm=delete
+                    on_cancel=move || confirming.set(false)
+                />
+            </Show>
+            <fieldset class="choices">
+                <legend>"Members"</legend>
+                <For each=move || staff.get() key=|p| p.id let:person>
+                    {
+                        let member = members.contains(&person.id);
+                        let all = members.clone();
+                        view! {
+                            <label class="choice">
+                                <input type="checkbox" checked=member on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    let mut ids = all.clone();
+                                    if on { ids.push(person.id) } else { ids.retain(|i| *i != person.id) }
+                                    save(id, UpdateStaffGroupRequest { member_ids: Some(ids), ..Default::default() });
+                                } />
+                                {person.name.clone()}
+                            </label>
+                        }
+                    }
+                </For>
+            </fieldset>
+        </section>
     }
 }
