@@ -5,6 +5,7 @@ pub mod auth_card;
 pub mod avatar;
 pub mod brand;
 pub mod confirm;
+pub mod discard;
 pub mod idle_warning;
 pub mod menu;
 pub mod new_password;

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::api::{self, ApiError};
 use crate::auth::Auth;
 use crate::components::attachments::{AttachFiles, PendingFiles};
+use crate::components::discard::DiscardButton;
 use crate::components::menu::MenuButton;
 use crate::components::time::Time;
 use crate::live::Live;
@@ -316,6 +317,9 @@ pub fn NewBlastPage() -> impl IntoView {
             .map(|f| f.message())
     };
 
+    let typed =
+        move || subject.with(|s| !s.trim().is_empty()) || body.with(|b| !b.trim().is_empty());
+
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         touched.set(true);
@@ -472,7 +476,7 @@ pub fn NewBlastPage() -> impl IntoView {
                 <button class="button" type="submit" data-testid="send-blast" disabled=move || busy.get() || files.uploading()>
                     {move || if busy.get() { "Sending…".to_owned() } else { format!("Send to {}", count_text().replace(" selected", "")) }}
                 </button>
-                <A href="/blasts" attr:class="button button-secondary">"Discard"</A>
+                <DiscardButton href="/blasts" typed=Signal::derive(typed) />
             </div>
         </form>
     }

@@ -21,6 +21,7 @@ use crate::api::{self, ApiError};
 use crate::auth::Auth;
 use crate::components::attachments::{AttachFiles, PendingFiles};
 use crate::components::avatar::Avatar;
+use crate::components::discard::DiscardButton;
 use crate::components::unread::Unread;
 use crate::pages::thread::body_problem;
 
@@ -167,6 +168,8 @@ fn Composer() -> impl IntoView {
             .map(|f| f.message())
     };
     let subject_count = move || subject.with(|s| s.trim().chars().count());
+    let typed =
+        move || subject.with(|s| !s.trim().is_empty()) || body.with(|b| !b.trim().is_empty());
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -265,7 +268,7 @@ fn Composer() -> impl IntoView {
                     </svg>
                     {move || if busy.get() { "Sending…" } else { "Send" }}
                 </button>
-                <A href="/messages" attr:class="button button-secondary">"Discard"</A>
+                <DiscardButton href="/messages" typed=Signal::derive(typed) />
                 <span class="field-hint">"Recipients get an email saying a secure message is waiting — never its content."</span>
             </div>
         </form>
