@@ -5,7 +5,10 @@
 mod access;
 mod add;
 mod edit;
+mod invitation;
 mod permissions;
+
+use std::collections::HashMap;
 
 use confidant_openapi::people::{Person, PersonKind, PersonStatus, Role};
 use leptos::html;
@@ -62,6 +65,8 @@ struct Roster {
     notice: RwSignal<Option<String>>,
     /// Whose edit form is open.
     editing: RwSignal<Option<Uuid>>,
+    /// The invitations sent from this page while it is open.
+    invitations: RwSignal<HashMap<Uuid, invitation::Sent>>,
 }
 
 impl Roster {
@@ -104,6 +109,7 @@ fn PeopleAdmin(kind: PersonKind) -> impl IntoView {
         staff: RwSignal::new(Vec::new()),
         notice: RwSignal::new(None),
         editing: RwSignal::new(None),
+        invitations: RwSignal::new(HashMap::new()),
     };
     let is_clients = kind == PersonKind::Client;
     let next_cursor = RwSignal::new(None::<String>);
@@ -296,20 +302,7 @@ fn PersonRow(person: Memo<Person>, roster: Roster) -> impl IntoView {
                     <access::AccessCell person roster />
                 }.into_any()
             }}
-            <td>
-                {move || if person.with(|p| p.has_portal_account) {
-                    // Someone with an account resets a forgotten password themselves: nobody
-                    // else may set one for them.
-                    view! { <span class="pill pill-ok">"Active"</span> }.into_any()
-                } else {
-                    view! {
-                        <span class="pill">"No account"</span>
-                        <button class="link-button" type="button" on:click=move |_| invite(roster, person.get_untracked())>
-                            "Invite"
-                        </button>
-                    }.into_any()
-                }}
-            </td>
+            <invitation::InvitationCell person roster />
             <td>
                 <Show when=editable>
                     <button
@@ -334,18 +327,4 @@ fn PersonRow(person: Memo<Person>, roster: Roster) -> impl IntoView {
             </tr>
         </Show>
     }
-}
-
-/// Emails `person` a link to set a password.
-fn invite(roster: Roster, person: Person) {
-    let auth = Auth::get();
-    spawn_local(async move {
-        let result = auth
-            .call(|token| async move { api::people::invite(&token, person.id).await })
-            .await;
-        roster.notice.set(Some(match result {
-            Ok(_) => format!("Invitation sent to {}.", person.email),
-            Err(failure) => failure.message(),
-        }));
-    });
 }
