@@ -320,7 +320,7 @@ fn PersonRow(person: Memo<Person>, roster: Roster) -> impl IntoView {
             </td>
         </tr>
         <Show when=open>
-            <tr>
+            <tr class="edit-row">
                 <td colspan=COLUMNS>
                     <edit::EditPerson person=person.get_untracked() roster on_close=close />
                 </td>
