@@ -15,6 +15,7 @@ use crate::attachments::FileStore;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::contract::Contract;
+use crate::db::watch::DbWatch;
 use crate::db::{self, DbPool};
 use crate::deadline;
 use crate::email::Mailer;
@@ -70,7 +71,9 @@ impl Application {
         let files = FileStore::from_config(&config)?;
         let wake = JobWake::default();
         let events = EventHub::default();
+        let db_watch = DbWatch::default();
         if let Some(url) = &config.database_url {
+            db_watch.spawn(url.clone(), config.db_statement_timeout);
             // One LISTEN connection for this instance: it feeds the live streams and wakes
             // the job workers.
             listener::spawn(
@@ -82,6 +85,7 @@ impl Application {
         }
         let state = AppState {
             pool,
+            db_watch,
             files: files.clone(),
             events,
             tokens: TokenKeys::new(&config.jwt_secret),

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::attachments::FileStore;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
+use crate::db::watch::DbWatch;
 use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
 use crate::events::EventHub;
@@ -15,6 +16,8 @@ use crate::events::EventHub;
 pub struct AppState {
     /// The PostgreSQL pool.
     pub pool: DbPool,
+    /// Whether the database answers (this instance's probe).
+    pub db_watch: DbWatch,
     /// The settings the server was started with.
     pub config: Arc<Config>,
     /// Issues and verifies access tokens.
@@ -27,11 +30,18 @@ pub struct AppState {
 
 impl AppState {
     /// A connection from the pool, or 503 when the database does not answer in time (the
-    /// pool's own deadlines apply to each step; this bounds them all together).
+    /// pool's own deadlines apply to each step; this bounds them all together), at once while
+    /// the probe finds it down.
     pub async fn conn(&self) -> Result<DbConn, ApiError> {
         let unavailable = |error: &(dyn std::error::Error + 'static)| {
             ApiError::database_unavailable("borrowing a connection", error)
         };
+        if self.db_watch.is_down() {
+            return Err(unavailable(&std::io::Error::new(
+                std::io::ErrorKind::NotConnected,
+                "the database's probe goes unanswered",
+            )));
+        }
         match tokio::time::timeout(crate::db::CHECKOUT_DEADLINE, self.pool.get()).await {
             Ok(Ok(conn)) => Ok(conn),
             Ok(Err(error)) => Err(unavailable(&error)),

@@ -4,11 +4,18 @@
 //! as the database sees them, whatever library issued them.
 //!
 //! The connection that `LISTEN`s (the event listener) is left out: it reads the log after
-//! every commit, which is the cost of live updates, not of the request being measured.
+//! every commit, which is the cost of live updates, not of the request being measured. So is
+//! the server's database probe (`application_name` [`PROBE_APPLICATION`]), which asks
+//! `SELECT 1` every second whatever the requests do.
+//!
+//! It can also record what was run, with its bound values ([`WireCount::recording`]), for a
+//! benchmark to replay the same statements straight on PostgreSQL.
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use confidant::db::watch::PROBE_APPLICATION;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -21,10 +28,31 @@ pub struct Counts {
     pub parses: u64,
 }
 
+/// One statement as the server was asked to run it.
+#[derive(Debug, Clone)]
+pub enum Recorded {
+    /// A simple query (`BEGIN`, `COMMIT`).
+    Simple(String),
+    /// A prepared statement run with these values (binary format, `None` for NULL).
+    Prepared {
+        /// The SQL text.
+        text: String,
+        /// The parameters' type OIDs, as the client declared them.
+        types: Vec<u32>,
+        /// The bound values.
+        values: Vec<Option<Vec<u8>>>,
+        /// Whether each value is in binary format.
+        binary: Vec<bool>,
+    },
+}
+
 #[derive(Default)]
 struct Shared {
     statements: AtomicU64,
     parses: AtomicU64,
+    /// Whether statements are being recorded.
+    recording: AtomicBool,
+    recorded: std::sync::Mutex<Vec<Recorded>>,
     /// The text of each statement parsed or run as a simple query, for a failing test to
     /// show.
     texts: std::sync::Mutex<Vec<String>>,
@@ -87,6 +115,23 @@ impl WireCount {
         self.texts_lock().clear();
     }
 
+    /// Records every statement run from now on (and forgets earlier records), until
+    /// [`Self::take_recorded`].
+    pub fn recording(&self) {
+        self.recorded_lock().clear();
+        self.shared.recording.store(true, Ordering::SeqCst);
+    }
+
+    /// What was run since [`Self::recording`], in order; stops recording.
+    pub fn take_recorded(&self) -> Vec<Recorded> {
+        self.shared.recording.store(false, Ordering::SeqCst);
+        std::mem::take(&mut *self.recorded_lock())
+    }
+
+    fn recorded_lock(&self) -> std::sync::MutexGuard<'_, Vec<Recorded>> {
+        self.shared.recorded.lock().expect("the recorder's lock")
+    }
+
     /// The statements parsed or run as simple queries since the last reset, in order.
     pub fn texts(&self) -> Vec<String> {
         self.texts_lock().clone()
@@ -131,8 +176,16 @@ async fn carry(client: TcpStream, server: TcpStream, counters: Arc<Shared>) {
 struct Frontend {
     pending: Vec<u8>,
     started: bool,
+    /// The event listener's or the probe's connection: not counted.
     listener: bool,
+    /// Each prepared statement's text and parameter types, by name.
+    statements: HashMap<String, (String, Vec<u32>)>,
+    /// The last `Bind`.
+    bound: Option<Bound>,
 }
+
+/// A `Bind`: the statement's name, whether each value is binary, and the values.
+type Bound = (String, Vec<bool>, Vec<Option<Vec<u8>>>);
 
 impl Frontend {
     fn take(&mut self, bytes: &[u8], counters: &Shared) {
@@ -158,6 +211,13 @@ impl Frontend {
                 // An SSL or GSS request comes before the real startup packet.
                 let code = u32::from_be_bytes([message[4], message[5], message[6], message[7]]);
                 self.started = code == 196_608;
+                // The startup parameters: NUL-ended names and values.
+                let mut fields = message[8..].split(|byte| *byte == 0);
+                while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
+                    if name == b"application_name" && value == PROBE_APPLICATION.as_bytes() {
+                        self.listener = true;
+                    }
+                }
                 continue;
             }
             if self.listener {
@@ -170,25 +230,104 @@ impl Frontend {
                         self.listener = true;
                     } else {
                         counters.statements.fetch_add(1, Ordering::SeqCst);
+                        let text = text.trim_end_matches('\0').to_owned();
+                        record(counters, || Recorded::Simple(text.clone()));
                         keep(counters, format!("query: {text}"));
                     }
                 }
                 b'E' => {
                     counters.statements.fetch_add(1, Ordering::SeqCst);
+                    if let Some((name, binary, values)) = self.bound.take()
+                        && let Some((text, types)) = self.statements.get(&name)
+                    {
+                        record(counters, || Recorded::Prepared {
+                            text: text.clone(),
+                            types: types.clone(),
+                            values,
+                            binary,
+                        });
+                    }
                 }
                 b'P' => {
                     counters.parses.fetch_add(1, Ordering::SeqCst);
-                    // The statement's name, then its text, each ended by a NUL.
-                    let text = message[5..]
-                        .split(|byte| *byte == 0)
-                        .nth(1)
-                        .map(|text| String::from_utf8_lossy(text).into_owned())
-                        .unwrap_or_default();
+                    let (name, text, types) = parse_message(&message[5..]);
                     keep(counters, format!("parse: {text}"));
+                    self.statements.insert(name, (text, types));
                 }
+                b'B' => self.bound = Some(bind_message(&message[5..])),
                 _ => {}
             }
         }
+    }
+}
+
+/// A `Parse` body: the statement's name and text (NUL-ended), then its parameter types.
+fn parse_message(body: &[u8]) -> (String, String, Vec<u32>) {
+    let mut at = 0;
+    let name = c_string(body, &mut at);
+    let text = c_string(body, &mut at);
+    let count = u16_at(body, &mut at);
+    let types = (0..count).map(|_| u32_at(body, &mut at)).collect();
+    (name, text, types)
+}
+
+/// A `Bind` body: portal, statement, format codes, values (the result formats are not read).
+fn bind_message(body: &[u8]) -> Bound {
+    let mut at = 0;
+    let _portal = c_string(body, &mut at);
+    let statement = c_string(body, &mut at);
+    let formats: Vec<bool> = (0..u16_at(body, &mut at))
+        .map(|_| u16_at(body, &mut at) == 1)
+        .collect();
+    let count = u16_at(body, &mut at);
+    let values: Vec<Option<Vec<u8>>> = (0..count)
+        .map(|_| {
+            let length = u32_at(body, &mut at) as i32;
+            (length >= 0).then(|| {
+                let value = body[at..at + length as usize].to_vec();
+                at += length as usize;
+                value
+            })
+        })
+        .collect();
+    // No codes: all text; one code: it applies to every value.
+    let binary = match formats.as_slice() {
+        [] => vec![false; values.len()],
+        [one] => vec![*one; values.len()],
+        each => each.to_vec(),
+    };
+    (statement, binary, values)
+}
+
+fn c_string(body: &[u8], at: &mut usize) -> String {
+    let end = body[*at..]
+        .iter()
+        .position(|byte| *byte == 0)
+        .map_or(body.len(), |end| *at + end);
+    let text = String::from_utf8_lossy(&body[*at..end]).into_owned();
+    *at = end + 1;
+    text
+}
+
+fn u16_at(body: &[u8], at: &mut usize) -> u16 {
+    let value = u16::from_be_bytes([body[*at], body[*at + 1]]);
+    *at += 2;
+    value
+}
+
+fn u32_at(body: &[u8], at: &mut usize) -> u32 {
+    let value = u32::from_be_bytes([body[*at], body[*at + 1], body[*at + 2], body[*at + 3]]);
+    *at += 4;
+    value
+}
+
+fn record(counters: &Shared, statement: impl FnOnce() -> Recorded) {
+    if counters.recording.load(Ordering::SeqCst) {
+        counters
+            .recorded
+            .lock()
+            .expect("the recorder's lock")
+            .push(statement());
     }
 }
 
