@@ -1,7 +1,9 @@
 //! The PostgreSQL connection pool, the embedded migrations, the schema and the row types.
 
 pub mod models;
+pub mod prepared;
 pub mod schema;
+pub mod watch;
 
 use std::time::Duration;
 
@@ -28,7 +30,7 @@ pub type DbConn = Object<AsyncPgConnection>;
 /// How long a new connection may take to be made, TCP handshake to ready (the server may
 /// accept the connection and then say nothing, when it hangs).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-/// How long an idle connection's check before reuse (`SELECT 1`) may take.
+/// How long readying an idle connection for reuse may take.
 const RECYCLE_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long a caller waits for a free connection.
 const WAIT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -68,22 +70,21 @@ pub fn pool(url: &DatabaseUrl, size: usize) -> Result<DbPool, DbError> {
 }
 
 /// Builds the pool. Every wait has a deadline: making a connection ([`CONNECT_TIMEOUT`]),
-/// checking an idle one ([`RECYCLE_TIMEOUT`]), waiting for a free one ([`WAIT_TIMEOUT`]), and
+/// readying an idle one ([`RECYCLE_TIMEOUT`]), waiting for a free one ([`WAIT_TIMEOUT`]), and
 /// each statement (`statement_timeout`, enforced by PostgreSQL). TCP keepalive finds
 /// connections whose peer vanished. (A database that is frozen rather than gone answers
-/// nothing at all; requests are bounded by [`crate::deadline`] then.)
+/// nothing at all: the probe of [`watch`] notices, and [`crate::deadline`] bounds the rest.)
 pub fn pool_with(
     url: &DatabaseUrl,
     size: usize,
     statement_timeout: Duration,
 ) -> Result<DbPool, DbError> {
     let mut config = ManagerConfig::default();
-    // Each borrowed connection is checked with `SELECT 1` (at most RECYCLE_TIMEOUT): a round
-    // trip per checkout, but it is what makes a frozen database (SIGSTOP: sockets open,
-    // nothing answers) a 503 within seconds instead of at the request deadline. Dropping it
-    // (`RecyclingMethod::Fast`) needs another way to notice a frozen server first, such as
-    // a health probe that cuts waiting requests short (issue #17, next step).
-    config.recycling_method = RecyclingMethod::Verified;
+    // No `SELECT 1` when a connection is borrowed (it was a round trip on each of them): a
+    // database that stops answering is noticed by the instance's probe instead
+    // ([`watch::DbWatch`]), which refuses new borrows and cuts waiting requests short.
+    // Connections left broken (a transaction cut short) are still discarded on return.
+    config.recycling_method = RecyclingMethod::Fast;
     config.custom_setup = Box::new(move |url| Box::pin(connect(url.to_owned(), statement_timeout)));
     let manager =
         AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url.expose(), config);

@@ -27,6 +27,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::db::prepared::Prepared;
 use crate::db::schema::events;
 
 /// The advisory lock key that orders event ids by commit ("events" in ASCII).
@@ -137,30 +138,46 @@ pub async fn record_many(
             let mut audience = audience.clone();
             audience.sort_unstable();
             audience.dedup();
-            (
-                events::practice_id.eq(practice_id),
-                events::kind.eq(event.kind()),
-                events::data.eq(event.data()),
-                events::audience.eq(audience),
-            )
+            (event.kind(), event.data(), audience)
         })
         .collect();
     if rows.is_empty() {
         return Ok(());
     }
-    // Typed statements, so each connection prepares them once: a single event (a reply, a
-    // read) is inserted as one row, a batch (a blast chunk) as many.
-    diesel::select(pg_advisory_xact_lock(ORDER_LOCK_KEY))
-        .execute(conn)
-        .await?;
     match <[_; 1]>::try_from(rows) {
-        Ok([row]) => {
-            diesel::insert_into(events::table)
-                .values(row)
-                .execute(conn)
-                .await
+        // A single event (a reply, a read): the lock and the insert in one statement. The
+        // row is made only once the lock is held (the `FROM lock`), and with it its id.
+        Ok([(kind, data, audience)]) => {
+            use diesel::sql_types::{Array, BigInt, Jsonb, Text, Uuid as SqlUuid};
+            Prepared::sql(
+                "WITH lock AS MATERIALIZED (SELECT pg_advisory_xact_lock($1)) \
+                 INSERT INTO events (practice_id, kind, data, audience) \
+                 SELECT $2, $3, $4, $5 FROM lock",
+            )
+            .bind::<BigInt, _>(ORDER_LOCK_KEY)
+            .bind::<SqlUuid, _>(practice_id)
+            .bind::<Text, _>(kind)
+            .bind::<Jsonb, _>(data)
+            .bind::<Array<SqlUuid>, _>(audience)
+            .execute(conn)
+            .await
         }
+        // A batch (a blast chunk): the lock, then all rows at once.
         Err(rows) => {
+            diesel::select(pg_advisory_xact_lock(ORDER_LOCK_KEY))
+                .execute(conn)
+                .await?;
+            let rows: Vec<_> = rows
+                .into_iter()
+                .map(|(kind, data, audience)| {
+                    (
+                        events::practice_id.eq(practice_id),
+                        events::kind.eq(kind),
+                        events::data.eq(data),
+                        events::audience.eq(audience),
+                    )
+                })
+                .collect();
             diesel::insert_into(events::table)
                 .values(rows)
                 .execute(conn)

@@ -152,25 +152,29 @@ pub async fn notify_many(
     priority: jobs::Priority,
 ) -> diesel::QueryResult<()> {
     let recipients: Vec<Uuid> = deliveries.iter().map(|(_, person)| *person).collect();
-    // People who can sign in to read it: a deactivated staff member, still a participant of
-    // their old threads, hears nothing more.
-    let with_accounts: HashSet<Uuid> = portal_accounts::table
-        .inner_join(people::table.on(people::id.eq(portal_accounts::person_id)))
-        .filter(portal_accounts::person_id.eq_any(&recipients))
-        .filter(people::status.ne(PersonStatus::Deactivated.as_str()))
-        .select(portal_accounts::person_id)
-        .load::<Uuid>(conn)
-        .await?
-        .into_iter()
-        .collect();
+    // People who can sign in to read it (a deactivated staff member, still a participant of
+    // their old threads, hears nothing more), and the practice's choice to combine emails,
+    // in one statement: one row per such person, or one without a person when there is none.
+    let found: Vec<(bool, Option<Uuid>)> = practices::table
+        .left_join(
+            people::table.on(people::practice_id
+                .eq(practices::id)
+                .and(people::id.eq_any(recipients))
+                .and(people::status.ne(PersonStatus::Deactivated.as_str()))),
+        )
+        .left_join(portal_accounts::table.on(portal_accounts::person_id.eq(people::id)))
+        .filter(practices::id.eq(practice_id))
+        .select((
+            practices::combine_notifications,
+            portal_accounts::person_id.nullable(),
+        ))
+        .load(conn)
+        .await?;
+    let combine = found.iter().any(|(combine, _)| *combine);
+    let with_accounts: HashSet<Uuid> = found.into_iter().filter_map(|(_, person)| person).collect();
     let deliveries = deliveries
         .iter()
         .filter(|(_, person)| with_accounts.contains(person));
-    let combine: bool = practices::table
-        .find(practice_id)
-        .select(practices::combine_notifications)
-        .first(conn)
-        .await?;
     if combine {
         let now = chrono::Utc::now().timestamp();
         let window = now.div_euclid(COMBINE_WINDOW_SECONDS);

@@ -12,9 +12,30 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::Lane;
+use crate::db::prepared::Prepared;
 
-/// The condition of every update after the claim: this worker still holds this attempt.
-const HELD: &str = "id = $1 AND locked_by = $2 AND attempts = $3 AND state = 'running'";
+/// The condition of every update after the claim: this worker still holds this attempt. (A
+/// macro, so that each statement is one constant text, prepared once per connection.)
+macro_rules! held {
+    () => {
+        "id = $1 AND locked_by = $2 AND attempts = $3 AND state = 'running'"
+    };
+}
+
+/// The claim of the first row `$next` selects (see [`claim`]).
+macro_rules! claim_sql {
+    ($next:expr) => {
+        concat!(
+            "WITH next AS MATERIALIZED (",
+            $next,
+            ") UPDATE jobs SET state = 'running', attempts = jobs.attempts + 1, \
+                 locked_until = now() + make_interval(secs => $1), locked_by = $2 \
+             FROM next WHERE jobs.id = next.id \
+             RETURNING jobs.id, jobs.kind, jobs.payload::text AS payload, jobs.attempts, \
+                 jobs.max_attempts"
+        )
+    };
+}
 
 /// A job this worker now holds. (No `Debug`: it carries the payload.)
 #[derive(diesel::QueryableByName)]
@@ -43,7 +64,7 @@ pub(super) async fn insert(
     idempotency_key: Option<&str>,
     delay_seconds: i64,
 ) -> diesel::QueryResult<bool> {
-    let inserted = diesel::sql_query(
+    let inserted = Prepared::sql(
         "INSERT INTO jobs (id, kind, payload, max_attempts, idempotency_key, run_at, lane) \
          VALUES ($1, $2, $3::jsonb, $4, $5, now() + make_interval(secs => $6), $7) \
          ON CONFLICT (idempotency_key) DO NOTHING",
@@ -86,7 +107,7 @@ pub(super) async fn insert_many(
     } = batch;
     use diesel::sql_types::{Array, SmallInt};
     let ids: Vec<Uuid> = payloads.iter().map(|_| Uuid::now_v7()).collect();
-    diesel::sql_query(
+    Prepared::sql(
         "INSERT INTO jobs (id, kind, payload, max_attempts, idempotency_key, run_at, priority, \
              lane) \
          SELECT id, $2, payload::jsonb, $4, key, now() + make_interval(secs => $5), $6, $8 \
@@ -123,33 +144,39 @@ pub(super) async fn claim(
     lease: Duration,
     lane: Option<Lane>,
 ) -> diesel::QueryResult<Option<ClaimedJob>> {
-    let lane_condition = if lane.is_some() {
-        "AND lane = $3"
+    // Four constant texts (expired or available, one lane or all), each prepared once.
+    let (expired, available) = if lane.is_some() {
+        (
+            claim_sql!(
+                "SELECT id FROM jobs WHERE state = 'running' AND locked_until < now() \
+                 AND lane = $3 ORDER BY locked_until LIMIT 1 FOR UPDATE SKIP LOCKED"
+            ),
+            claim_sql!(
+                "SELECT id FROM jobs WHERE state = 'available' AND run_at <= now() \
+                 AND lane = $3 ORDER BY priority DESC, run_at, id LIMIT 1 \
+                 FOR UPDATE SKIP LOCKED"
+            ),
+        )
     } else {
-        "AND $3::text IS NULL"
+        (
+            claim_sql!(
+                "SELECT id FROM jobs WHERE state = 'running' AND locked_until < now() \
+                 AND $3::text IS NULL ORDER BY locked_until LIMIT 1 FOR UPDATE SKIP LOCKED"
+            ),
+            claim_sql!(
+                "SELECT id FROM jobs WHERE state = 'available' AND run_at <= now() \
+                 AND $3::text IS NULL ORDER BY priority DESC, run_at, id LIMIT 1 \
+                 FOR UPDATE SKIP LOCKED"
+            ),
+        )
     };
-    let expired = format!(
-        "SELECT id FROM jobs WHERE state = 'running' AND locked_until < now() {lane_condition} \
-         ORDER BY locked_until LIMIT 1 FOR UPDATE SKIP LOCKED"
-    );
-    let available = format!(
-        "SELECT id FROM jobs WHERE state = 'available' AND run_at <= now() {lane_condition} \
-         ORDER BY priority DESC, run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
-    );
     for next in [expired, available] {
-        let mut claimed: Vec<ClaimedJob> = diesel::sql_query(format!(
-            "WITH next AS MATERIALIZED ({next}) \
-             UPDATE jobs SET state = 'running', attempts = jobs.attempts + 1, \
-                 locked_until = now() + make_interval(secs => $1), locked_by = $2 \
-             FROM next WHERE jobs.id = next.id \
-             RETURNING jobs.id, jobs.kind, jobs.payload::text AS payload, jobs.attempts, \
-                 jobs.max_attempts"
-        ))
-        .bind::<Double, _>(lease.as_secs_f64())
-        .bind::<Text, _>(worker)
-        .bind::<Nullable<Text>, _>(lane.map(Lane::as_str))
-        .load(conn)
-        .await?;
+        let mut claimed: Vec<ClaimedJob> = Prepared::sql(next)
+            .bind::<Double, _>(lease.as_secs_f64())
+            .bind::<Text, _>(worker)
+            .bind::<Nullable<Text>, _>(lane.map(Lane::as_str))
+            .load(conn)
+            .await?;
         if let Some(job) = claimed.pop() {
             return Ok(Some(job));
         }
@@ -164,8 +191,9 @@ pub(super) async fn extend_lease(
     worker: &str,
     lease: Duration,
 ) -> diesel::QueryResult<bool> {
-    let updated = diesel::sql_query(format!(
-        "UPDATE jobs SET locked_until = now() + make_interval(secs => $4) WHERE {HELD}"
+    let updated = Prepared::sql(concat!(
+        "UPDATE jobs SET locked_until = now() + make_interval(secs => $4) WHERE ",
+        held!()
     ))
     .bind::<SqlUuid, _>(job.id)
     .bind::<Text, _>(worker)
@@ -184,10 +212,11 @@ pub(super) async fn complete(
     job: &ClaimedJob,
     worker: &str,
 ) -> diesel::QueryResult<bool> {
-    let updated = diesel::sql_query(format!(
+    let updated = Prepared::sql(concat!(
         "UPDATE jobs SET state = 'completed', finished_at = now(), \
              locked_until = NULL, locked_by = NULL \
-         WHERE {HELD}"
+         WHERE ",
+        held!()
     ))
     .bind::<SqlUuid, _>(job.id)
     .bind::<Text, _>(worker)
@@ -205,10 +234,11 @@ pub(super) async fn retry_later(
     delay: Duration,
     error: &str,
 ) -> diesel::QueryResult<bool> {
-    let updated = diesel::sql_query(format!(
+    let updated = Prepared::sql(concat!(
         "UPDATE jobs SET state = 'available', run_at = now() + make_interval(secs => $4), \
              last_error = $5, locked_until = NULL, locked_by = NULL \
-         WHERE {HELD}"
+         WHERE ",
+        held!()
     ))
     .bind::<SqlUuid, _>(job.id)
     .bind::<Text, _>(worker)
@@ -227,10 +257,11 @@ pub(super) async fn bury(
     worker: &str,
     error: &str,
 ) -> diesel::QueryResult<bool> {
-    let updated = diesel::sql_query(format!(
+    let updated = Prepared::sql(concat!(
         "UPDATE jobs SET state = 'dead', finished_at = now(), last_error = $4, \
              locked_until = NULL, locked_by = NULL \
-         WHERE {HELD}"
+         WHERE ",
+        held!()
     ))
     .bind::<SqlUuid, _>(job.id)
     .bind::<Text, _>(worker)
@@ -248,11 +279,12 @@ pub(super) async fn release(
     job: &ClaimedJob,
     worker: &str,
 ) -> diesel::QueryResult<bool> {
-    let updated = diesel::sql_query(format!(
+    let updated = Prepared::sql(concat!(
         "UPDATE jobs SET state = 'available', run_at = now(), \
              last_error = 'abandoned unfinished at shutdown', \
              locked_until = NULL, locked_by = NULL \
-         WHERE {HELD}"
+         WHERE ",
+        held!()
     ))
     .bind::<SqlUuid, _>(job.id)
     .bind::<Text, _>(worker)
@@ -282,7 +314,7 @@ pub(super) struct CensusRow {
 /// How many unfinished jobs there are, by kind, lane and state (due, scheduled for later,
 /// running), with the age of each group's oldest. Reads the two partial indexes' rows only.
 pub(super) async fn census(conn: &mut AsyncPgConnection) -> diesel::QueryResult<Vec<CensusRow>> {
-    diesel::sql_query(
+    Prepared::sql(
         "SELECT kind, lane, \
              CASE WHEN state = 'running' THEN 'running' \
                   WHEN run_at <= now() THEN 'due' ELSE 'scheduled' END AS state, \

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::prepared::Prepared;
 use crate::db::schema::{
     conversation_participants as cp, conversations, messages, people, unread_counters,
 };
@@ -52,7 +53,7 @@ diesel::define_sql_function! {
 }
 
 /// A message row.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = messages, check_for_backend(diesel::pg::Pg))]
 pub struct MessageRow {
     /// Its id.
@@ -149,7 +150,21 @@ impl Conversation {
         author_id: Uuid,
         body: &str,
     ) -> QueryResult<MessageRow> {
-        let message: MessageRow = diesel::insert_into(messages::table)
+        let message =
+            Self::add_message(conn, practice_id, conversation_id, author_id, body).await?;
+        Self::mark_posted(conn, &message).await?;
+        Ok(message)
+    }
+
+    /// Adds a message, leaving the participants' inbox fields to [`Self::mark_posted`].
+    pub async fn add_message(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        conversation_id: Uuid,
+        author_id: Uuid,
+        body: &str,
+    ) -> QueryResult<MessageRow> {
+        diesel::insert_into(messages::table)
             .values((
                 messages::id.eq(Uuid::now_v7()),
                 messages::practice_id.eq(practice_id),
@@ -159,23 +174,35 @@ impl Conversation {
             ))
             .returning(MessageRow::as_returning())
             .get_result(conn)
-            .await?;
-        // One statement for every participant: the author has sent, the others have one
-        // more unread message.
+            .await
+    }
+
+    /// Updates every participant's inbox fields for `message`, in one statement: the author
+    /// has sent, the others have one more unread message. It locks the recipients' unread
+    /// counters until commit (their trigger), so a reply runs it as late as it can: replies to
+    /// the same person wait on each other only for the end of their transactions.
+    pub async fn mark_posted(
+        conn: &mut AsyncPgConnection,
+        message: &MessageRow,
+    ) -> QueryResult<()> {
+        let author_id = message.author_id;
         let others = cp::person_id.ne(author_id);
-        diesel::update(cp::table.filter(cp::conversation_id.eq(conversation_id)))
-            .set((
-                cp::last_message_at.eq(message.created_at),
-                cp::has_sent.eq(cp::has_sent.or(cp::person_id.eq(author_id))),
-                cp::has_received.eq(cp::has_received.or(others)),
-                // 1 for everyone but the author, written with functions (not CASE) so the
-                // statement is prepared once per connection.
-                cp::unread_count
-                    .eq(cp::unread_count + num_nonnulls(nullif(cp::person_id, author_id))),
-            ))
-            .execute(conn)
-            .await?;
-        Ok(message)
+        Prepared::fixed(
+            diesel::update(cp::table.filter(cp::conversation_id.eq(message.conversation_id))).set(
+                (
+                    cp::last_message_at.eq(message.created_at),
+                    cp::has_sent.eq(cp::has_sent.or(cp::person_id.eq(author_id))),
+                    cp::has_received.eq(cp::has_received.or(others)),
+                    // 1 for everyone but the author, written with functions (not CASE) so the
+                    // statement is prepared once per connection.
+                    cp::unread_count
+                        .eq(cp::unread_count + num_nonnulls(nullif(cp::person_id, author_id))),
+                ),
+            ),
+        )
+        .execute(conn)
+        .await?;
+        Ok(())
     }
 
     /// The conversation if `person_id` takes part in it (else `None`: "not yours" and
@@ -195,6 +222,37 @@ impl Conversation {
             .first(conn)
             .await
             .optional()
+    }
+
+    /// [`Self::for_participant`] with the ids of everyone else in it, in one statement (a
+    /// reply needs both before it writes).
+    pub async fn for_participant_with_others(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        id: Uuid,
+        person_id: Uuid,
+    ) -> QueryResult<Option<(Self, Vec<Uuid>)>> {
+        let me = diesel::alias!(cp as me);
+        let rows: Vec<(Self, Uuid)> = conversations::table
+            .inner_join(cp::table.on(cp::conversation_id.eq(conversations::id)))
+            .filter(conversations::practice_id.eq(practice_id))
+            .filter(conversations::id.eq(id))
+            .filter(diesel::dsl::exists(
+                me.filter(me.field(cp::conversation_id).eq(id))
+                    .filter(me.field(cp::person_id).eq(person_id)),
+            ))
+            .select((Self::as_select(), cp::person_id))
+            .load(conn)
+            .await?;
+        let mut rows = rows.into_iter();
+        let Some((conversation, first)) = rows.next() else {
+            return Ok(None);
+        };
+        let others = std::iter::once(first)
+            .chain(rows.map(|(_, person)| person))
+            .filter(|person| *person != person_id)
+            .collect();
+        Ok(Some((conversation, others)))
     }
 
     /// A page of `person_id`'s conversations, newest activity first, after `after`.
@@ -267,22 +325,24 @@ impl Conversation {
             .await
     }
 
-    /// The latest message of each of these conversations.
+    /// The latest message of each of these conversations: one step back along each thread's
+    /// index (`LATERAL … LIMIT 1`, which diesel cannot write), so a page of the inbox costs
+    /// the same whatever its threads' lengths. (`DISTINCT ON` read every message of them.)
     pub async fn latest_messages(
         conn: &mut AsyncPgConnection,
         conversation_ids: &[Uuid],
     ) -> QueryResult<Vec<MessageRow>> {
-        messages::table
-            .filter(messages::conversation_id.eq_any(conversation_ids))
-            .distinct_on(messages::conversation_id)
-            .order((
-                messages::conversation_id,
-                messages::created_at.desc(),
-                messages::id.desc(),
-            ))
-            .select(MessageRow::as_select())
-            .load(conn)
-            .await
+        Prepared::sql(
+            "SELECT m.id, m.conversation_id, m.author_id, m.body, m.created_at \
+             FROM unnest($1::uuid[]) AS page(id) \
+             CROSS JOIN LATERAL ( \
+                 SELECT * FROM messages WHERE messages.conversation_id = page.id \
+                 ORDER BY created_at DESC, id DESC LIMIT 1 \
+             ) AS m",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(conversation_ids)
+        .load(conn)
+        .await
     }
 
     /// Up to `limit` messages of a conversation before `before` (a message's time and id),
@@ -322,15 +382,17 @@ impl Conversation {
         id: Uuid,
         person_id: Uuid,
     ) -> QueryResult<()> {
-        diesel::update(
-            cp::table
-                .filter(cp::conversation_id.eq(id))
-                .filter(cp::person_id.eq(person_id)),
+        Prepared::fixed(
+            diesel::update(
+                cp::table
+                    .filter(cp::conversation_id.eq(id))
+                    .filter(cp::person_id.eq(person_id)),
+            )
+            .set((
+                cp::last_read_at.eq(diesel::dsl::now),
+                cp::unread_count.eq(0),
+            )),
         )
-        .set((
-            cp::last_read_at.eq(diesel::dsl::now),
-            cp::unread_count.eq(0),
-        ))
         .execute(conn)
         .await
         .map(|_| ())

@@ -44,23 +44,18 @@ pub async fn post_message(
     let practice_id = me.practice_id();
     let viewer = messaging::viewer(&me.person);
     let mut conn = state.conn().await?;
-    let conversation =
-        Conversation::for_participant(&mut conn, practice_id, id.into_inner(), me.id())
+    let (conversation, others) =
+        Conversation::for_participant_with_others(&mut conn, practice_id, id.into_inner(), me.id())
             .await?
             .ok_or_else(ApiError::not_found)?;
     rules::may_post(conversation.kind(), viewer).map_err(cannot_send)?;
     let text = rules::check_body(&body.body).map_err(|e| field_error("body", e))?;
     check_attachment_ids(&body.attachment_ids)?;
-    let others: Vec<Uuid> = Conversation::participants(&mut conn, &[conversation.id])
-        .await?
-        .into_iter()
-        .map(|p| p.person_id)
-        .filter(|person| *person != me.id())
-        .collect();
     let message = conn
         .transaction(async |conn| {
             let message =
-                Conversation::post(conn, practice_id, conversation.id, me.id(), &text).await?;
+                Conversation::add_message(conn, practice_id, conversation.id, me.id(), &text)
+                    .await?;
             attach(
                 conn,
                 &me.person,
@@ -80,6 +75,8 @@ pub async fn post_message(
             let audience: Vec<_> = std::iter::once(me.id())
                 .chain(others.iter().copied())
                 .collect();
+            // Last but the event: it locks the recipients' unread counters until commit.
+            Conversation::mark_posted(conn, &message).await?;
             let created = Event::MessageCreated {
                 conversation_id: conversation.id,
                 message_id: message.id,
