@@ -52,28 +52,7 @@ pub async fn spawn_app_with(settings: &[(&str, String)]) -> TestApp {
 pub async fn spawn_app_on(database: TestDatabase, settings: &[(&str, String)]) -> TestApp {
     let storage = tempfile::tempdir().expect("a storage folder");
     let mail = SmtpSink::start().await;
-    let mut env: HashMap<String, String> = HashMap::from([
-        ("DATABASE_URL".into(), database.url().to_owned()),
-        ("CONFIDANT_LISTEN".into(), "127.0.0.1:0".into()),
-        (
-            "CONFIDANT_PUBLIC_URL".into(),
-            "http://confidant.test".into(),
-        ),
-        ("CONFIDANT_JWT_SECRET".into(), TEST_JWT_SECRET.into()),
-        (
-            "CONFIDANT_STORAGE".into(),
-            storage.path().display().to_string(),
-        ),
-        ("CONFIDANT_STORAGE_KEY".into(), TEST_STORAGE_KEY.into()),
-        ("CONFIDANT_DB_POOL_SIZE".into(), "5".into()),
-        ("CONFIDANT_SHUTDOWN_SECONDS".into(), "1".into()),
-        ("CONFIDANT_SMTP_URL".into(), mail.url()),
-        ("CONFIDANT_WORKERS".into(), "0".into()),
-    ]);
-    for (name, value) in settings {
-        env.insert((*name).to_owned(), value.clone());
-    }
-    let config = Config::from_lookup(|name| env.get(name).cloned()).expect("a valid test config");
+    let config = test_config(database.url(), storage.path(), &mail, settings);
     let app = Application::build(config).await.expect("the server starts");
     let address = app.address();
     let jobs = app.job_context().clone();
@@ -95,10 +74,77 @@ pub async fn spawn_app_on(database: TestDatabase, settings: &[(&str, String)]) -
     }
 }
 
+/// The test defaults for a server over `database_url`, with `settings` on top.
+fn test_config(
+    database_url: &str,
+    storage: &std::path::Path,
+    mail: &SmtpSink,
+    settings: &[(&str, String)],
+) -> Config {
+    let mut env: HashMap<String, String> = HashMap::from([
+        ("DATABASE_URL".into(), database_url.to_owned()),
+        ("CONFIDANT_LISTEN".into(), "127.0.0.1:0".into()),
+        (
+            "CONFIDANT_PUBLIC_URL".into(),
+            "http://confidant.test".into(),
+        ),
+        ("CONFIDANT_JWT_SECRET".into(), TEST_JWT_SECRET.into()),
+        ("CONFIDANT_STORAGE".into(), storage.display().to_string()),
+        ("CONFIDANT_STORAGE_KEY".into(), TEST_STORAGE_KEY.into()),
+        ("CONFIDANT_DB_POOL_SIZE".into(), "5".into()),
+        ("CONFIDANT_SHUTDOWN_SECONDS".into(), "1".into()),
+        ("CONFIDANT_SMTP_URL".into(), mail.url()),
+        ("CONFIDANT_WORKERS".into(), "0".into()),
+    ]);
+    for (name, value) in settings {
+        env.insert((*name).to_owned(), value.clone());
+    }
+    Config::from_lookup(|name| env.get(name).cloned()).expect("a valid test config")
+}
+
+/// A second server over a [`TestApp`]'s database, made by [`TestApp::spawn_twin`]; stops when
+/// dropped.
+pub struct Twin {
+    /// Where it listens.
+    pub address: SocketAddr,
+    handle: ServerHandle,
+}
+
+impl Twin {
+    /// `http://127.0.0.1:PORT` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+}
+
+impl Drop for Twin {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
 impl TestApp {
     /// `http://127.0.0.1:PORT` + `path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
+    }
+
+    /// Another server over this app's database, with the same keys (its tokens are good on
+    /// both) and `settings` on top (a benchmark watches one's statements through a proxy
+    /// while the other serves the load).
+    pub async fn spawn_twin(&self, settings: &[(&str, String)]) -> Twin {
+        let config = test_config(
+            self.database.url(),
+            self.storage.path(),
+            &self.mail,
+            settings,
+        );
+        let app = Application::build(config).await.expect("the twin starts");
+        let address = app.address();
+        let server = app.into_server();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Twin { address, handle }
     }
 
     /// `GET path`.

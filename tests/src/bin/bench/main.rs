@@ -5,7 +5,9 @@
 //!   the first inbox page, a page halfway down, and the unread badge.
 //! - `send [--seconds S]`: replies under load, from 2, 8 and 32 concurrent connections (each
 //!   its own provider-client thread), and the inbox page and unread badge read under the same
-//!   concurrency: requests per second, p50 and p99.
+//!   concurrency: requests per second, p50 and p99, against the limit: the same statements
+//!   (recorded on the wire from one call each) replayed straight on PostgreSQL by as many
+//!   connections, and the ratio of the two (see `limit.rs`).
 //! - `blast [--clients N] [--runs R]`: a blast to N clients (default 10,000), each with a
 //!   portal account: the time to the 202, to `done`, threads per second, what the same rows
 //!   cost as raw SQL in one transaction (the physical limit), and the notification emails:
@@ -22,12 +24,14 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use confidant_tests::fixtures::StaffedPractice;
+use confidant_tests::wire_count::WireCount;
 use confidant_tests::{TestApp, spawn_app, spawn_app_with};
 use diesel::sql_types::{Integer, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 mod events;
+mod limit;
 
 const RUNS: usize = 21;
 
@@ -307,45 +311,113 @@ async fn send(seconds: u64) {
     // One thread per connection, so that connections do not queue on one thread's rows.
     let mut threads = Vec::new();
     for lane in 0..LEVELS[LEVELS.len() - 1] {
-        let created = app
-            .send_as(
-                reqwest::Method::POST,
-                &p.provider.token,
-                "/api/v1/conversations",
-                Some(serde_json::json!({
-                    "recipients": [{"type": "person", "id": p.client.person.id}],
-                    "subject": format!("Load {lane}"),
-                    "body": "The first message.",
-                })),
+        let thread = app
+            .start_thread(
+                &p.provider,
+                p.client.person.id,
+                &format!("Load {lane}"),
+                "The first message.",
             )
             .await;
-        assert_eq!(created.status(), 201);
-        let thread: serde_json::Value = created.json().await.expect("a thread");
-        threads.push(thread["id"].as_str().expect("an id").to_owned());
+        threads.push(thread.id.to_string());
     }
     let threads = Arc::new(threads);
+    let reply_path = move |lane: usize| format!("/api/v1/conversations/{}/messages", threads[lane]);
+    const INBOX: &str = "/api/v1/conversations?limit=25";
+    const BADGE: &str = "/api/v1/unread";
+
+    // The limit: what each call ran, recorded through a twin server behind a wire proxy
+    // (the loaded server talks to PostgreSQL directly), replayed on PostgreSQL.
+    let wire = WireCount::start(app.database.url()).await;
+    let twin = app
+        .spawn_twin(&[
+            ("DATABASE_URL", wire.url(app.database.url())),
+            ("CONFIDANT_DB_POOL_SIZE", "1".to_owned()),
+        ])
+        .await;
+    let client = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: String, token: String| {
+        let request = client
+            .request(method.clone(), twin.url(&path))
+            .bearer_auth(token);
+        async move {
+            let request = if method == reqwest::Method::POST {
+                request.json(&serde_json::json!({"body": "Another line."}))
+            } else {
+                request
+            };
+            let response = request.send().await.expect("the twin answers");
+            assert!(
+                response.status().is_success(),
+                "{path}: {}",
+                response.status()
+            );
+        }
+    };
+    let record = |method: reqwest::Method, path: String, token: String| {
+        let (call, wire) = (&call, &wire);
+        async move {
+            // Warm: the twin's one connection prepares what the call runs.
+            for _ in 0..3 {
+                call(method.clone(), path.clone(), token.clone()).await;
+            }
+            wire.recording();
+            let since_ms = u64::try_from(Utc::now().timestamp_millis()).expect("after 1970");
+            call(method, path, token).await;
+            limit::Replay::new(wire.take_recorded(), since_ms)
+        }
+    };
+    let mut reply_replays = Vec::new();
+    for lane in 0..LEVELS[LEVELS.len() - 1] {
+        reply_replays.push(
+            record(
+                reqwest::Method::POST,
+                reply_path(lane),
+                p.provider.token.clone(),
+            )
+            .await,
+        );
+    }
+    let inbox_replay = record(
+        reqwest::Method::GET,
+        INBOX.to_owned(),
+        p.client.token.clone(),
+    )
+    .await;
+    let badge_replay = record(
+        reqwest::Method::GET,
+        BADGE.to_owned(),
+        p.client.token.clone(),
+    )
+    .await;
+    drop(twin);
     println!(
-        "send benchmark: {seconds} s per level after 1 s of warm-up, in-process server, loopback"
+        "send benchmark: {seconds} s per level after 1 s of warm-up, in-process server, loopback; \
+         limit = the same statements replayed on PostgreSQL \
+         (reply {}, inbox page {}, badge {} statements)",
+        reply_replays[0].statements(),
+        inbox_replay.statements(),
+        badge_replay.statements()
     );
     println!(
-        "{:<22} {:>6} {:>10} {:>9} {:>9}",
-        "request", "conns", "req/s", "p50", "p99"
+        "{:<18} {:>5} {:>8} {:>9} {:>9} {:>10} {:>9} {:>6}",
+        "request", "conns", "req/s", "p50", "p99", "limit/s", "limit p50", "ratio"
     );
+    let url = app.database.url().to_owned();
     for connections in LEVELS {
-        let (app_reply, token, threads) = (
+        let (app_reply, token, reply_path) = (
             Arc::clone(&app),
             p.provider.token.clone(),
-            Arc::clone(&threads),
+            reply_path.clone(),
         );
         let reply = under_load(connections, seconds, move |lane| {
-            let (app, token, threads) =
-                (Arc::clone(&app_reply), token.clone(), Arc::clone(&threads));
+            let (app, token, path) = (Arc::clone(&app_reply), token.clone(), reply_path(lane));
             async move {
                 let sent = app
                     .send_as(
                         reqwest::Method::POST,
                         &token,
-                        &format!("/api/v1/conversations/{}/messages", threads[lane]),
+                        &path,
                         Some(serde_json::json!({"body": "Another line."})),
                     )
                     .await;
@@ -353,9 +425,14 @@ async fn send(seconds: u64) {
             }
         })
         .await;
-        for (name, path) in [
-            ("inbox first page", "/api/v1/conversations?limit=25"),
-            ("unread badge", "/api/v1/unread"),
+        let mut sessions = Vec::new();
+        for replay in reply_replays.iter().take(connections) {
+            sessions.push(replay.connect(&url).await);
+        }
+        let reply_limit = replay_under_load(connections, seconds, sessions).await;
+        for (name, path, replay) in [
+            ("inbox first page", INBOX, &inbox_replay),
+            ("unread badge", BADGE, &badge_replay),
         ] {
             let (app_read, token) = (Arc::clone(&app), p.client.token.clone());
             let read = under_load(connections, seconds, move |_| {
@@ -367,20 +444,49 @@ async fn send(seconds: u64) {
                 }
             })
             .await;
-            print_load(name, connections, &read);
+            let mut sessions = Vec::new();
+            for _ in 0..connections {
+                sessions.push(replay.connect(&url).await);
+            }
+            let limit = replay_under_load(connections, seconds, sessions).await;
+            print_against_limit(name, connections, &read, &limit);
         }
-        print_load("reply", connections, &reply);
+        print_against_limit("reply", connections, &reply, &reply_limit);
     }
 }
 
-fn print_load(name: &str, connections: usize, load: &Load) {
-    #[expect(clippy::cast_precision_loss, reason = "a count of requests in seconds")]
-    let rate = load.requests as f64 / load.elapsed.as_secs_f64();
+/// [`under_load`] for replays: lane `n` runs `sessions[n]`.
+async fn replay_under_load(
+    connections: usize,
+    seconds: u64,
+    sessions: Vec<limit::Session>,
+) -> Load {
+    let sessions = std::sync::Arc::new(sessions);
+    under_load(connections, seconds, move |lane| {
+        let sessions = std::sync::Arc::clone(&sessions);
+        async move { sessions[lane].run().await }
+    })
+    .await
+}
+
+fn print_against_limit(name: &str, connections: usize, load: &Load, limit: &Load) {
+    let (rate, limit_rate) = (load.rate(), limit.rate());
     println!(
-        "{name:<22} {connections:>6} {rate:>10.0} {:>7.2}ms {:>7.2}ms",
+        "{name:<18} {connections:>5} {rate:>8.0} {:>7.2}ms {:>7.2}ms {limit_rate:>10.0} {:>7.2}ms {:>6.2}",
         ms(load.p50),
-        ms(load.p99)
+        ms(load.p99),
+        ms(limit.p50),
+        rate / limit_rate
     );
+}
+
+impl Load {
+    /// Requests per second.
+    fn rate(&self) -> f64 {
+        #[expect(clippy::cast_precision_loss, reason = "a count of requests in seconds")]
+        let requests = self.requests as f64;
+        requests / self.elapsed.as_secs_f64()
+    }
 }
 
 fn median_of(times: Vec<Duration>) -> Duration {
