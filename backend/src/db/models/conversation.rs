@@ -13,7 +13,7 @@ use crate::db::schema::{
 };
 
 /// A conversation row.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = conversations, check_for_backend(diesel::pg::Pg))]
 pub struct Conversation {
     /// Its id.
@@ -29,7 +29,7 @@ pub struct Conversation {
 }
 
 /// One person's place in a conversation.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = cp, check_for_backend(diesel::pg::Pg))]
 pub struct ParticipantRow {
     /// The conversation.
@@ -81,6 +81,43 @@ pub struct ParticipantInfo {
     pub kind: String,
     /// Whether they wrote any of the thread's messages.
     pub has_sent: bool,
+}
+
+/// One line of a person's inbox: the thread, their place in it, its latest message's text.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct InboxRow {
+    /// The thread.
+    #[diesel(embed)]
+    pub conversation: Conversation,
+    /// The person's place in it.
+    #[diesel(embed)]
+    pub participant: ParticipantRow,
+    /// Its latest message's text (none only if its messages were all deleted meanwhile).
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub latest_body: Option<String>,
+}
+
+/// A page of one folder, after a cursor or from the top (see [`Conversation::page`]): one
+/// constant text per folder and start, so that each is prepared once per connection.
+macro_rules! inbox_page_sql {
+    ($folder:literal, $after:literal) => {
+        concat!(
+            "SELECT c.id, c.practice_id, c.subject, c.kind, c.started_by, \
+                 p.conversation_id, p.person_id, p.last_message_at, p.unread_count, \
+                 latest.body AS latest_body \
+             FROM conversation_participants p \
+             JOIN conversations c ON c.id = p.conversation_id \
+             LEFT JOIN LATERAL ( \
+                 SELECT body FROM messages WHERE messages.conversation_id = p.conversation_id \
+                 ORDER BY created_at DESC, id DESC LIMIT 1 \
+             ) AS latest ON true \
+             WHERE p.person_id = $1 ",
+            $folder,
+            " ",
+            $after,
+            " ORDER BY p.last_message_at DESC, p.conversation_id DESC LIMIT $2"
+        )
+    };
 }
 
 /// Which folder of a person's conversations.
@@ -255,40 +292,47 @@ impl Conversation {
         Ok(Some((conversation, others)))
     }
 
-    /// A page of `person_id`'s conversations, newest activity first, after `after`.
+    /// A page of `person_id`'s conversations, newest activity first, after `after`, each with
+    /// its latest message's text: one statement, one step along the folder's index per row
+    /// and one back along each thread's (`LATERAL … LIMIT 1`, which diesel cannot write).
     pub async fn page(
         conn: &mut AsyncPgConnection,
         person_id: Uuid,
         folder: FolderFilter,
         after: Option<(DateTime<Utc>, Uuid)>,
         limit: i64,
-    ) -> QueryResult<Vec<(Self, ParticipantRow)>> {
-        let mut query = cp::table
-            .inner_join(conversations::table.on(conversations::id.eq(cp::conversation_id)))
-            .filter(cp::person_id.eq(person_id))
-            .select((Self::as_select(), ParticipantRow::as_select()))
-            .order((cp::last_message_at.desc(), cp::conversation_id.desc()))
-            .limit(limit)
-            .into_boxed();
-        query = match folder {
-            FolderFilter::Inbox => query.filter(cp::has_received.eq(true)),
-            FolderFilter::Sent => query.filter(cp::has_sent.eq(true)),
-            FolderFilter::All => query,
+    ) -> QueryResult<Vec<InboxRow>> {
+        // A row comparison, not `a < x OR (a = x AND b < y)`: PostgreSQL turns it into a
+        // range on the folder index, so a page deep in 100k threads costs no more to find.
+        let text = match folder {
+            FolderFilter::Inbox if after.is_some() => inbox_page_sql!(
+                "AND p.has_received",
+                "AND (p.last_message_at, p.conversation_id) < ($3, $4)"
+            ),
+            FolderFilter::Inbox => inbox_page_sql!("AND p.has_received", ""),
+            FolderFilter::Sent if after.is_some() => inbox_page_sql!(
+                "AND p.has_sent",
+                "AND (p.last_message_at, p.conversation_id) < ($3, $4)"
+            ),
+            FolderFilter::Sent => inbox_page_sql!("AND p.has_sent", ""),
+            FolderFilter::All if after.is_some() => {
+                inbox_page_sql!("", "AND (p.last_message_at, p.conversation_id) < ($3, $4)")
+            }
+            FolderFilter::All => inbox_page_sql!("", ""),
         };
-        if let Some((at, id)) = after {
-            // A row comparison, not `a < x OR (a = x AND b < y)`: PostgreSQL turns it into a
-            // range on the folder index, so a page deep in 100k threads costs no more to find.
-            query = query.filter(
-                diesel::dsl::sql::<diesel::sql_types::Bool>(
-                    "(conversation_participants.last_message_at, conversation_participants.conversation_id) < (",
-                )
-                .bind::<diesel::sql_types::Timestamptz, _>(at)
-                .sql(", ")
-                .bind::<diesel::sql_types::Uuid, _>(id)
-                .sql(")"),
-            );
+        let query = Prepared::sql(text)
+            .bind::<diesel::sql_types::Uuid, _>(person_id)
+            .bind::<diesel::sql_types::BigInt, _>(limit);
+        match after {
+            Some((at, id)) => {
+                query
+                    .bind::<diesel::sql_types::Timestamptz, _>(at)
+                    .bind::<diesel::sql_types::Uuid, _>(id)
+                    .load(conn)
+                    .await
+            }
+            None => query.load(conn).await,
         }
-        query.load(conn).await
     }
 
     /// Who takes part in conversation `id` (the audience of what happens in it).
@@ -323,26 +367,6 @@ impl Conversation {
             ))
             .load(conn)
             .await
-    }
-
-    /// The latest message of each of these conversations: one step back along each thread's
-    /// index (`LATERAL … LIMIT 1`, which diesel cannot write), so a page of the inbox costs
-    /// the same whatever its threads' lengths. (`DISTINCT ON` read every message of them.)
-    pub async fn latest_messages(
-        conn: &mut AsyncPgConnection,
-        conversation_ids: &[Uuid],
-    ) -> QueryResult<Vec<MessageRow>> {
-        Prepared::sql(
-            "SELECT m.id, m.conversation_id, m.author_id, m.body, m.created_at \
-             FROM unnest($1::uuid[]) AS page(id) \
-             CROSS JOIN LATERAL ( \
-                 SELECT * FROM messages WHERE messages.conversation_id = page.id \
-                 ORDER BY created_at DESC, id DESC LIMIT 1 \
-             ) AS m",
-        )
-        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(conversation_ids)
-        .load(conn)
-        .await
     }
 
     /// Up to `limit` messages of a conversation before `before` (a message's time and id),

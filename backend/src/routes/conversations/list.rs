@@ -1,7 +1,5 @@
 //! `GET /api/v1/conversations`.
 
-use std::collections::HashMap;
-
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use confidant_openapi::Problem;
@@ -11,7 +9,7 @@ use confidant_openapi::conversations::{
 use uuid::Uuid;
 
 use crate::auth::CurrentPerson;
-use crate::db::models::conversation::{Conversation, FolderFilter};
+use crate::db::models::conversation::{Conversation, FolderFilter, InboxRow};
 use crate::domain::conversations as rules;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
@@ -58,21 +56,25 @@ pub async fn list_conversations(
     let mut rows = Conversation::page(&mut conn, me.id(), folder, after, limit + 1).await?;
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
-        rows.last()
-            .map(|(_, part)| pagination::encode(&(part.last_message_at, part.conversation_id)))
+        rows.last().map(|row| {
+            pagination::encode(&(
+                row.participant.last_message_at,
+                row.participant.conversation_id,
+            ))
+        })
     } else {
         None
     };
-    let ids: Vec<Uuid> = rows.iter().map(|(c, _)| c.id).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.conversation.id).collect();
     let people = Conversation::participants(&mut conn, &ids).await?;
-    let previews: HashMap<Uuid, String> = Conversation::latest_messages(&mut conn, &ids)
-        .await?
-        .into_iter()
-        .map(|m| (m.conversation_id, preview(&m.body)))
-        .collect();
     let items = rows
         .into_iter()
-        .map(|(conversation, part)| {
+        .map(|row| {
+            let InboxRow {
+                conversation,
+                participant: part,
+                latest_body,
+            } = row;
             let writers = messaging::writers(conversation.id, conversation.started_by, &people);
             let kind = conversation.kind();
             let visibility = Visibility::new(kind, viewer, writers);
@@ -84,7 +86,7 @@ pub async fn list_conversations(
             ConversationSummary {
                 id: conversation.id,
                 subject: conversation.subject,
-                preview: previews.get(&conversation.id).cloned().unwrap_or_default(),
+                preview: latest_body.as_deref().map(preview).unwrap_or_default(),
                 last_message_at: part.last_message_at,
                 unread_count: part.unread_count,
                 can_reply: rules::may_post(kind, viewer).is_ok(),
