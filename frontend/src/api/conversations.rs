@@ -1,4 +1,4 @@
-//! Conversations, their messages, read marks, deletion and the unread badge
+//! Conversations, their messages, read marks, archiving, deletion and the unread badge
 //! (`/api/v1/conversations`, `/api/v1/unread`).
 
 use confidant_openapi::conversations::{
@@ -14,6 +14,7 @@ fn folder_name(folder: Folder) -> &'static str {
     match folder {
         Folder::Inbox => "inbox",
         Folder::Sent => "sent",
+        Folder::Archived => "archived",
         Folder::All => "all",
     }
 }
@@ -92,6 +93,29 @@ pub async fn mark_read(token: &str, id: Uuid) -> Result<(), ApiError> {
     call_empty::<()>(
         Method::Post,
         &format!("/api/v1/conversations/{id}/read"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+/// `POST /api/v1/conversations/{id}/archive`: out of the caller's inbox (and read), for them
+/// only; its next message brings it back.
+pub async fn archive(token: &str, id: Uuid) -> Result<(), ApiError> {
+    call_empty::<()>(
+        Method::Post,
+        &format!("/api/v1/conversations/{id}/archive"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+/// `DELETE /api/v1/conversations/{id}/archive`: back to the caller's inbox.
+pub async fn unarchive(token: &str, id: Uuid) -> Result<(), ApiError> {
+    call_empty::<()>(
+        Method::Delete,
+        &format!("/api/v1/conversations/{id}/archive"),
         Some(token),
         None,
     )
