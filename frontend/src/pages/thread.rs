@@ -2,6 +2,7 @@
 //! first, and a reply box when the reader may post, or the reason why not. Staff can delete
 //! their own messages and the threads they started, after a confirmation that says it is
 //! permanent. Opening a thread marks it read on the server, so the badge is refreshed after.
+//! Archive takes the thread out of the reader's inbox (for them only) and goes back there.
 //! The thread follows the live stream: a reply or a deletion by anyone appears at once.
 //! Files sent with a message are listed under it and download through the API; the reply box
 //! can attach files too.
@@ -268,6 +269,8 @@ fn ThreadView(thread: RwSignal<Option<Conversation>>) -> impl IntoView {
     let confirming = RwSignal::new(false);
     let deleting = RwSignal::new(false);
     let delete_error = RwSignal::new(None::<String>);
+    // Archiving goes back to the inbox too.
+    let to_inbox = navigate.clone();
     let delete_thread = move || {
         let Some(id) = conversation_id else { return };
         deleting.set(true);
@@ -285,6 +288,32 @@ fn ThreadView(thread: RwSignal<Option<Conversation>>) -> impl IntoView {
                 Err(failure) => {
                     delete_error.set(Some(failure.message()));
                     deleting.set(false);
+                }
+            }
+        });
+    };
+    let archiving = RwSignal::new(false);
+    let archive_error = RwSignal::new(None::<String>);
+    let archive_thread = move || {
+        let Some(id) = conversation_id else { return };
+        archiving.set(true);
+        archive_error.set(None);
+        let navigate = to_inbox.clone();
+        spawn_local(async move {
+            match auth
+                .call(|token| async move { api::conversations::archive(&token, id).await })
+                .await
+            {
+                Ok(()) => {
+                    unread.refresh();
+                    navigate("/messages", Default::default());
+                }
+                Err(failure) => {
+                    archive_error.set(Some(format!(
+                        "Could not archive this conversation. {}",
+                        failure.message()
+                    )));
+                    archiving.set(false);
                 }
             }
         });
@@ -407,17 +436,31 @@ fn ThreadView(thread: RwSignal<Option<Conversation>>) -> impl IntoView {
                         .collect_view()}
                 </ul>
             </div>
-            <Show when=can_delete>
+            <div class="thread-actions">
                 <button
-                    class="button button-danger-quiet"
+                    class="button button-secondary button-small"
                     type="button"
-                    data-testid="delete-thread"
-                    on:click=move |_| confirming.set(true)
+                    data-testid="archive-thread"
+                    disabled=move || archiving.get()
+                    on:click=move |_| archive_thread()
                 >
-                    "Delete conversation"
+                    {move || if archiving.get() { "Archiving…" } else { "Archive" }}
                 </button>
-            </Show>
+                <Show when=can_delete>
+                    <button
+                        class="button button-danger-quiet"
+                        type="button"
+                        data-testid="delete-thread"
+                        on:click=move |_| confirming.set(true)
+                    >
+                        "Delete conversation"
+                    </button>
+                </Show>
+            </div>
         </header>
+        {move || archive_error.get().map(|text| view! {
+            <p class="form-error archive-error" role="alert" data-testid="archive-error">{text}</p>
+        })}
         <Show when=move || confirming.get()>
             <ConfirmPanel
                 message=confirm_text()
