@@ -10,6 +10,7 @@ pub mod idle_warning;
 pub mod menu;
 pub mod new_password;
 pub mod page_focus;
+pub mod recipient_summary;
 pub mod sidebar;
 pub mod status_line;
 pub mod time;

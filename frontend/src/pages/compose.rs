@@ -3,12 +3,18 @@
 //! sending and again by the server, whose answers are shown next to the fields. After sending,
 //! the new thread opens. Files can be attached: each uploads as soon as it is chosen, and Send
 //! waits for them. A client who may not send (inactive or archived) sees why instead.
+//!
+//! The picker guards against the mistakes a busy practice makes: staff see each person's
+//! masked email and status (two clients of the same name, an inactive one), and a client sees
+//! their own providers first.
+
+use std::collections::HashMap;
 
 use confidant_openapi::ProblemCode;
 use confidant_openapi::conversations::{
     CreateConversationRequest, MAX_SUBJECT_CHARS, RecipientRef,
 };
-use confidant_openapi::people::{PersonKind, PersonStatus};
+use confidant_openapi::people::{Person, PersonKind, PersonStatus};
 use confidant_openapi::recipients::Recipient;
 use gloo_timers::future::TimeoutFuture;
 use leptos::html;
@@ -16,12 +22,15 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
+use uuid::Uuid;
 
 use crate::api::{self, ApiError};
 use crate::auth::Auth;
 use crate::components::attachments::{AttachFiles, PendingFiles};
-use crate::components::avatar::Avatar;
 use crate::components::discard::DiscardButton;
+use crate::components::recipient_summary::{
+    RecipientSummary, can_receive, mask_email, person_id, recipient_name, spoken_label,
+};
 use crate::components::unread::Unread;
 use crate::pages::thread::body_problem;
 
@@ -37,28 +46,48 @@ fn key(recipient: &Recipient) -> (&'static str, Option<uuid::Uuid>) {
     }
 }
 
-/// What a To entry is called.
-fn label(recipient: &Recipient) -> String {
-    match recipient {
-        Recipient::Person { name, .. } | Recipient::StaffGroup { name, .. } => name.clone(),
-        Recipient::AllStaff => "All staff".into(),
+/// How many people one search offers a staff member (the server's default).
+const STAFF_DIRECTORY_LIMIT: u32 = 20;
+
+/// A client's directory is the practice's staff: asking for the server's most brings their
+/// care team into the answer, so that it can be put first.
+const CLIENT_DIRECTORY_LIMIT: u32 = 100;
+
+/// How many records are read to show emails and statuses: more than the directory offers,
+/// since the people list also holds the deactivated staff the directory leaves out.
+const DETAILS_LIMIT: u32 = 50;
+
+/// How the writer is tied to an offered person, if at all: a client's own providers, a
+/// provider's own clients.
+fn tie(me: &Person, recipient: &Recipient, details: Option<&Person>) -> Option<&'static str> {
+    let Recipient::Person { id, kind, .. } = recipient else {
+        return None;
+    };
+    let assigned = |client: &Person, provider: Uuid| {
+        client
+            .provider_ids
+            .as_ref()
+            .is_some_and(|ids| ids.contains(&provider))
+    };
+    match (me.kind, kind) {
+        (PersonKind::Client, PersonKind::Staff) if assigned(me, *id) => Some("Your provider"),
+        (PersonKind::Staff, PersonKind::Client) if details.is_some_and(|c| assigned(c, me.id)) => {
+            Some("Your client")
+        }
+        _ => None,
     }
 }
 
-/// What kind of To entry it is, in a word or two.
-fn kind_label(recipient: &Recipient) -> &'static str {
-    match recipient {
-        Recipient::Person {
-            kind: PersonKind::Client,
-            ..
-        } => "Client",
-        Recipient::Person {
-            kind: PersonKind::Staff,
-            ..
-        } => "Staff",
-        Recipient::StaffGroup { .. } => "Staff group",
-        Recipient::AllStaff => "Everyone on staff",
-    }
+/// The element id of the suggestion at `index`.
+fn option_id(index: usize) -> String {
+    format!("to-option-{index}")
+}
+
+/// Whether an entry can be sent a new thread, as far as the records read so far tell.
+fn receives(known: &HashMap<Uuid, Person>, recipient: &Recipient) -> bool {
+    person_id(recipient)
+        .and_then(|id| known.get(&id))
+        .is_none_or(|person| can_receive(person.status))
 }
 
 /// The entry as the API takes it.
@@ -291,16 +320,55 @@ fn ToPicker(chosen: RwSignal<Vec<Recipient>>, invalid: Signal<bool>) -> impl Int
     let highlighted = RwSignal::new(0usize);
     // The number of the latest search, so that a slow answer never replaces a newer one.
     let latest = StoredValue::new(0u64);
+    // The writer does not change while the page is open (signing out leaves it).
+    let me = StoredValue::new(untrack(|| auth.session()).map(|s| s.me.person));
+    let staff = me.with_value(|me| me.as_ref().is_some_and(|me| me.kind == PersonKind::Staff));
+    // The records of people offered so far (staff only), by id.
+    let details = RwSignal::new(HashMap::<Uuid, Person>::new());
+    let details_error = RwSignal::new(None::<String>);
 
     // What can still be added: the answer without what is already chosen.
     let options = Memo::new(move |_| {
         let chosen = chosen.get();
-        found
+        let mut list = found
             .get()
             .into_iter()
             .filter(|r| !chosen.contains(r))
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        // A client writes mostly to their care team: it comes first, each part in name order.
+        me.with_value(|me| {
+            if let Some(me) = me.as_ref().filter(|me| me.kind == PersonKind::Client) {
+                list.sort_by_key(|r| tie(me, r, None).is_none());
+            }
+        });
+        list
     });
+    // The directory gives names only; staff may read the people list, which adds each
+    // person's email, status, role and providers. Clients may not, and see names.
+    let look_up_details = move |query: String, ticket: u64| async move {
+        let mut path = format!("limit={DETAILS_LIMIT}");
+        if !query.trim().is_empty() {
+            path.push_str(&format!("&q={}", api::query_value(query.trim())));
+        }
+        let result = auth
+            .call(|token| {
+                let path = path.clone();
+                async move { api::people::list(&token, &path).await }
+            })
+            .await;
+        if latest.try_get_value() != Some(ticket) {
+            return;
+        }
+        match result {
+            Ok(page) => {
+                details.update(|known| {
+                    known.extend(page.items.into_iter().map(|person| (person.id, person)));
+                });
+                details_error.set(None);
+            }
+            Err(failure) => details_error.set(Some(failure.message())),
+        }
+    };
     let search = move |query: String, wait: bool| {
         let Some(ticket) = latest.try_get_value().map(|n| n + 1) else {
             return;
@@ -314,10 +382,18 @@ fn ToPicker(chosen: RwSignal<Vec<Recipient>>, invalid: Signal<bool>) -> impl Int
                 }
             }
             searching.set(true);
+            if staff {
+                spawn_local(look_up_details(query.clone(), ticket));
+            }
+            let limit = if staff {
+                STAFF_DIRECTORY_LIMIT
+            } else {
+                CLIENT_DIRECTORY_LIMIT
+            };
             let result = auth
                 .call(|token| {
                     let query = query.clone();
-                    async move { api::recipients::search(&token, &query).await }
+                    async move { api::recipients::search(&token, &query, limit).await }
                 })
                 .await;
             if latest.try_get_value() != Some(ticket) {
@@ -336,6 +412,9 @@ fn ToPicker(chosen: RwSignal<Vec<Recipient>>, invalid: Signal<bool>) -> impl Int
         });
     };
     let choose = move |recipient: Recipient| {
+        if !details.with_untracked(|known| receives(known, &recipient)) {
+            return;
+        }
         chosen.update(|list| {
             if !list.contains(&recipient) {
                 list.push(recipient);
@@ -396,12 +475,21 @@ fn ToPicker(chosen: RwSignal<Vec<Recipient>>, invalid: Signal<bool>) -> impl Int
             <ul class="chips" aria-label="Recipients">
                 <For each=move || chosen.get() key=key let:recipient>
                     {
-                        let name = label(&recipient);
+                        let name = recipient_name(&recipient);
                         let remove_label = format!("Remove {name}");
+                        // Two chosen clients of the same name stay told apart.
+                        let client = match &recipient {
+                            Recipient::Person { id, kind: PersonKind::Client, .. } => Some(*id),
+                            _ => None,
+                        };
+                        let email = move || {
+                            client.and_then(|id| details.with(|known| known.get(&id).map(|p| mask_email(&p.email))))
+                        };
                         let gone = recipient.clone();
                         view! {
                             <li class="chip" data-testid="to-chip">
                                 <span>{name}</span>
+                                {move || email().map(|email| view! { <span class="chip-email">{email}</span> })}
                                 <button
                                     class="chip-remove"
                                     type="button"
@@ -427,6 +515,11 @@ fn ToPicker(chosen: RwSignal<Vec<Recipient>>, invalid: Signal<bool>) -> impl Int
                 aria-autocomplete="list"
                 aria-controls="to-options"
                 aria-expanded=move || open.get().to_string()
+                // Says which suggestion the arrow keys are on, while the focus stays here.
+                aria-activedescendant=move || {
+                    let index = highlighted.get();
+                    (open.get() && index < options.with(Vec::len)).then(|| option_id(index))
+                }
                 placeholder=move || if chosen.with(Vec::is_empty) { "Type a name" } else { "Add another" }
                 data-testid="to-search"
                 node_ref=input
@@ -469,26 +562,35 @@ fn ToPicker(chosen: RwSignal<Vec<Recipient>>, invalid: Signal<bool>) -> impl Int
                             </li>
                         }
                     })}
-                    {move || options.get().into_iter().enumerate().map(|(index, recipient)| {
-                        let name = label(&recipient);
-                        let kind = kind_label(&recipient);
-                        let muted = !matches!(recipient, Recipient::Person { kind: PersonKind::Staff, .. });
+                    {move || details_error.get().map(|text| view! {
+                        <li class="suggestion-note suggestion-error" role="alert">{format!("Could not load emails and statuses: {text}")}</li>
+                    })}
+                    {move || details.with(|known| options.get().into_iter().enumerate().map(|(index, recipient)| {
+                        let person = person_id(&recipient).and_then(|id| known.get(&id).cloned());
+                        let tied = me.with_value(|me| me.as_ref().and_then(|me| tie(me, &recipient, person.as_ref())));
+                        let selectable = receives(known, &recipient);
+                        let spoken = spoken_label(&recipient, person.as_ref(), tied);
+                        let id = person_id(&recipient).map(|id| id.to_string());
+                        let picked = recipient.clone();
                         view! {
                             <li
-                                class="suggestion"
+                                id=option_id(index)
+                                class="suggestion recipient-option"
                                 class:highlighted=move || highlighted.get() == index
+                                class:unavailable=!selectable
                                 role="option"
                                 aria-selected=move || (highlighted.get() == index).to_string()
-                                data-testid="to-option"
+                                aria-disabled=(!selectable).then_some("true")
+                                aria-label=spoken
+                                data-testid="recipient-option"
+                                data-person=id
                                 on:mouseenter=move |_| highlighted.set(index)
-                                on:click=move |_| choose(recipient.clone())
+                                on:click=move |_| choose(picked.clone())
                             >
-                                <Avatar name=name.clone() muted />
-                                <span class="suggestion-name">{name}</span>
-                                <span class="suggestion-kind">{kind}</span>
+                                <RecipientSummary recipient details=person tie=tied />
                             </li>
                         }
-                    }).collect_view()}
+                    }).collect_view())}
                 </ul>
             </Show>
         </div>
