@@ -5,8 +5,10 @@
 //! waits for them. A client who may not send (inactive or archived) sees why instead.
 //!
 //! The picker guards against the mistakes a busy practice makes: staff see each person's
-//! masked email and status (two clients of the same name, an inactive one), and a client sees
-//! their own providers first.
+//! masked email and status (two clients of the same name, an inactive one); a client sees
+//! their own providers first; and two or more clients in To bring a warning, before anything
+//! is sent, that they would share one thread they cannot reply to (R-MULTI-CLIENT), with the
+//! way out: a blast.
 
 use std::collections::HashMap;
 
@@ -76,6 +78,22 @@ fn tie(me: &Person, recipient: &Recipient, details: Option<&Person>) -> Option<&
         }
         _ => None,
     }
+}
+
+/// How many clients are in To (staff groups hold only staff).
+fn client_count(chosen: &[Recipient]) -> usize {
+    chosen
+        .iter()
+        .filter(|r| {
+            matches!(
+                r,
+                Recipient::Person {
+                    kind: PersonKind::Client,
+                    ..
+                }
+            )
+        })
+        .count()
 }
 
 /// The element id of the suggestion at `index`.
@@ -157,6 +175,8 @@ fn Composer() -> impl IntoView {
     let busy = RwSignal::new(false);
     let failure = RwSignal::new(None::<ApiError>);
     let files = PendingFiles::new();
+    let clients = Memo::new(move |_| chosen.with(|list| client_count(list)));
+    let warning = NodeRef::<html::Div>::new();
 
     let recipients_problem = move || {
         (touched.get() && chosen.with(Vec::is_empty))
@@ -200,14 +220,22 @@ fn Composer() -> impl IntoView {
     let typed =
         move || subject.with(|s| !s.trim().is_empty()) || body.with(|b| !b.trim().is_empty());
 
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // `one_thread`: the writer confirmed that the clients in To share one thread.
+    let send = Callback::new(move |one_thread: bool| {
         touched.set(true);
         let invalid = chosen.with_untracked(Vec::is_empty)
             || subject.with_untracked(|s| subject_problem(s)).is_some()
             || body.with_untracked(|b| body_problem(b)).is_some();
         let files_ready = files.ready_to_send();
         if busy.get_untracked() || invalid || !files_ready {
+            return;
+        }
+        // R-MULTI-CLIENT: plain Send never puts clients in one thread; the warning (already on
+        // screen) takes the focus, and its own button sends.
+        if clients.get_untracked() >= 2 && !one_thread {
+            if let Some(warning) = warning.get_untracked() {
+                warning.focus().ok();
+            }
             return;
         }
         busy.set(true);
@@ -241,6 +269,11 @@ fn Composer() -> impl IntoView {
                 }
             }
         });
+    });
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        send.run(false);
     };
 
     view! {
@@ -253,6 +286,16 @@ fn Composer() -> impl IntoView {
                 <ToPicker chosen invalid=Signal::derive(move || to_error().is_some()) />
                 {move || to_error().map(|text| view! { <span class="field-error" data-testid="to-error">{text}</span> })}
             </div>
+            // Right under To, so that it is read before the message is written.
+            <Show when=move || { clients.get() >= 2 }>
+                <MultiClientWarning
+                    clients
+                    typed=Signal::derive(typed)
+                    sending=Signal::derive(move || busy.get() || files.uploading())
+                    confirm=move || send.run(true)
+                    panel=warning
+                />
+            </Show>
             <div class="field">
                 <div class="field-label-row">
                     <label for="subject">"Subject"</label>
@@ -301,6 +344,69 @@ fn Composer() -> impl IntoView {
                 <span class="field-hint">"Recipients get an email saying a secure message is waiting — never its content."</span>
             </div>
         </form>
+    }
+}
+
+/// R-MULTI-CLIENT said before it happens: clients in one thread see only the author's message
+/// and cannot reply. It offers the blast instead (one private thread per client), and keeps
+/// sending possible through an explicit second button.
+#[component]
+fn MultiClientWarning(
+    /// How many clients are in To (two or more).
+    #[prop(into)]
+    clients: Signal<usize>,
+    /// True when a subject or message has been typed (the blast composer opens empty).
+    typed: Signal<bool>,
+    /// True while sending or uploading.
+    sending: Signal<bool>,
+    /// Sends to all in one thread.
+    confirm: impl Fn() + 'static,
+    /// The panel, focused when plain Send is pressed.
+    panel: NodeRef<html::Div>,
+) -> impl IntoView {
+    // Plain Send focuses the panel: it then says why nothing was sent, which a focus ring
+    // alone would not tell someone using a mouse.
+    let asked = RwSignal::new(false);
+    view! {
+        <div
+            class="notice notice-block multi-client-warning"
+            role="alert"
+            tabindex="-1"
+            data-testid="multi-client-warning"
+            node_ref=panel
+            on:focus=move |_| asked.set(true)
+        >
+            <p>
+                {move || format!(
+                    "{} clients will each see only your message and cannot reply (they are in one thread together). To write to each of them privately, send a blast instead.",
+                    clients.get()
+                )}
+            </p>
+            <Show when=move || asked.get()>
+                <p class="strong">"Nothing was sent yet: choose how to send it."</p>
+            </Show>
+            <div class="warning-actions">
+                <A href="/blasts/new" attr:class="button" attr:data-testid="send-as-blast">
+                    "Send as a blast instead"
+                </A>
+                <button
+                    class="button button-secondary"
+                    // Not a submit button: Enter in a field presses the form's first one,
+                    // which would skip the warning.
+                    type="button"
+                    data-testid="send-anyway"
+                    disabled=move || sending.get()
+                    on:click=move |_| confirm()
+                >
+                    "Send to all in one thread"
+                </button>
+            </div>
+            <Show when=move || typed.get()>
+                <span class="field-hint">
+                    "The blast composer opens empty: what you have written here is not carried over."
+                </span>
+            </Show>
+        </div>
     }
 }
 
