@@ -6,3 +6,4 @@ pub mod key_scopes;
 pub mod passwords;
 pub mod permissions;
 pub mod recipients;
+pub mod search;

@@ -81,6 +81,8 @@ pub fn api_v1(config: &mut ServiceConfig) {
         .service(conversations::post_message::post_message)
         .service(conversations::list_messages::list_messages)
         .service(conversations::read::mark_read)
+        .service(conversations::archive::archive)
+        .service(conversations::archive::unarchive)
         .service(conversations::delete::delete_conversation)
         .service(conversations::delete_message::delete_message)
         .service(attachments::upload::upload_attachment)

@@ -211,6 +211,8 @@ pub struct ConversationSummary {
     pub last_message_at: DateTime<Utc>,
     /// Messages by others the caller has not read.
     pub unread_count: i32,
+    /// Whether the caller archived it (then it is in `folder=archived`, not the inbox).
+    pub archived: bool,
     /// Whether the caller may post.
     pub can_reply: bool,
     /// The participants the caller may see.
@@ -221,11 +223,13 @@ pub struct ConversationSummary {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Folder {
-    /// Threads with messages from others.
+    /// Threads with messages from others that the caller has not archived.
     #[default]
     Inbox,
     /// Threads with messages from the caller.
     Sent,
+    /// Threads the caller archived (a new message brings one back to the inbox).
+    Archived,
     /// Every thread the caller takes part in.
     All,
 }
@@ -235,8 +239,17 @@ pub enum Folder {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ConversationsQuery {
-    /// `inbox` (default), `sent` or `all`.
+    /// `inbox` (default), `sent`, `archived` or `all`. Ignored with `q`, which searches
+    /// every folder.
     pub folder: Option<Folder>,
+    /// Search: threads whose subject, messages or (visible) participants' names hold these
+    /// words; the last word may be the start of one ("lab res" finds "lab results"). Best
+    /// matches first. Only the caller's threads, and only what the caller can see of them.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// Only threads in which this person takes part (and the caller can see them take part).
+    #[serde(rename = "with")]
+    pub with_person: Option<Uuid>,
     /// From `next_cursor` of the previous page. Opaque: a cursor this API did not issue is
     /// refused with 400.
     #[param(max_length = 512)]

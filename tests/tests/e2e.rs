@@ -2,6 +2,7 @@
 
 mod e2e {
     mod api_keys;
+    mod archive;
     mod attachments;
     mod audit;
     mod auth;
@@ -39,6 +40,7 @@ mod e2e {
     mod recipients;
     mod round_trips;
     mod s3_storage;
+    mod search;
     mod seed_demo;
     mod sessions;
     mod staff_groups;

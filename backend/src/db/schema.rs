@@ -100,6 +100,7 @@ diesel::table! {
         unread_count -> Int4,
         has_received -> Bool,
         has_sent -> Bool,
+        archived_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -1,6 +1,7 @@
 //! `/api/v1/conversations`: threads, messages, read marks and deletion. A conversation is
 //! visible only to its participants (R-READ); to anyone else it does not exist (404).
 
+pub mod archive;
 pub mod create;
 pub mod delete;
 pub mod delete_message;

@@ -11,6 +11,7 @@ use crate::db::prepared::Prepared;
 use crate::db::schema::{
     conversation_participants as cp, conversations, messages, people, unread_counters,
 };
+use crate::domain::conversations::Viewer;
 
 /// A conversation row.
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
@@ -40,6 +41,8 @@ pub struct ParticipantRow {
     pub last_message_at: DateTime<Utc>,
     /// Unread messages by others.
     pub unread_count: i32,
+    /// When the person archived it (`None`: in their inbox).
+    pub archived_at: Option<DateTime<Utc>>,
 }
 
 diesel::define_sql_function! {
@@ -97,6 +100,27 @@ pub struct InboxRow {
     pub latest_body: Option<String>,
 }
 
+/// `AND` the thread has `$with` (a person's id, or NULL for any thread) among the people the
+/// caller (`$1`) can see in it: everyone when `$sees_all` (the caller sees everyone in a
+/// thread sent to several clients: `domain::conversations::sees_everyone`), else in such a
+/// thread only themselves and those who wrote (R-MULTI-CLIENT).
+/// Written for a query where `p` is the caller's participant row and `c` the conversation.
+macro_rules! with_filter {
+    ($with:literal, $sees_all:literal) => {
+        concat!(
+            "AND (",
+            $with,
+            "::uuid IS NULL OR EXISTS (SELECT 1 FROM conversation_participants w \
+             WHERE w.conversation_id = p.conversation_id AND w.person_id = ",
+            $with,
+            " AND (",
+            $sees_all,
+            " OR c.kind <> 'multi_client' OR w.person_id = $1 OR w.has_sent \
+             OR w.person_id = c.started_by)))"
+        )
+    };
+}
+
 /// A page of one folder, after a cursor or from the top (see [`Conversation::page`]): one
 /// constant text per folder and start, so that each is prepared once per connection.
 macro_rules! inbox_page_sql {
@@ -104,6 +128,7 @@ macro_rules! inbox_page_sql {
         concat!(
             "SELECT c.id, c.practice_id, c.subject, c.kind, c.started_by, \
                  p.conversation_id, p.person_id, p.last_message_at, p.unread_count, \
+                 p.archived_at, \
                  latest.body AS latest_body \
              FROM conversation_participants p \
              JOIN conversations c ON c.id = p.conversation_id \
@@ -112,6 +137,8 @@ macro_rules! inbox_page_sql {
                  ORDER BY created_at DESC, id DESC LIMIT 1 \
              ) AS latest ON true \
              WHERE p.person_id = $1 ",
+            with_filter!("$3", "$4"),
+            " ",
             $folder,
             " ",
             $after,
@@ -123,10 +150,12 @@ macro_rules! inbox_page_sql {
 /// Which folder of a person's conversations.
 #[derive(Debug, Clone, Copy)]
 pub enum FolderFilter {
-    /// Received something.
+    /// Received something, not archived.
     Inbox,
     /// Sent something.
     Sent,
+    /// Archived by the person.
+    Archived,
     /// Everything.
     All,
 }
@@ -230,6 +259,8 @@ impl Conversation {
                     cp::last_message_at.eq(message.created_at),
                     cp::has_sent.eq(cp::has_sent.or(cp::person_id.eq(author_id))),
                     cp::has_received.eq(cp::has_received.or(others)),
+                    // A new message brings the thread back to everyone's inbox.
+                    cp::archived_at.eq(None::<DateTime<Utc>>),
                     // 1 for everyone but the author, written with functions (not CASE) so the
                     // statement is prepared once per connection.
                     cp::unread_count
@@ -295,34 +326,50 @@ impl Conversation {
     /// A page of `person_id`'s conversations, newest activity first, after `after`, each with
     /// its latest message's text: one statement, one step along the folder's index per row
     /// and one back along each thread's (`LATERAL … LIMIT 1`, which diesel cannot write).
+    /// With `with`, only threads where the viewer sees that person take part.
     pub async fn page(
         conn: &mut AsyncPgConnection,
-        person_id: Uuid,
+        viewer: Viewer,
         folder: FolderFilter,
+        with: Option<Uuid>,
         after: Option<(DateTime<Utc>, Uuid)>,
         limit: i64,
     ) -> QueryResult<Vec<InboxRow>> {
         // A row comparison, not `a < x OR (a = x AND b < y)`: PostgreSQL turns it into a
         // range on the folder index, so a page deep in 100k threads costs no more to find.
-        let text = match folder {
-            FolderFilter::Inbox if after.is_some() => inbox_page_sql!(
-                "AND p.has_received",
-                "AND (p.last_message_at, p.conversation_id) < ($3, $4)"
+        let text = match (folder, after.is_some()) {
+            (FolderFilter::Inbox, true) => inbox_page_sql!(
+                "AND p.has_received AND p.archived_at IS NULL",
+                "AND (p.last_message_at, p.conversation_id) < ($5, $6)"
             ),
-            FolderFilter::Inbox => inbox_page_sql!("AND p.has_received", ""),
-            FolderFilter::Sent if after.is_some() => inbox_page_sql!(
-                "AND p.has_sent",
-                "AND (p.last_message_at, p.conversation_id) < ($3, $4)"
-            ),
-            FolderFilter::Sent => inbox_page_sql!("AND p.has_sent", ""),
-            FolderFilter::All if after.is_some() => {
-                inbox_page_sql!("", "AND (p.last_message_at, p.conversation_id) < ($3, $4)")
+            (FolderFilter::Inbox, false) => {
+                inbox_page_sql!("AND p.has_received AND p.archived_at IS NULL", "")
             }
-            FolderFilter::All => inbox_page_sql!("", ""),
+            (FolderFilter::Sent, true) => inbox_page_sql!(
+                "AND p.has_sent",
+                "AND (p.last_message_at, p.conversation_id) < ($5, $6)"
+            ),
+            (FolderFilter::Sent, false) => inbox_page_sql!("AND p.has_sent", ""),
+            (FolderFilter::Archived, true) => inbox_page_sql!(
+                "AND p.archived_at IS NOT NULL",
+                "AND (p.last_message_at, p.conversation_id) < ($5, $6)"
+            ),
+            (FolderFilter::Archived, false) => {
+                inbox_page_sql!("AND p.archived_at IS NOT NULL", "")
+            }
+            (FolderFilter::All, true) => {
+                inbox_page_sql!("", "AND (p.last_message_at, p.conversation_id) < ($5, $6)")
+            }
+            (FolderFilter::All, false) => inbox_page_sql!("", ""),
         };
         let query = Prepared::sql(text)
-            .bind::<diesel::sql_types::Uuid, _>(person_id)
-            .bind::<diesel::sql_types::BigInt, _>(limit);
+            .bind::<diesel::sql_types::Uuid, _>(viewer.id)
+            .bind::<diesel::sql_types::BigInt, _>(limit)
+            .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(with)
+            .bind::<diesel::sql_types::Bool, _>(crate::domain::conversations::sees_everyone(
+                ConversationKind::MultiClient,
+                viewer,
+            ));
         match after {
             Some((at, id)) => {
                 query
@@ -333,6 +380,69 @@ impl Conversation {
             }
             None => query.load(conn).await,
         }
+    }
+
+    /// `viewer`'s threads that match `query` (a `tsquery`, see
+    /// [`crate::domain::search::prefix_query`]) in their subject, a message or the name of a
+    /// participant the viewer can see, best match first (a subject counts double), `limit`
+    /// of them after skipping `offset`; with `with`, as in [`Self::page`]. Found through the
+    /// text indexes of the practice, then kept to the viewer's own threads.
+    pub async fn search(
+        conn: &mut AsyncPgConnection,
+        practice_id: Uuid,
+        viewer: Viewer,
+        query: &str,
+        with: Option<Uuid>,
+        offset: i64,
+        limit: i64,
+    ) -> QueryResult<Vec<InboxRow>> {
+        Prepared::sql(concat!(
+            "WITH q AS (SELECT to_tsquery('simple', $5) AS query), \
+             hits AS ( \
+                 SELECT c.id AS conversation_id, 2 * ts_rank(c.search, q.query) AS rank \
+                 FROM conversations c, q WHERE c.practice_id = $6 AND c.search @@ q.query \
+                 UNION ALL \
+                 SELECT m.conversation_id, ts_rank(m.search, q.query) \
+                 FROM messages m, q WHERE m.practice_id = $6 AND m.search @@ q.query \
+                 UNION ALL \
+                 SELECT o.conversation_id, ts_rank(pe.name_search, q.query) \
+                 FROM people pe \
+                 JOIN conversation_participants o ON o.person_id = pe.id \
+                 JOIN conversations oc ON oc.id = o.conversation_id, q \
+                 WHERE pe.practice_id = $6 AND pe.name_search @@ q.query \
+                   AND ($4 OR oc.kind <> 'multi_client' OR o.person_id = $1 OR o.has_sent \
+                        OR o.person_id = oc.started_by) \
+             ), \
+             ranked AS (SELECT conversation_id, max(rank) AS rank FROM hits \
+                        GROUP BY conversation_id) \
+             SELECT c.id, c.practice_id, c.subject, c.kind, c.started_by, \
+                 p.conversation_id, p.person_id, p.last_message_at, p.unread_count, \
+                 p.archived_at, latest.body AS latest_body \
+             FROM ranked r \
+             JOIN conversation_participants p \
+                 ON p.conversation_id = r.conversation_id AND p.person_id = $1 \
+             JOIN conversations c ON c.id = p.conversation_id \
+             LEFT JOIN LATERAL ( \
+                 SELECT body FROM messages WHERE messages.conversation_id = p.conversation_id \
+                 ORDER BY created_at DESC, id DESC LIMIT 1 \
+             ) AS latest ON true \
+             WHERE true ",
+            with_filter!("$3", "$4"),
+            " ORDER BY r.rank DESC, p.last_message_at DESC, p.conversation_id DESC \
+             LIMIT $2 OFFSET $7"
+        ))
+        .bind::<diesel::sql_types::Uuid, _>(viewer.id)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(with)
+        .bind::<diesel::sql_types::Bool, _>(crate::domain::conversations::sees_everyone(
+            ConversationKind::MultiClient,
+            viewer,
+        ))
+        .bind::<diesel::sql_types::Text, _>(query.to_owned())
+        .bind::<diesel::sql_types::Uuid, _>(practice_id)
+        .bind::<diesel::sql_types::BigInt, _>(offset)
+        .load(conn)
+        .await
     }
 
     /// Who takes part in conversation `id` (the audience of what happens in it).
@@ -420,6 +530,33 @@ impl Conversation {
         .execute(conn)
         .await
         .map(|_| ())
+    }
+
+    /// Archives the thread for `person_id` (and marks it read: what is put away is done
+    /// with), or with `archived` false brings it back to their inbox.
+    pub async fn set_archived(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        person_id: Uuid,
+        archived: bool,
+    ) -> QueryResult<()> {
+        let mine = cp::table
+            .filter(cp::conversation_id.eq(id))
+            .filter(cp::person_id.eq(person_id));
+        if archived {
+            Prepared::fixed(diesel::update(mine).set((
+                cp::archived_at.eq(diesel::dsl::now),
+                cp::last_read_at.eq(diesel::dsl::now),
+                cp::unread_count.eq(0),
+            )))
+            .execute(conn)
+            .await?;
+        } else {
+            Prepared::fixed(diesel::update(mine).set(cp::archived_at.eq(None::<DateTime<Utc>>)))
+                .execute(conn)
+                .await?;
+        }
+        Ok(())
     }
 
     /// One message of this conversation.

@@ -11,7 +11,8 @@ use uuid::Uuid;
 use crate::auth::CurrentPerson;
 use crate::db::models::conversation::{Conversation, FolderFilter, InboxRow};
 use crate::domain::conversations as rules;
-use crate::error::ApiError;
+use crate::domain::search;
+use crate::error::{ApiError, field_error};
 use crate::extract::ApiQuery;
 use crate::messaging::{self, Visibility};
 use crate::pagination;
@@ -21,8 +22,10 @@ use crate::state::AppState;
 const PREVIEW_CHARS: usize = 140;
 
 /// The caller's conversations, newest activity first: `inbox` (threads with messages from
-/// others), `sent` (with messages from the caller) or `all`. Each row shows only the
-/// participants the caller may see and the caller's own unread count.
+/// others, not archived), `sent` (with messages from the caller), `archived` or `all`; with
+/// `q`, a search of all of them, best match first; with `with`, only threads with that
+/// person. Each row shows only the participants the caller may see and the caller's own
+/// unread count.
 #[utoipa::path(
     tag = "conversations",
     security(("bearer" = [])),
@@ -30,7 +33,7 @@ const PREVIEW_CHARS: usize = 140;
     responses(
         (status = 200, description = "A page of conversations", body = ConversationPage),
         (status = 400, description = "A malformed cursor or folder", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A bad limit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad limit, or a search `q` without a word or number", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/conversations")]
@@ -44,26 +47,51 @@ pub async fn list_conversations(
     let folder = match query.folder.unwrap_or_default() {
         Folder::Inbox => FolderFilter::Inbox,
         Folder::Sent => FolderFilter::Sent,
+        Folder::Archived => FolderFilter::Archived,
         Folder::All => FolderFilter::All,
     };
-    let after = query
-        .cursor
-        .as_deref()
-        .map(pagination::decode::<(DateTime<Utc>, Uuid)>)
-        .transpose()?;
     let viewer = messaging::viewer(&me.person);
+    let with = query.with_person;
     let mut conn = state.conn().await?;
-    let mut rows = Conversation::page(&mut conn, me.id(), folder, after, limit + 1).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|row| {
-            pagination::encode(&(
-                row.participant.last_message_at,
-                row.participant.conversation_id,
-            ))
-        })
-    } else {
-        None
+    let (rows, next_cursor) = match query.q.as_deref() {
+        // A search ranks by match, so its pages go by position (an offset as the cursor).
+        Some(text) => {
+            let tsquery =
+                search::prefix_query(text).map_err(|e| field_error("q", e.to_string()))?;
+            let offset = query
+                .cursor
+                .as_deref()
+                .map(pagination::decode::<i64>)
+                .transpose()?
+                .unwrap_or(0)
+                .max(0);
+            let rows = Conversation::search(
+                &mut conn,
+                me.practice_id(),
+                viewer,
+                &tsquery,
+                with,
+                offset,
+                limit + 1,
+            )
+            .await?;
+            cut(rows, limit, |_| offset + limit)
+        }
+        None => {
+            let after = query
+                .cursor
+                .as_deref()
+                .map(pagination::decode::<(DateTime<Utc>, Uuid)>)
+                .transpose()?;
+            let rows =
+                Conversation::page(&mut conn, viewer, folder, with, after, limit + 1).await?;
+            cut(rows, limit, |last| {
+                (
+                    last.participant.last_message_at,
+                    last.participant.conversation_id,
+                )
+            })
+        }
     };
     let ids: Vec<Uuid> = rows.iter().map(|row| row.conversation.id).collect();
     let people = Conversation::participants(&mut conn, &ids).await?;
@@ -89,12 +117,29 @@ pub async fn list_conversations(
                 preview: latest_body.as_deref().map(preview).unwrap_or_default(),
                 last_message_at: part.last_message_at,
                 unread_count: part.unread_count,
+                archived: part.archived_at.is_some(),
                 can_reply: rules::may_post(kind, viewer).is_ok(),
                 participants: visibility.participants(&in_thread),
             }
         })
         .collect();
     Ok(web::Json(ConversationPage { items, next_cursor }))
+}
+
+/// `rows` (fetched one over `limit`) cut to `limit`, with the cursor of the next page (made
+/// from the last row kept) when there is one.
+fn cut<K: serde::Serialize>(
+    mut rows: Vec<InboxRow>,
+    limit: i64,
+    key: impl Fn(&InboxRow) -> K,
+) -> (Vec<InboxRow>, Option<String>) {
+    if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        let next = rows.last().map(|last| pagination::encode(&key(last)));
+        (rows, next)
+    } else {
+        (rows, None)
+    }
 }
 
 /// The start of a message on one line.
