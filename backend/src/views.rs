@@ -1,11 +1,12 @@
 //! Turning rows into the wire types the API answers with.
 
-use confidant_openapi::people::{Person as PersonView, PersonKind};
+use confidant_openapi::people::{OpenInvitation, Person as PersonView, PersonKind};
 
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 
 use crate::db::models::email_change::EmailChange;
+use crate::db::models::invitation::Invitation;
 use crate::db::models::person::Person;
 use crate::db::models::practice::Practice;
 
@@ -17,7 +18,8 @@ pub async fn person(conn: &mut AsyncPgConnection, row: &Person) -> QueryResult<P
         .ok_or(diesel::result::Error::NotFound)
 }
 
-/// A page of people, with account state and providers loaded in two queries for the page.
+/// A page of people, with account and invitation state and providers, loaded in a few
+/// queries for the whole page.
 pub async fn people(conn: &mut AsyncPgConnection, rows: &[Person]) -> QueryResult<Vec<PersonView>> {
     let Some(first) = rows.first() else {
         return Ok(Vec::new());
@@ -36,6 +38,19 @@ pub async fn people(conn: &mut AsyncPgConnection, rows: &[Person]) -> QueryResul
         .await?
         .into_iter()
         .collect();
+    let mut invitations: std::collections::HashMap<_, _> = Invitation::open_of(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|(person, sent_at, expires_at)| {
+            (
+                person,
+                OpenInvitation {
+                    sent_at,
+                    expires_at,
+                },
+            )
+        })
+        .collect();
     let mut providers: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
     for (client, provider) in Person::provider_pairs(conn, first.practice_id, &client_ids).await? {
         providers.entry(client).or_default().push(provider);
@@ -53,6 +68,7 @@ pub async fn people(conn: &mut AsyncPgConnection, rows: &[Person]) -> QueryResul
                 .then(|| providers.remove(&row.id).unwrap_or_default()),
             pending_email: pending.remove(&row.id),
             has_portal_account: with_accounts.contains(&row.id),
+            invitation: invitations.remove(&row.id),
             created_at: row.created_at,
         })
         .collect())

@@ -70,8 +70,21 @@ pub struct Person {
     pub pending_email: Option<String>,
     /// Whether the person has set a password and can sign in.
     pub has_portal_account: bool,
+    /// Their invitation to set a password, while one is open (sent, not used, not replaced
+    /// by a newer one or ended by deactivation); past `expires_at` its link no longer works.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation: Option<OpenInvitation>,
     /// When the person was added.
     pub created_at: DateTime<Utc>,
+}
+
+/// An invitation that waits to be used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OpenInvitation {
+    /// When it was sent.
+    pub sent_at: DateTime<Utc>,
+    /// When its link stops working.
+    pub expires_at: DateTime<Utc>,
 }
 
 /// `GET /api/v1/people` filters.

@@ -45,11 +45,28 @@ async fn invited_people_set_a_password_from_the_email_and_sign_in() {
         .await;
 
     for person in [&provider, &client] {
+        let fetch = || async {
+            let view: Person = app
+                .get_as(&owner, &format!("/api/v1/people/{}", person.id))
+                .await
+                .json()
+                .await
+                .expect("a person");
+            view
+        };
+        assert_eq!(fetch().await.invitation, None, "not invited yet");
         let response = invite(&app, &owner, person).await;
         assert_eq!(response.status(), 202);
         let sent: InvitationSent = response.json().await.expect("invitation");
         let days = (sent.expires_at - chrono::Utc::now()).num_hours();
         assert!((167..=168).contains(&days), "7 days: {days} hours");
+        // The people page can say where it stands: invited on …, until ….
+        let open = fetch().await.invitation.expect("an open invitation");
+        assert_eq!(open.expires_at, sent.expires_at);
+        assert!(
+            open.sent_at <= chrono::Utc::now()
+                && open.sent_at > open.expires_at - chrono::Duration::days(8)
+        );
     }
     assert_eq!(app.run_jobs().await, 2);
     let mails = app.mail.wait_for(2, Duration::from_secs(5)).await;
@@ -88,6 +105,7 @@ async fn invited_people_set_a_password_from_the_email_and_sign_in() {
         let tokens: TokenResponse = response.json().await.expect("tokens");
         assert_eq!(tokens.person.id, person.id);
         assert!(tokens.person.has_portal_account);
+        assert_eq!(tokens.person.invitation, None, "used: no longer open");
         assert_eq!(app.login(&person.email, NEW_PASSWORD).await.status(), 200);
     }
 }

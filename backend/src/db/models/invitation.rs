@@ -49,6 +49,24 @@ impl Invitation {
             .await
     }
 
+    /// The open invitation (unused; at most one each) of each of `person_ids`: who, when it
+    /// was sent, when it expires.
+    pub async fn open_of(
+        conn: &mut AsyncPgConnection,
+        person_ids: &[Uuid],
+    ) -> QueryResult<Vec<(Uuid, DateTime<Utc>, DateTime<Utc>)>> {
+        invitations::table
+            .filter(invitations::person_id.eq_any(person_ids))
+            .filter(invitations::used_at.is_null())
+            .select((
+                invitations::person_id,
+                invitations::created_at,
+                invitations::expires_at,
+            ))
+            .load(conn)
+            .await
+    }
+
     /// Marks every unused invitation of the person as used.
     pub async fn end_open(conn: &mut AsyncPgConnection, person_id: Uuid) -> QueryResult<()> {
         diesel::update(
