@@ -20,3 +20,32 @@ pub fn app_link(public_url: &url::Url, path: &str, token: Option<&str>) -> Strin
     }
     link.into()
 }
+
+/// The sign-in page under `public_url`, sending the person on to `next` (a path of the app,
+/// such as `/messages/<id>`: an id, never content) once signed in.
+pub fn sign_in_link(public_url: &url::Url, next: Option<&str>) -> String {
+    let mut link = public_url.clone();
+    link.set_path("/sign-in");
+    if let Some(next) = next {
+        link.query_pairs_mut().append_pair("next", next);
+    }
+    link.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sign_in_link_carries_the_page_to_return_to() {
+        let public = url::Url::parse("https://portal.example.com").expect("a URL");
+        assert_eq!(
+            sign_in_link(&public, Some("/messages/0191")),
+            "https://portal.example.com/sign-in?next=%2Fmessages%2F0191"
+        );
+        assert_eq!(
+            sign_in_link(&public, None),
+            "https://portal.example.com/sign-in"
+        );
+    }
+}

@@ -214,6 +214,7 @@ async fn send_waiting_email(
     ctx: &JobContext,
     conn: &mut AsyncPgConnection,
     person_id: Uuid,
+    conversation_id: Option<Uuid>,
 ) -> Result<(), JobError> {
     let recipient: Option<(String, String)> = people::table
         .inner_join(practices::table.on(practices::id.eq(people::practice_id)))
@@ -226,7 +227,9 @@ async fn send_waiting_email(
     let Some((email, practice_name)) = recipient else {
         return Ok(());
     };
-    let link = email::app_link(&ctx.config.public_url, "/sign-in", None);
+    // The thread's address (an id, never content): after signing in, the app opens it.
+    let next = conversation_id.map(|id| format!("/messages/{id}"));
+    let link = email::sign_in_link(&ctx.config.public_url, next.as_deref());
     let content = templates::secure_message_waiting(&practice_name, &link);
     ctx.mailer
         .send(&OutgoingEmail::new(email, content))
@@ -253,7 +256,8 @@ impl BackgroundJob for SendNotificationDigestJob {
         if unread == 0 {
             return Ok(());
         }
-        send_waiting_email(&ctx, &mut conn, self.person_id).await
+        // Several threads may be waiting: the link opens the inbox.
+        send_waiting_email(&ctx, &mut conn, self.person_id, None).await
     }
 }
 
@@ -285,15 +289,16 @@ impl BackgroundJob for SendMessageNotificationJob {
     async fn run(self, ctx: JobContext) -> Result<(), JobError> {
         let mut conn = ctx.pool.get().await?;
         // Deleted in the meantime: nobody needs to hear of it any more.
-        let still_there: bool = diesel::select(diesel::dsl::exists(
-            messages::table.filter(messages::id.eq(self.message_id)),
-        ))
-        .get_result(&mut conn)
-        .await?;
-        if !still_there {
+        let conversation_id: Option<Uuid> = messages::table
+            .filter(messages::id.eq(self.message_id))
+            .select(messages::conversation_id)
+            .first(&mut conn)
+            .await
+            .optional()?;
+        let Some(conversation_id) = conversation_id else {
             return Ok(());
-        }
-        send_waiting_email(&ctx, &mut conn, self.person_id).await
+        };
+        send_waiting_email(&ctx, &mut conn, self.person_id, Some(conversation_id)).await
     }
 }
 

@@ -48,7 +48,7 @@ pub fn App() -> impl IntoView {
                 <ProtectedParentRoute
                     path=path!("")
                     condition=move || signed_in.get()
-                    redirect_path=|| "/sign-in"
+                    redirect_path=sign_in_path
                     view=SignedInLayout
                 >
                     <Route path=path!("") view=|| view! { <Redirect path="/messages" /> } />
@@ -69,6 +69,22 @@ pub fn App() -> impl IntoView {
                 </ProtectedParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+/// Where someone who is not signed in is sent: the sign-in page, which sends them on to the
+/// page they asked for (a link from a notification email, a bookmark) once signed in.
+fn sign_in_path() -> String {
+    let here = web_sys::window()
+        .and_then(|window| window.location().pathname().ok())
+        .unwrap_or_default();
+    if here.is_empty() || here == "/" || here == "/messages" {
+        "/sign-in".to_owned()
+    } else {
+        format!(
+            "/sign-in?next={}",
+            String::from(js_sys::encode_uri_component(&here))
+        )
     }
 }
 

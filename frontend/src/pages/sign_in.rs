@@ -5,7 +5,7 @@ use confidant_openapi::auth::LoginResponse;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api;
 use crate::auth::Auth;
@@ -25,11 +25,23 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// The page to go on to after signing in, from the `next` parameter: only a path of this app
+/// (`/messages/…`), never another site (`//evil.example`, `https://…`).
+fn return_to(next: &str) -> Option<String> {
+    let safe = next.starts_with('/')
+        && !next.starts_with("//")
+        && next
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'));
+    safe.then(|| next.to_owned())
+}
+
 /// The sign-in page.
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let auth = Auth::get();
     let navigate = use_navigate();
+    let query = use_query_map();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
@@ -46,11 +58,14 @@ pub fn SignInPage() -> impl IntoView {
         move || {
             if let Some(session) = auth.session() {
                 let to = if session.me.mfa.enrolment_required {
-                    "/account"
+                    "/account".to_owned()
                 } else {
-                    "/messages"
+                    query
+                        .with_untracked(|query| query.get("next"))
+                        .and_then(|next| return_to(&next))
+                        .unwrap_or_else(|| "/messages".to_owned())
                 };
-                navigate(to, Default::default());
+                navigate(&to, Default::default());
             }
         }
     });

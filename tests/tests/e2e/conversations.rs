@@ -695,7 +695,12 @@ async fn recipients_with_accounts_get_one_content_free_email_per_message() {
             parsed.html.unwrap_or_default()
         );
         assert!(text.contains("Notify Clinic"));
-        assert!(text.contains("http://confidant.test/sign-in"));
+        // The sign-in page, sending the reader on to the thread: its id, nothing more.
+        let link = format!(
+            "http://confidant.test/sign-in?next=%2Fmessages%2F{}",
+            thread.id
+        );
+        assert!(text.contains(&link), "{link} in {text}");
         for secret in [
             "Lab results",
             "Your results are in",
