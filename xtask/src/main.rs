@@ -20,6 +20,7 @@ usage: cargo xtask <command>
   run       build the web app, start a local PostgreSQL (unless DATABASE_URL is set),
             migrate, seed a demo practice into an empty database (printing its
             sign-ins) and serve Confidant on http://127.0.0.1:8080
+  stop      stop the local PostgreSQL that `run` started (it keeps running otherwise)
   test      check formatting and lints, build the web app, run every test (unit, API,
             browser) and check that openapi/openapi.json is current
   openapi   regenerate openapi/openapi.json from the code
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => commands::run::run(),
+        Some("stop") => commands::run::stop(),
         Some("test") => commands::test::run(),
         Some("openapi") => commands::openapi::run(),
         Some("bench") => commands::bench::run(&args[1..]),

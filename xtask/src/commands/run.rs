@@ -49,6 +49,12 @@ pub fn run() -> Result {
             (catcher.smtp_url(), Some(catcher))
         }
     };
+    // Compiled in its own step, saying so: the first build takes minutes, and under
+    // "seeding the demo practice" a silent wait looked like a hang.
+    step(
+        workspace::cargo().args(["build", "-p", "confidant"]),
+        "compiling the server (the first time takes several minutes; later runs seconds)",
+    )?;
     seed_demo(&database_url, &storage, &storage_key)?;
     let listen = std::env::var("CONFIDANT_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let metrics_token = dev_metrics_token()?;
@@ -175,6 +181,22 @@ fn seed_demo(database_url: &str, storage: &str, storage_key: &str) -> Result {
     )
 }
 
+/// `cargo xtask stop`: stops the development PostgreSQL that `run` started, if it runs.
+pub fn stop() -> Result {
+    let data_dir = dev_data_dir();
+    let cluster = LocalPostgres::new(&data_dir, DEV_DB_PORT).map_err(|e| e.to_string())?;
+    if cluster.is_running() {
+        cluster.stop().map_err(|e| e.to_string())?;
+        eprintln!(
+            "xtask: stopped the local PostgreSQL in {}",
+            data_dir.display()
+        );
+    } else {
+        eprintln!("xtask: the local PostgreSQL is not running");
+    }
+    Ok(())
+}
+
 /// Starts (creating on first use) the development cluster in `.data/postgres`.
 fn start_dev_database() -> Result<String> {
     let data_dir = dev_data_dir();
@@ -187,6 +209,10 @@ fn start_dev_database() -> Result<String> {
         );
         cluster.start().map_err(|e| e.to_string())?;
     }
+    eprintln!(
+        "xtask: the local PostgreSQL keeps running when Confidant stops, so the next start is \
+         quick; `cargo xtask stop` stops it"
+    );
     cluster
         .create_database_if_missing(DEV_DB_NAME)
         .map_err(|e| e.to_string())?;
