@@ -73,8 +73,12 @@ pub fn App() -> impl IntoView {
 }
 
 /// Where someone who is not signed in is sent: the sign-in page, which sends them on to the
-/// page they asked for (a link from a notification email, a bookmark) once signed in.
+/// page they asked for (a link from a notification email, a bookmark) once signed in; after
+/// signing out, simply the sign-in page.
 fn sign_in_path() -> String {
+    if crate::auth::signed_out() {
+        return "/sign-in".to_owned();
+    }
     let here = web_sys::window()
         .and_then(|window| window.location().pathname().ok())
         .unwrap_or_default();

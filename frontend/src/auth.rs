@@ -18,6 +18,17 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, ApiError};
 
+thread_local! {
+    /// Set when this tab signs out (by choice or after the idle time), until someone signs in.
+    static SIGNED_OUT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this tab's session ended by signing out (rather than a page opened while signed
+/// out), until the next sign-in.
+pub fn signed_out() -> bool {
+    SIGNED_OUT.with(std::cell::Cell::get)
+}
+
 /// The client-side idle limit; the server enforces its own (30 minutes by default) too.
 const IDLE_LIMIT: Duration = Duration::from_secs(30 * 60);
 /// How long before the idle sign-out the warning shows.
@@ -169,6 +180,7 @@ impl Auth {
 
     /// Takes the tokens of a sign-in, refresh or accepted invitation.
     pub async fn start(&self, tokens: TokenResponse) -> Result<(), ApiError> {
+        SIGNED_OUT.with(|flag| flag.set(false));
         let me = api::auth::me(&tokens.access_token).await?;
         self.notice.set(None);
         self.last_refresh.set_value(now_ms());
@@ -214,8 +226,12 @@ impl Auth {
         result
     }
 
-    /// Signs out on the server and here; `notice` says why on the sign-in page.
+    /// Signs out on the server and here; `notice` says why on the sign-in page. The sign-in
+    /// page then sends whoever signs in next to their inbox, not back to the page this
+    /// person was on (see [`signed_out`]): on a shared computer the next person is often
+    /// someone else.
     pub fn sign_out(&self, notice: Option<String>) {
+        SIGNED_OUT.with(|flag| flag.set(true));
         let auth = *self;
         spawn_local(async move {
             // The session ends locally whatever the server says.
