@@ -1,10 +1,8 @@
 //! Whether a person can sign in yet, and inviting them (again).
 //!
-//! A person from the API says only whether they have an account (`has_portal_account`):
-//! whether and when they were invited, and until when the link works, are not part of it.
-//! The answer to an invitation carries its expiry, so the page remembers the invitations it
-//! sent while it is open, and "No account" does not stay after inviting. An invitation sent
-//! before the page was opened shows as "No account".
+//! A person from the API says whether they have an account (`has_portal_account`) and, while
+//! one is open, when their invitation was sent and until when its link works (`invitation`).
+//! An invitation sent from this page shows at once, without reloading the list.
 
 use confidant_openapi::people::{Person, PersonStatus};
 use leptos::prelude::*;
@@ -31,7 +29,7 @@ enum State {
     Invited(Sent),
     /// An invitation whose link no longer works.
     Expired(Sent),
-    /// No account, and no invitation known to the page.
+    /// No account, and no open invitation.
     NoAccount,
 }
 
@@ -55,7 +53,20 @@ pub(super) fn InvitationCell(person: Memo<Person>, roster: Roster) -> impl IntoV
     let id = person.with_untracked(|p| p.id);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let sent = move || roster.invitations.with(|sent| sent.get(&id).copied());
+    // Sent from this page just now, else as the server last said.
+    let sent = move || {
+        roster
+            .invitations
+            .with(|sent| sent.get(&id).copied())
+            .or_else(|| {
+                person.with(|p| {
+                    p.invitation.as_ref().map(|open| Sent {
+                        at: open.sent_at.timestamp_millis(),
+                        expires_at: open.expires_at.timestamp_millis(),
+                    })
+                })
+            })
+    };
     let current = move || person.with(|p| state(p, sent(), now()));
     // Someone deactivated is made active before being invited, and only an owner invites an
     // owner.
@@ -70,7 +81,8 @@ pub(super) fn InvitationCell(person: Memo<Person>, roster: Roster) -> impl IntoV
         let email = person.with_untracked(|p| p.email.clone());
         let again = roster
             .invitations
-            .with_untracked(|sent| sent.contains_key(&id));
+            .with_untracked(|sent| sent.contains_key(&id))
+            || person.with_untracked(|p| p.invitation.is_some());
         busy.set(true);
         error.set(None);
         spawn_local(async move {
