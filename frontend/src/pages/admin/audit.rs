@@ -214,7 +214,7 @@ pub fn AuditPage() -> impl IntoView {
             <button class="button" type="submit" data-testid="audit-apply">"Show"</button>
         </form>
         {move || error.get().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Audit records">
             <table class="table" data-testid="audit-table">
                 <thead>
                     <tr>

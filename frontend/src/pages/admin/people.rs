@@ -213,7 +213,7 @@ fn PeopleAdmin(kind: PersonKind) -> impl IntoView {
         </div>
         {move || roster.notice.get().map(|text| view! { <p class="notice" role="status">{text}</p> })}
         {move || load_error.get().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="People">
             <table class="table" data-testid="people-table">
                 <thead>
                     <tr>
