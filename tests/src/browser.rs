@@ -422,6 +422,94 @@ impl Browser {
             .expect("scroll");
     }
 
+    /// axe-core's serious and critical violations on the current page (WCAG 2.1 A and AA
+    /// rules), each as "rule: target, …". axe-core comes from npm with the contract tools
+    /// (`CONFIDANT_CONTRACT_TOOLS`, else `tools/contract`), injected into the page.
+    pub async fn axe_serious(&self) -> Vec<String> {
+        let tools = std::env::var_os("CONFIDANT_CONTRACT_TOOLS").map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/contract"),
+            PathBuf::from,
+        );
+        let script = tools.join("node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&script).unwrap_or_else(|_| {
+            panic!(
+                "axe-core is not installed at {}: run `cargo xtask test` (it installs it)",
+                script.display()
+            )
+        });
+        self.client
+            .execute(&source, vec![])
+            .await
+            .expect("inject axe-core");
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                   .then(r => done(r.violations
+                     .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+                   .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        serde_json::from_value(found).unwrap_or_default()
+    }
+
+    /// What does not fit a touch screen on the current page: horizontal scrolling, and each
+    /// visible control (link, button, field, tab) smaller than 44×44 px (a checkbox or radio
+    /// counts by its label, which takes the tap). Each finding as "what (w×h)".
+    pub async fn touch_misfits(&self) -> Vec<String> {
+        let found = self
+            .client
+            .execute(
+                "const found = [];
+                 if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+                   const wide = [...document.querySelectorAll('body *')]
+                     .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                     .filter(e => !e.closest('.table-scroll') || e.matches('.table-scroll')
+                       || getComputedStyle(e).position === 'absolute')
+                     .slice(0, 3)
+                     .map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.')
+                       + '(' + Math.round(e.getBoundingClientRect().right) + ')');
+                   found.push('horizontal scroll: ' + document.documentElement.scrollWidth + ' > '
+                     + window.innerWidth + ', past the edge: ' + wide.join(' '));
+                 }
+                 const controls = document.querySelectorAll(
+                   'a[href], button, input, select, textarea, [role=tab], [role=menuitem], summary');
+                 for (const el of controls) {
+                   if (el.matches('.skip-link, input[type=hidden], input.visually-hidden')) continue;
+                   let box = el;
+                   if (el.matches('input[type=checkbox], input[type=radio]')) {
+                     box = el.closest('label') || (el.id && document.querySelector('label[for=' + CSS.escape(el.id) + ']')) || el;
+                   }
+                   const r = box.getBoundingClientRect();
+                   const style = getComputedStyle(el);
+                   if (r.width === 0 || r.height === 0 || style.visibility === 'hidden') continue;
+                   if (r.bottom < 0 || r.top > window.innerHeight * 20) continue;
+                   if (Math.round(r.width) < 44 || Math.round(r.height) < 44) {
+                     const name = (el.getAttribute('data-testid') || el.getAttribute('aria-label')
+                       || el.textContent || el.name || el.tagName).trim().slice(0, 40);
+                     found.push(el.tagName.toLowerCase() + ' [' + name + '] (' + Math.round(r.width) + 'x' + Math.round(r.height) + ')');
+                   }
+                 }
+                 return found;",
+                vec![],
+            )
+            .await
+            .expect("measure the controls");
+        serde_json::from_value(found).unwrap_or_default()
+    }
+
+    /// Resizes the window to `width`×`height`.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .expect("resize the window");
+    }
+
     /// Makes the window the size of a phone (390×844, where most clients read).
     pub async fn phone_size(&self) {
         self.client

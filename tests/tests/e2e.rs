@@ -13,8 +13,10 @@ mod e2e {
     mod browser_attachments;
     mod browser_blasts;
     mod browser_integrations;
+    mod browser_layout;
     mod browser_live;
     mod browser_messages;
+    mod browser_records;
     mod browser_security;
     mod cli;
     mod contract;
