@@ -12,6 +12,7 @@ mod e2e {
     mod browser_account;
     mod browser_attachments;
     mod browser_blasts;
+    mod browser_inbox;
     mod browser_integrations;
     mod browser_layout;
     mod browser_live;
