@@ -1,16 +1,16 @@
-//! Conversations, their messages, read marks, archiving, deletion and the unread badge
-//! (`/api/v1/conversations`, `/api/v1/unread`).
+//! Conversations (listed, searched, filtered by person), their messages, read marks, archiving,
+//! deletion and the unread badge (`/api/v1/conversations`, `/api/v1/unread`).
 
 use confidant_openapi::conversations::{
-    Conversation, ConversationPage, CreateConversationRequest, CreateMessageRequest, Folder,
-    Message, MessagePage, UnreadCounts,
+    Conversation, ConversationPage, ConversationsQuery, CreateConversationRequest,
+    CreateMessageRequest, Folder, Message, MessagePage, UnreadCounts,
 };
 use uuid::Uuid;
 
 use super::{ApiError, Method, call, call_empty, query_value};
 
-/// The name of a folder in the query string.
-fn folder_name(folder: Folder) -> &'static str {
+/// The name of a folder in a query string (the API's and the app's own addresses).
+pub fn folder_name(folder: Folder) -> &'static str {
     match folder {
         Folder::Inbox => "inbox",
         Folder::Sent => "sent",
@@ -19,15 +19,30 @@ fn folder_name(folder: Folder) -> &'static str {
     }
 }
 
-/// `GET /api/v1/conversations?folder=…&cursor=…`: one page, newest activity first.
-pub async fn list(
-    token: &str,
-    folder: Folder,
-    cursor: Option<&str>,
-) -> Result<ConversationPage, ApiError> {
-    let mut path = format!("/api/v1/conversations?folder={}", folder_name(folder));
-    if let Some(cursor) = cursor {
-        path.push_str(&format!("&cursor={}", query_value(cursor)));
+/// `GET /api/v1/conversations?folder=…&q=…&with=…&cursor=…`: one page of a folder (newest
+/// activity first) or of a search over every folder (best match first), narrowed by `with` to
+/// one person's threads. Only the fields that are set are sent.
+pub async fn list(token: &str, query: &ConversationsQuery) -> Result<ConversationPage, ApiError> {
+    let mut params = Vec::new();
+    if let Some(folder) = query.folder {
+        params.push(format!("folder={}", folder_name(folder)));
+    }
+    if let Some(q) = &query.q {
+        params.push(format!("q={}", query_value(q)));
+    }
+    if let Some(person) = query.with_person {
+        params.push(format!("with={person}"));
+    }
+    if let Some(cursor) = &query.cursor {
+        params.push(format!("cursor={}", query_value(cursor)));
+    }
+    if let Some(limit) = query.limit {
+        params.push(format!("limit={limit}"));
+    }
+    let mut path = "/api/v1/conversations".to_owned();
+    if !params.is_empty() {
+        path.push('?');
+        path.push_str(&params.join("&"));
     }
     call::<(), _>(Method::Get, &path, Some(token), None).await
 }

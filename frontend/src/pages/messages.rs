@@ -3,14 +3,22 @@
 //! answered, read or deleted anywhere moves, bolds or goes without a reload.
 //! A thread archived from the Inbox (or moved back from Archived) leaves the list at once, and
 //! a status line says so, with Undo after archiving.
+//! A search box above the list searches every folder as the person types, and a person filter
+//! (`with`, reached from a thread's participants) shows only the threads with someone; both
+//! live in the address, so that Back and a reload keep them.
 
-use confidant_openapi::conversations::{ConversationSummary, Folder, Participant};
+use confidant_openapi::conversations::{
+    ConversationSummary, ConversationsQuery, Folder, Participant,
+};
 use confidant_openapi::people::PersonKind;
+use gloo_timers::future::TimeoutFuture;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::params::ParamsMap;
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
 
@@ -20,6 +28,84 @@ use crate::components::avatar::Avatar;
 use crate::components::time::Time;
 use crate::components::unread::Unread;
 use crate::live::Live;
+
+/// How long the search box waits after the last keystroke before it searches.
+const SEARCH_DELAY_MS: u32 = 300;
+
+/// What the list shows, as the page's address says: a folder, or with `q` the results of a
+/// search over every folder (the folder stays in the address to come back to); either narrowed
+/// by `with` to the threads of one person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Listing {
+    folder: Folder,
+    q: Option<String>,
+    with: Option<Uuid>,
+}
+
+impl Listing {
+    /// Reads the address's query; anything it does not understand means the Inbox, unfiltered.
+    fn from_query(query: &ParamsMap) -> Self {
+        let folder = match query.get_str("folder") {
+            Some("sent") => Folder::Sent,
+            Some("archived") => Folder::Archived,
+            Some("all") => Folder::All,
+            _ => Folder::Inbox,
+        };
+        let q = query
+            .get_str("q")
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(str::to_owned);
+        let with = query
+            .get_str("with")
+            .and_then(|id| Uuid::parse_str(id).ok());
+        Self { folder, q, with }
+    }
+
+    /// The page's address for this listing.
+    fn href(&self) -> String {
+        let mut params = Vec::new();
+        if self.folder != Folder::Inbox {
+            params.push(format!(
+                "folder={}",
+                api::conversations::folder_name(self.folder)
+            ));
+        }
+        if let Some(q) = &self.q {
+            params.push(format!("q={}", api::query_value(q)));
+        }
+        if let Some(person) = self.with {
+            params.push(format!("with={person}"));
+        }
+        if params.is_empty() {
+            "/messages".to_owned()
+        } else {
+            format!("/messages?{}", params.join("&"))
+        }
+    }
+
+    /// The folder whose rows are shown; none while searching, whose results come from all.
+    fn folder_shown(&self) -> Option<Folder> {
+        self.q.is_none().then_some(self.folder)
+    }
+
+    /// The API's query for a page of this listing.
+    fn request(&self, cursor: Option<String>) -> ConversationsQuery {
+        ConversationsQuery {
+            folder: self.folder_shown(),
+            q: self.q.clone(),
+            with_person: self.with,
+            cursor,
+            limit: None,
+        }
+    }
+
+    /// Whether the rows of `before` may stay on screen while these load: when a search is only
+    /// refined, its old results are a calmer placeholder than "Searching…" at every pause.
+    fn refines(&self, before: &Self) -> bool {
+        self.q.is_some() && before.q.is_some() && self.with == before.with
+    }
+}
 
 /// The names to show for a thread: everyone the caller may see but themselves.
 fn other_names(participants: &[Participant], me: Option<Uuid>) -> String {
@@ -117,27 +203,36 @@ pub fn MessagesPage() -> impl IntoView {
     let auth = Auth::get();
     let unread = Unread::get();
     let query = use_query_map();
-    let folder = Memo::new(move |_| match query.read().get("folder").as_deref() {
-        Some("sent") => Folder::Sent,
-        Some("archived") => Folder::Archived,
-        _ => Folder::Inbox,
-    });
+    let listing = Memo::new(move |_| query.with(Listing::from_query));
     let items = RwSignal::new(Vec::<ConversationSummary>::new());
     let next_cursor = RwSignal::new(None::<String>);
     let loading = RwSignal::new(true);
     let loading_more = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    // The server's words for a search it cannot run (no letter or digit), shown by the box.
+    let invalid = RwSignal::new(None::<String>);
+    // What the live region says of the search shown: set only when it changes, so that a
+    // reload of the same results (the live stream) is not announced again.
+    let status = RwSignal::new(String::new());
+    let announce = move |text: String| {
+        if status.try_with_untracked(|said| *said != text) == Some(true) {
+            status.set(text);
+        }
+    };
     let notice = RwSignal::new(None::<Notice>);
     let list = NodeRef::<html::Ul>::new();
     // The number of the latest request, so that a slow answer never overwrites a newer one.
     let latest = StoredValue::new(0u64);
 
-    let load = move |folder: Folder, cursor: Option<String>| {
+    let load = move |cursor: Option<String>| {
         let Some(ticket) = latest.try_get_value().map(|n| n + 1) else {
             return;
         };
+        let Some(request) = listing.try_with_untracked(|l| l.request(cursor)) else {
+            return;
+        };
         latest.set_value(ticket);
-        let append = cursor.is_some();
+        let append = request.cursor.is_some();
         if append {
             loading_more.set(true);
         } else {
@@ -146,8 +241,8 @@ pub fn MessagesPage() -> impl IntoView {
         spawn_local(async move {
             let result = auth
                 .call(|token| {
-                    let cursor = cursor.clone();
-                    async move { api::conversations::list(&token, folder, cursor.as_deref()).await }
+                    let request = request.clone();
+                    async move { api::conversations::list(&token, &request).await }
                 })
                 .await;
             if latest.try_get_value() != Some(ticket) {
@@ -162,31 +257,104 @@ pub fn MessagesPage() -> impl IntoView {
                     }
                     next_cursor.set(page.next_cursor);
                     error.set(None);
+                    invalid.set(None);
+                    if let Some(q) = &request.q {
+                        announce(results_count(
+                            q,
+                            items.with_untracked(Vec::len),
+                            next_cursor.with_untracked(Option::is_some),
+                        ));
+                    }
                 }
-                Err(failure) => error.set(Some(failure.message())),
+                Err(failure) => match failure.field("q") {
+                    Some(words) => {
+                        items.set(Vec::new());
+                        next_cursor.set(None);
+                        announce(words.clone());
+                        invalid.set(Some(words));
+                    }
+                    None => error.set(Some(failure.message())),
+                },
             }
             loading.set(false);
             loading_more.set(false);
         });
     };
 
-    // The first page, again whenever the folder changes; a new folder starts empty (so it
-    // shows "Loading…").
-    Effect::new(move |previous: Option<Folder>| {
-        let folder = folder.get();
-        if previous != Some(folder) {
+    // The first page, again whenever the address changes; a new list starts empty (so it
+    // shows "Loading…"), a refined search keeps the old results until the new ones come.
+    Effect::new(move |previous: Option<Listing>| {
+        let now = listing.get();
+        if !previous.is_some_and(|before| now.refines(&before)) {
             items.set(Vec::new());
             next_cursor.set(None);
             notice.set(None);
+            announce(String::new());
         }
-        load(folder, None);
-        folder
+        invalid.set(None);
+        load(None);
+        now
     });
     unread.refresh();
     // What the live stream says changed: the first page again, in place.
     Live::get().on_event(move |event| {
         if event.changes_threads() {
-            load(folder.get_untracked(), None);
+            load(None);
+        }
+    });
+
+    let navigate = use_navigate();
+    // Changes the address (which the list follows) without scrolling: the box and the list
+    // stay where the person is.
+    let show = Callback::new(move |(next, replace): (Listing, bool)| {
+        navigate(
+            &next.href(),
+            NavigateOptions {
+                replace,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    });
+    let search_input = NodeRef::<html::Input>::new();
+    // The filtered person's name, from the rows' participants; kept while a refined search
+    // shows none of their threads.
+    let with_name = Memo::new(move |previous: Option<&Option<(Uuid, String)>>| {
+        let id = listing.with(|l| l.with)?;
+        items
+            .with(|rows| {
+                rows.iter()
+                    .flat_map(|row| &row.participants)
+                    .find(|p| p.id == id)
+                    .map(|p| (id, p.name.clone()))
+            })
+            .or_else(|| {
+                previous
+                    .cloned()
+                    .flatten()
+                    .filter(|(known, _)| *known == id)
+            })
+    });
+    let who = Signal::derive(move || {
+        with_name.with(|known| {
+            known
+                .as_ref()
+                .map_or_else(|| "this person".to_owned(), |(_, name)| name.clone())
+        })
+    });
+    let clear_with = Callback::new(move |()| {
+        let Some(mut next) = listing.try_get_untracked() else {
+            return;
+        };
+        next.with = None;
+        // "Every folder" was there for the filter only: without it, the inbox.
+        if next.folder == Folder::All {
+            next.folder = Folder::Inbox;
+        }
+        show.run((next, false));
+        // The chip and its button are gone: the keyboard goes on from the search box.
+        if let Some(input) = search_input.get_untracked() {
+            input.focus().ok();
         }
     });
 
@@ -245,7 +413,7 @@ pub fn MessagesPage() -> impl IntoView {
                 .await
             {
                 Ok(()) => {
-                    let at = match folder.try_get_untracked() {
+                    let at = match listing.try_with_untracked(Listing::folder_shown).flatten() {
                         Some(Folder::Archived) => take_row(items, id),
                         Some(Folder::Inbox) => Some(put_back(items, row.clone())),
                         _ => None,
@@ -272,11 +440,23 @@ pub fn MessagesPage() -> impl IntoView {
     let me = move || auth.session().map(|s| s.me.person.id);
     let tab = move |which: Folder| {
         move || {
-            if folder.get() == which {
+            if listing.with(Listing::folder_shown) == Some(which) {
                 Some("page")
             } else {
                 None
             }
+        }
+    };
+    // A tab leaves a search (whose results span the folders) but keeps the person filter,
+    // which its chip removes.
+    let tab_href = move |which: Folder| {
+        move || {
+            Listing {
+                folder: which,
+                q: None,
+                with: listing.with(|l| l.with),
+            }
+            .href()
         }
     };
     view! {
@@ -289,22 +469,40 @@ pub fn MessagesPage() -> impl IntoView {
                 "New message"
             </A>
         </header>
+        <SearchBox listing invalid=invalid.read_only() input=search_input show />
         <nav class="tabs" aria-label="Folders">
-            <a class="tab" href="/messages" aria-current=tab(Folder::Inbox) data-testid="folder-inbox">"Inbox"</a>
-            <a class="tab" href="/messages?folder=sent" aria-current=tab(Folder::Sent) data-testid="folder-sent">"Sent"</a>
-            <a class="tab" href="/messages?folder=archived" aria-current=tab(Folder::Archived) data-testid="folder-archived">"Archived"</a>
+            <a class="tab" href=tab_href(Folder::Inbox) aria-current=tab(Folder::Inbox) data-testid="folder-inbox">"Inbox"</a>
+            <a class="tab" href=tab_href(Folder::Sent) aria-current=tab(Folder::Sent) data-testid="folder-sent">"Sent"</a>
+            <a class="tab" href=tab_href(Folder::Archived) aria-current=tab(Folder::Archived) data-testid="folder-archived">"Archived"</a>
         </nav>
         // Always in the page, so that screen readers hear what comes into it.
         <div class="archive-notice" role="status" aria-live="polite" data-testid="archive-notice">
             {move || notice.get().map(|notice| view! { <NoticeLine notice on_undo=on_unarchive /> })}
         </div>
+        <Show when=move || listing.with(|l| l.with.is_some())>
+            <WithChip who on_clear=clear_with />
+        </Show>
+        // Words the server cannot search for are said by the box instead.
+        {move || listing.with(|l| l.q.clone()).filter(|_| invalid.with(Option::is_none)).map(|q| view! {
+            <h2 class="search-heading" data-testid="search-heading">{format!("Results for “{q}”")}</h2>
+        })}
+        // Always in the page, so that screen readers hear each search's count as it comes.
+        <p class="visually-hidden" role="status" aria-live="polite" data-testid="search-status">
+            {move || status.get()}
+        </p>
         {move || error.get().map(|text| view! {
             <div class="form-error list-error" role="alert" data-testid="list-error">
                 <span>{format!("Could not load your messages: {text}")}</span>
-                <button class="link-button" type="button" on:click=move |_| load(folder.get_untracked(), None)>"Try again"</button>
+                <button class="link-button" type="button" on:click=move |_| load(None)>"Try again"</button>
             </div>
         })}
-        <ul class="conversation-list" aria-label="Conversations" data-testid="conversation-list" node_ref=list>
+        <ul
+            class="conversation-list"
+            aria-label=move || if listing.with(|l| l.q.is_some()) { "Search results" } else { "Conversations" }
+            aria-busy=move || (loading.get() && !items.with(Vec::is_empty)).then_some("true")
+            data-testid="conversation-list"
+            node_ref=list
+        >
             <For
                 each=move || items.get()
                 key=|row| (row.id, row.unread_count, row.last_message_at)
@@ -313,7 +511,7 @@ pub fn MessagesPage() -> impl IntoView {
                 <ConversationRow
                     row
                     me=me()
-                    folder=folder.get_untracked()
+                    folder=listing.with_untracked(Listing::folder_shown).unwrap_or(Folder::All)
                     on_mark_read
                     on_archive
                     on_unarchive
@@ -321,10 +519,28 @@ pub fn MessagesPage() -> impl IntoView {
             </For>
         </ul>
         <Show when=move || loading.get() && items.with(Vec::is_empty)>
-            <p class="empty-line" role="status">"Loading…"</p>
+            <p class="empty-line" role="status">
+                {move || if listing.with(|l| l.q.is_some()) { "Searching…" } else { "Loading…" }}
+            </p>
         </Show>
-        <Show when=move || !loading.get() && error.with(Option::is_none) && items.with(Vec::is_empty)>
-            {move || empty_state(folder.get())}
+        <Show when=move || {
+            !loading.get() && error.with(Option::is_none) && invalid.with(Option::is_none)
+                && items.with(Vec::is_empty)
+        }>
+            {move || {
+                let now = listing.get();
+                match (now.q, now.with) {
+                    (Some(q), _) => view! {
+                        <p class="empty-line search-empty" data-testid="no-matches">{format!("No threads match “{q}”.")}</p>
+                    }
+                    .into_any(),
+                    (None, Some(_)) => view! {
+                        <p class="empty-line search-empty" data-testid="no-matches">{no_threads_with(now.folder, &who.get())}</p>
+                    }
+                    .into_any(),
+                    (None, None) => empty_state(now.folder).into_any(),
+                }
+            }}
         </Show>
         <Show when=move || next_cursor.with(Option::is_some)>
             <div class="load-more">
@@ -333,12 +549,159 @@ pub fn MessagesPage() -> impl IntoView {
                     type="button"
                     data-testid="load-more"
                     disabled=move || loading_more.get()
-                    on:click=move |_| load(folder.get_untracked(), next_cursor.get_untracked())
+                    on:click=move |_| load(next_cursor.get_untracked())
                 >
                     {move || if loading_more.get() { "Loading…" } else { "Load more" }}
                 </button>
             </div>
         </Show>
+    }
+}
+
+/// The search box above the list. Typing searches after a pause, Enter at once; the words go
+/// into the address (`q`), which the list follows.
+#[component]
+fn SearchBox(
+    listing: Memo<Listing>,
+    /// The server's words when it cannot search for what was typed.
+    invalid: ReadSignal<Option<String>>,
+    input: NodeRef<html::Input>,
+    show: Callback<(Listing, bool)>,
+) -> impl IntoView {
+    let text = RwSignal::new(listing.with_untracked(|l| l.q.clone().unwrap_or_default()));
+    // The number of the latest keystroke: a pause after an earlier one searches nothing.
+    let typed = StoredValue::new(0u64);
+    // Back, Forward or a link changed the search: the box says what is searched for now.
+    Effect::new(move |_| {
+        let q = listing.with(|l| l.q.clone().unwrap_or_default());
+        if text.with_untracked(|t| t.trim() != q) {
+            typed.update_value(|n| *n += 1);
+            text.set(q);
+        }
+    });
+    let search = move |words: String| {
+        let Some(here) = listing.try_get_untracked() else {
+            return;
+        };
+        let words = words.trim();
+        let next = Listing {
+            q: (!words.is_empty()).then(|| words.to_owned()),
+            ..here.clone()
+        };
+        if next != here {
+            // Starting a search adds a step to the history, so that Back returns to the
+            // folder; refining or erasing it replaces that step.
+            show.try_run((next, here.q.is_some()));
+        }
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        let words = event_target_value(&ev);
+        text.set(words.clone());
+        let Some(ticket) = typed.try_get_value().map(|n| n + 1) else {
+            return;
+        };
+        typed.set_value(ticket);
+        spawn_local(async move {
+            TimeoutFuture::new(SEARCH_DELAY_MS).await;
+            if typed.try_get_value() == Some(ticket) {
+                search(words);
+            }
+        });
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        typed.update_value(|n| *n += 1);
+        search(text.get_untracked());
+    };
+    let clear = move |_| {
+        typed.update_value(|n| *n += 1);
+        text.set(String::new());
+        if let Some(here) = listing.try_get_untracked().filter(|l| l.q.is_some()) {
+            show.run((Listing { q: None, ..here }, false));
+        }
+        // The button goes with the text: the keyboard stays in the box.
+        if let Some(input) = input.get_untracked() {
+            input.focus().ok();
+        }
+    };
+    let has_text = move || text.with(|t| !t.is_empty()) || listing.with(|l| l.q.is_some());
+    let is_invalid = move || invalid.with(Option::is_some);
+    view! {
+        <form class="search-bar" role="search" on:submit=on_submit>
+            <label class="visually-hidden" for="message-search">"Search messages"</label>
+            <div class="search-field">
+                <input
+                    id="message-search"
+                    class="search search-input"
+                    type="search"
+                    maxlength="200"
+                    autocomplete="off"
+                    placeholder="Search subjects, messages and names"
+                    data-testid="search-box"
+                    node_ref=input
+                    prop:value=move || text.get()
+                    aria-invalid=move || is_invalid().then_some("true")
+                    aria-describedby=move || is_invalid().then_some("search-error")
+                    on:input=on_input
+                />
+                <Show when=has_text>
+                    <button
+                        class="search-clear"
+                        type="button"
+                        aria-label="Clear search"
+                        data-testid="clear-search"
+                        on:click=clear
+                    >
+                        <span aria-hidden="true">"×"</span>
+                    </button>
+                </Show>
+            </div>
+            {move || invalid.get().map(|words| view! {
+                <p class="field-error" id="search-error" data-testid="search-error">{words}</p>
+            })}
+        </form>
+    }
+}
+
+/// The person filter while the address has one: "With <name>", and the way back to everyone.
+#[component]
+fn WithChip(who: Signal<String>, on_clear: Callback<()>) -> impl IntoView {
+    view! {
+        <div class="with-filter">
+            <span class="chip with-chip" data-testid="with-chip">
+                <span>{move || format!("With {}", who.get())}</span>
+                <button
+                    class="chip-remove"
+                    type="button"
+                    data-testid="clear-with"
+                    aria-label=move || format!("Remove filter: with {}", who.get())
+                    on:click=move |_| on_clear.run(())
+                >
+                    <span aria-hidden="true">"×"</span>
+                </button>
+            </span>
+        </div>
+    }
+}
+
+/// What the live region says once a search's first page is in.
+fn results_count(q: &str, count: usize, more: bool) -> String {
+    match (count, more) {
+        (0, _) => format!("No threads match “{q}”."),
+        (1, false) => format!("1 thread matches “{q}”."),
+        (count, false) => format!("{count} threads match “{q}”."),
+        // A page is in, and there are more: the count so far.
+        (count, true) => format!("More than {count} threads match “{q}”."),
+    }
+}
+
+/// What a list filtered by a person (`who`) says when it is empty.
+fn no_threads_with(folder: Folder, who: &str) -> String {
+    match folder {
+        Folder::Inbox => format!("No threads with {who} in your inbox."),
+        Folder::Sent => format!("No threads with {who} in Sent."),
+        Folder::Archived => format!("No archived threads with {who}."),
+        Folder::All => format!("No threads with {who}."),
     }
 }
 
@@ -374,6 +737,8 @@ fn ConversationRow(
         }
     });
     let archived = folder == Folder::Archived;
+    // Search results and "every folder" mix the folders: an archived thread says so.
+    let archived_elsewhere = row.archived && !archived;
     let actions = match folder {
         Folder::Archived => None,
         Folder::Inbox => {
@@ -433,6 +798,7 @@ fn ConversationRow(
                 </span>
                 <span class="conversation-meta">
                     <Time millis=row.last_message_at.timestamp_millis() />
+                    {archived_elsewhere.then(|| view! { <span class="pill">"Archived"</span> })}
                     {(unread_count > 0).then(|| view! {
                         <span class="count" aria-label=format!("{unread_count} unread")>{unread_count}</span>
                     })}
