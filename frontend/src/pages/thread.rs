@@ -1,7 +1,8 @@
-//! One conversation: its subject, the participants the reader may see, the messages oldest
-//! first, and a reply box when the reader may post, or the reason why not. Staff can delete
-//! their own messages and the threads they started, after a confirmation that says it is
-//! permanent. Opening a thread marks it read on the server, so the badge is refreshed after.
+//! One conversation: its subject, the participants the reader may see (each a link to the
+//! threads shared with them), the messages oldest first, and a reply box when the reader may
+//! post, or the reason why not. Staff can delete their own messages and the threads they
+//! started, after a confirmation that says it is permanent. Opening a thread marks it read on
+//! the server, so the badge is refreshed after.
 //! Archive takes the thread out of the reader's inbox (for them only) and goes back there.
 //! The thread follows the live stream: a reply or a deletion by anyone appears at once.
 //! Files sent with a message are listed under it and download through the API; the reply box
@@ -425,13 +426,31 @@ fn ThreadView(thread: RwSignal<Option<Conversation>>) -> impl IntoView {
                     {move || thread.with(|t| t.as_ref().map(|t| t.participants.clone()).unwrap_or_default())
                         .into_iter()
                         .map(|p| {
-                            let mine = Some(p.id) == me;
+                            let client = p.kind == PersonKind::Client;
+                            if Some(p.id) == me {
+                                return view! {
+                                    <li class="participant" class:participant-client=client>
+                                        {p.name}
+                                        <span class="muted">" (you)"</span>
+                                    </li>
+                                }
+                                .into_any();
+                            }
+                            // Everyone else leads to every thread the reader shares with them.
+                            let label = format!("Threads with {}", p.name);
                             view! {
-                                <li class="participant" class:participant-client=p.kind == PersonKind::Client>
-                                    {p.name}
-                                    {mine.then_some(view! { <span class="muted">" (you)"</span> })}
+                                <li>
+                                    <a
+                                        class="participant-link"
+                                        href=format!("/messages?folder=all&with={}", p.id)
+                                        aria-label=label
+                                        data-testid="participant-link"
+                                    >
+                                        <span class="participant" class:participant-client=client>{p.name}</span>
+                                    </a>
                                 </li>
                             }
+                            .into_any()
                         })
                         .collect_view()}
                 </ul>
