@@ -9,6 +9,7 @@ pub mod auth;
 pub mod blasts;
 pub mod conversations;
 pub mod docs;
+pub mod drafts;
 pub mod events;
 pub mod health;
 pub mod me;
@@ -83,6 +84,12 @@ pub fn api_v1(config: &mut ServiceConfig) {
         .service(conversations::read::mark_read)
         .service(conversations::archive::archive)
         .service(conversations::archive::unarchive)
+        .service(drafts::get_new)
+        .service(drafts::save_new)
+        .service(drafts::delete_new)
+        .service(drafts::get_reply)
+        .service(drafts::save_reply)
+        .service(drafts::delete_reply)
         .service(conversations::delete::delete_conversation)
         .service(conversations::delete_message::delete_message)
         .service(attachments::upload::upload_attachment)

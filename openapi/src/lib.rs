@@ -12,6 +12,7 @@ pub mod audit;
 pub mod auth;
 pub mod blasts;
 pub mod conversations;
+pub mod drafts;
 pub mod events;
 pub mod health;
 pub mod me;

@@ -22,6 +22,7 @@ mod e2e {
     mod cli;
     mod contract;
     mod conversations;
+    mod drafts;
     mod email;
     mod errors;
     mod events;

@@ -6,6 +6,7 @@ pub mod attachment;
 pub mod audit;
 pub mod blast;
 pub mod conversation;
+pub mod draft;
 pub mod email_change;
 pub mod idempotency_key;
 pub mod invitation;

@@ -45,16 +45,6 @@ pub struct ParticipantRow {
     pub archived_at: Option<DateTime<Utc>>,
 }
 
-diesel::define_sql_function! {
-    /// `NULLIF(a, b)`: `a`, or NULL when it equals `b`.
-    fn nullif(a: diesel::sql_types::Uuid, b: diesel::sql_types::Uuid) -> diesel::sql_types::Nullable<diesel::sql_types::Uuid>;
-}
-
-diesel::define_sql_function! {
-    /// `num_nonnulls(a)`: 1 when `a` is not NULL, else 0.
-    fn num_nonnulls(a: diesel::sql_types::Nullable<diesel::sql_types::Uuid>) -> diesel::sql_types::Integer;
-}
-
 /// A message row.
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = messages, check_for_backend(diesel::pg::Pg))]
@@ -244,30 +234,31 @@ impl Conversation {
     }
 
     /// Updates every participant's inbox fields for `message`, in one statement: the author
-    /// has sent, the others have one more unread message. It locks the recipients' unread
-    /// counters until commit (their trigger), so a reply runs it as late as it can: replies to
-    /// the same person wait on each other only for the end of their transactions.
+    /// has sent (and their draft of a reply here is gone), the others have one more unread
+    /// message, and the thread is back in everyone's inbox. It locks the recipients' unread
+    /// counters until commit (their trigger), so a reply runs it as late as it can: replies
+    /// to the same person wait on each other only for the end of their transactions.
     pub async fn mark_posted(
         conn: &mut AsyncPgConnection,
         message: &MessageRow,
     ) -> QueryResult<()> {
-        let author_id = message.author_id;
-        let others = cp::person_id.ne(author_id);
-        Prepared::fixed(
-            diesel::update(cp::table.filter(cp::conversation_id.eq(message.conversation_id))).set(
-                (
-                    cp::last_message_at.eq(message.created_at),
-                    cp::has_sent.eq(cp::has_sent.or(cp::person_id.eq(author_id))),
-                    cp::has_received.eq(cp::has_received.or(others)),
-                    // A new message brings the thread back to everyone's inbox.
-                    cp::archived_at.eq(None::<DateTime<Utc>>),
-                    // 1 for everyone but the author, written with functions (not CASE) so the
-                    // statement is prepared once per connection.
-                    cp::unread_count
-                        .eq(cp::unread_count + num_nonnulls(nullif(cp::person_id, author_id))),
-                ),
-            ),
+        // Hand-written for the draft's DELETE, which diesel cannot put in a WITH; 1 for
+        // everyone but the author is written with functions (not CASE), like the rest.
+        Prepared::sql(
+            "WITH sent_draft AS ( \
+                 DELETE FROM drafts WHERE person_id = $2 AND conversation_id = $1 \
+             ) \
+             UPDATE conversation_participants SET \
+                 last_message_at = $3, \
+                 has_sent = has_sent OR person_id = $2, \
+                 has_received = has_received OR person_id <> $2, \
+                 archived_at = NULL, \
+                 unread_count = unread_count + num_nonnulls(nullif(person_id, $2)) \
+             WHERE conversation_id = $1",
         )
+        .bind::<diesel::sql_types::Uuid, _>(message.conversation_id)
+        .bind::<diesel::sql_types::Uuid, _>(message.author_id)
+        .bind::<diesel::sql_types::Timestamptz, _>(message.created_at)
         .execute(conn)
         .await?;
         Ok(())

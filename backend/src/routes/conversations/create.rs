@@ -16,6 +16,7 @@ use crate::auth::CurrentPerson;
 use crate::db::models::attachment::Carrier;
 use crate::db::models::audit::AuditAction;
 use crate::db::models::conversation::Conversation;
+use crate::db::models::draft::{self, Place};
 use crate::domain::conversations as rules;
 use crate::error::ApiError;
 use crate::events::{self, Event};
@@ -75,6 +76,8 @@ pub async fn create_conversation(
             )
             .await?;
             messaging::notify(conn, practice_id, message.id, &ids).await?;
+            // What was being written is sent: its draft goes with the same commit.
+            draft::remove(conn, me.id(), Place::NewMessage).await?;
             me.audit(AuditAction::MessageSent)
                 .target("conversation", conversation.id)
                 .details(serde_json::json!({
