@@ -24,7 +24,7 @@ use crate::pages::compose::ComposePage;
 use crate::pages::confirm_email::ConfirmEmailPage;
 use crate::pages::forgot_password::ForgotPasswordPage;
 use crate::pages::integrations::IntegrationsPage;
-use crate::pages::messages::MessagesPage;
+use crate::pages::messages::{MessageSearch, MessagesPage};
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::reset_password::ResetPasswordPage;
 use crate::pages::sign_in::SignInPage;
@@ -95,8 +95,9 @@ fn sign_in_path() -> String {
 /// The account page: the one page open while a second factor must be set up.
 const ACCOUNT_PATH: &str = "/account";
 
-/// The frame around every signed-in page. It holds the live stream and the unread count, so
-/// both exist only while someone is signed in.
+/// The frame around every signed-in page. It holds the live stream, the unread count and the
+/// inbox's search (kept in memory only), so they exist only while someone is signed in: signing
+/// out leaves this route, whose owner (with these contexts) is then dropped.
 ///
 /// While the practice requires a second factor the person has not set up, every other page
 /// would be refused by the server: the frame shows only the account page, and sends any other
@@ -110,6 +111,7 @@ fn SignedInLayout() -> impl IntoView {
     let auth = Auth::get();
     Live::provide();
     Unread::provide();
+    MessageSearch::provide();
     let location = use_location();
     let navigate = use_navigate();
     let open = Memo::new(move |_| {

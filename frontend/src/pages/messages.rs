@@ -4,8 +4,9 @@
 //! A thread archived from the Inbox (or moved back from Archived) leaves the list at once, and
 //! a status line says so, with Undo after archiving.
 //! A search box above the list searches every folder as the person types, and a person filter
-//! (`with`, reached from a thread's participants) shows only the threads with someone; both
-//! live in the address, so that Back and a reload keep them.
+//! (`with`, reached from a thread's participants) shows only the threads with someone. The
+//! filter (an id) and the folder live in the address, so that Back and a reload keep them; the
+//! search's words never do (see [`MessageSearch`]).
 
 use confidant_openapi::conversations::{
     ConversationSummary, ConversationsQuery, Folder, Participant,
@@ -32,9 +33,56 @@ use crate::live::Live;
 /// How long the search box waits after the last keystroke before it searches.
 const SEARCH_DELAY_MS: u32 = 300;
 
-/// What the list shows, as the page's address says: a folder, or with `q` the results of a
-/// search over every folder (the folder stays in the address to come back to); either narrowed
-/// by `with` to the threads of one person.
+/// The inbox's search, held in memory only. What a therapist searches for ("suicidal", a
+/// client's name) is health information: in the address it would stay in the browser's history
+/// on a shared clinic computer and, on a reload, reach the web server's access logs; so it
+/// never goes there, nor into the browser's storage.
+///
+/// Provided by the signed-in layout rather than the page, so that the results are still there
+/// after opening a thread from them and coming back ("All messages", Back), and so that they
+/// go with the session: signing out drops the layout, and this with it.
+#[derive(Clone, Copy)]
+pub struct MessageSearch {
+    /// The words searched for; `None` while not searching.
+    words: RwSignal<Option<String>>,
+    /// The person filter the list last showed. A search made there is kept when the page comes
+    /// back to it, not when the page is reached with another person (a thread's participant
+    /// link, which is for all the threads shared with them).
+    with: StoredValue<Option<Uuid>>,
+}
+
+impl MessageSearch {
+    /// Creates the (empty) search and provides it as context. Provided by the signed-in layout.
+    pub fn provide() -> Self {
+        let search = Self {
+            words: RwSignal::new(None),
+            with: StoredValue::new(None),
+        };
+        provide_context(search);
+        search
+    }
+
+    /// The search from context.
+    fn get() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// The list now shows the threads with `with` (or everyone's): a search made with someone
+    /// else is dropped.
+    fn shown_with(self, with: Option<Uuid>) {
+        let Some(before) = self.with.try_get_value() else {
+            return;
+        };
+        if with.is_some() && with != before {
+            self.words.set(None);
+        }
+        self.with.set_value(with);
+    }
+}
+
+/// What the list shows: a folder, as the address says, or with `q` (the search, from memory)
+/// the results of a search over every folder (the folder stays in the address to come back
+/// to); either narrowed by the address's `with` to the threads of one person.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Listing {
     folder: Folder,
@@ -43,26 +91,24 @@ struct Listing {
 }
 
 impl Listing {
-    /// Reads the address's query; anything it does not understand means the Inbox, unfiltered.
-    fn from_query(query: &ParamsMap) -> Self {
+    /// Reads the address's query, with the search `q` held in memory. Anything it does not
+    /// understand means the Inbox, unfiltered; a `q` in the address (an old link) is ignored.
+    fn new(query: &ParamsMap, q: Option<String>) -> Self {
         let folder = match query.get_str("folder") {
             Some("sent") => Folder::Sent,
             Some("archived") => Folder::Archived,
             Some("all") => Folder::All,
             _ => Folder::Inbox,
         };
-        let q = query
-            .get_str("q")
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-            .map(str::to_owned);
-        let with = query
-            .get_str("with")
-            .and_then(|id| Uuid::parse_str(id).ok());
-        Self { folder, q, with }
+        Self {
+            folder,
+            q,
+            with: with_from(query),
+        }
     }
 
-    /// The page's address for this listing.
+    /// The page's address for this listing: the folder and the person filter, never the
+    /// search.
     fn href(&self) -> String {
         let mut params = Vec::new();
         if self.folder != Folder::Inbox {
@@ -70,9 +116,6 @@ impl Listing {
                 "folder={}",
                 api::conversations::folder_name(self.folder)
             ));
-        }
-        if let Some(q) = &self.q {
-            params.push(format!("q={}", api::query_value(q)));
         }
         if let Some(person) = self.with {
             params.push(format!("with={person}"));
@@ -105,6 +148,19 @@ impl Listing {
     fn refines(&self, before: &Self) -> bool {
         self.q.is_some() && before.q.is_some() && self.with == before.with
     }
+}
+
+/// The address's person filter, if it names one.
+fn with_from(query: &ParamsMap) -> Option<Uuid> {
+    query
+        .get_str("with")
+        .and_then(|id| Uuid::parse_str(id).ok())
+}
+
+/// Whether a click on a link is a plain one, which follows it here (not in a new tab or
+/// window).
+fn plain_click(ev: &leptos::ev::MouseEvent) -> bool {
+    ev.button() == 0 && !(ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key())
 }
 
 /// The names to show for a thread: everyone the caller may see but themselves.
@@ -203,7 +259,13 @@ pub fn MessagesPage() -> impl IntoView {
     let auth = Auth::get();
     let unread = Unread::get();
     let query = use_query_map();
-    let listing = Memo::new(move |_| query.with(Listing::from_query));
+    let search = MessageSearch::get();
+    // Before the list is first read, so that a search dropped here is never sent.
+    search.shown_with(query.with_untracked(with_from));
+    let listing = Memo::new(move |_| {
+        let q = search.words.get();
+        query.with(|query| Listing::new(query, q))
+    });
     let items = RwSignal::new(Vec::<ConversationSummary>::new());
     let next_cursor = RwSignal::new(None::<String>);
     let loading = RwSignal::new(true);
@@ -281,8 +343,9 @@ pub fn MessagesPage() -> impl IntoView {
         });
     };
 
-    // The first page, again whenever the address changes; a new list starts empty (so it
-    // shows "Loading…"), a refined search keeps the old results until the new ones come.
+    // The first page, again whenever the address or the search changes; a new list starts
+    // empty (so it shows "Loading…"), a refined search keeps the old results until the new
+    // ones come.
     Effect::new(move |previous: Option<Listing>| {
         let now = listing.get();
         if !previous.is_some_and(|before| now.refines(&before)) {
@@ -304,8 +367,8 @@ pub fn MessagesPage() -> impl IntoView {
     });
 
     let navigate = use_navigate();
-    // Changes the address (which the list follows) without scrolling: the box and the list
-    // stay where the person is.
+    // Changes the address (which the list follows, with the search) without scrolling: the
+    // box and the list stay where the person is.
     let show = Callback::new(move |(next, replace): (Listing, bool)| {
         navigate(
             &next.href(),
@@ -315,6 +378,16 @@ pub fn MessagesPage() -> impl IntoView {
                 ..Default::default()
             },
         );
+    });
+    // Back or Forward to another person's threads: as when arriving with them.
+    let with_person = Memo::new(move |_| query.with(with_from));
+    Effect::new(move || search.shown_with(with_person.get()));
+    // An old link with words in the address (`/messages?q=…`): they are not searched for, and
+    // the address loses them at once, in place, so that they stay out of the history.
+    Effect::new(move || {
+        if query.with(|query| query.get_str("q").is_some()) {
+            show.run((listing.get_untracked(), true));
+        }
     });
     let search_input = NodeRef::<html::Input>::new();
     // The filtered person's name, from the rows' participants; kept while a refined search
@@ -447,8 +520,13 @@ pub fn MessagesPage() -> impl IntoView {
             }
         }
     };
-    // A tab leaves a search (whose results span the folders) but keeps the person filter,
-    // which its chip removes.
+    // A tab leaves a search (whose results span the folders), even the tab of the folder
+    // the address already names, but keeps the person filter, which its chip removes.
+    let leave_search = move |ev: leptos::ev::MouseEvent| {
+        if plain_click(&ev) {
+            search.words.set(None);
+        }
+    };
     let tab_href = move |which: Folder| {
         move || {
             Listing {
@@ -469,11 +547,11 @@ pub fn MessagesPage() -> impl IntoView {
                 "New message"
             </A>
         </header>
-        <SearchBox listing invalid=invalid.read_only() input=search_input show />
+        <SearchBox listing search invalid=invalid.read_only() input=search_input />
         <nav class="tabs" aria-label="Folders">
-            <a class="tab" href=tab_href(Folder::Inbox) aria-current=tab(Folder::Inbox) data-testid="folder-inbox">"Inbox"</a>
-            <a class="tab" href=tab_href(Folder::Sent) aria-current=tab(Folder::Sent) data-testid="folder-sent">"Sent"</a>
-            <a class="tab" href=tab_href(Folder::Archived) aria-current=tab(Folder::Archived) data-testid="folder-archived">"Archived"</a>
+            <a class="tab" href=tab_href(Folder::Inbox) aria-current=tab(Folder::Inbox) on:click=leave_search data-testid="folder-inbox">"Inbox"</a>
+            <a class="tab" href=tab_href(Folder::Sent) aria-current=tab(Folder::Sent) on:click=leave_search data-testid="folder-sent">"Sent"</a>
+            <a class="tab" href=tab_href(Folder::Archived) aria-current=tab(Folder::Archived) on:click=leave_search data-testid="folder-archived">"Archived"</a>
         </nav>
         // Always in the page, so that screen readers hear what comes into it.
         <div class="archive-notice" role="status" aria-live="polite" data-testid="archive-notice">
@@ -559,19 +637,20 @@ pub fn MessagesPage() -> impl IntoView {
 }
 
 /// The search box above the list. Typing searches after a pause, Enter at once; the words go
-/// into the address (`q`), which the list follows.
+/// into the search held in memory (never the address), which the list follows.
 #[component]
 fn SearchBox(
     listing: Memo<Listing>,
+    search: MessageSearch,
     /// The server's words when it cannot search for what was typed.
     invalid: ReadSignal<Option<String>>,
     input: NodeRef<html::Input>,
-    show: Callback<(Listing, bool)>,
 ) -> impl IntoView {
     let text = RwSignal::new(listing.with_untracked(|l| l.q.clone().unwrap_or_default()));
     // The number of the latest keystroke: a pause after an earlier one searches nothing.
     let typed = StoredValue::new(0u64);
-    // Back, Forward or a link changed the search: the box says what is searched for now.
+    // A tab or another person's threads left the search: the box says what is searched for
+    // now.
     Effect::new(move |_| {
         let q = listing.with(|l| l.q.clone().unwrap_or_default());
         if text.with_untracked(|t| t.trim() != q) {
@@ -579,19 +658,11 @@ fn SearchBox(
             text.set(q);
         }
     });
-    let search = move |words: String| {
-        let Some(here) = listing.try_get_untracked() else {
-            return;
-        };
+    let run = move |words: String| {
         let words = words.trim();
-        let next = Listing {
-            q: (!words.is_empty()).then(|| words.to_owned()),
-            ..here.clone()
-        };
-        if next != here {
-            // Starting a search adds a step to the history, so that Back returns to the
-            // folder; refining or erasing it replaces that step.
-            show.try_run((next, here.q.is_some()));
+        let next = (!words.is_empty()).then(|| words.to_owned());
+        if search.words.try_with_untracked(|now| *now != next) == Some(true) {
+            search.words.set(next);
         }
     };
     let on_input = move |ev: leptos::ev::Event| {
@@ -604,21 +675,19 @@ fn SearchBox(
         spawn_local(async move {
             TimeoutFuture::new(SEARCH_DELAY_MS).await;
             if typed.try_get_value() == Some(ticket) {
-                search(words);
+                run(words);
             }
         });
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         typed.update_value(|n| *n += 1);
-        search(text.get_untracked());
+        run(text.get_untracked());
     };
     let clear = move |_| {
         typed.update_value(|n| *n += 1);
         text.set(String::new());
-        if let Some(here) = listing.try_get_untracked().filter(|l| l.q.is_some()) {
-            show.run((Listing { q: None, ..here }, false));
-        }
+        run(String::new());
         // The button goes with the text: the keyboard stays in the box.
         if let Some(input) = input.get_untracked() {
             input.focus().ok();
