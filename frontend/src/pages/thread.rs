@@ -247,7 +247,10 @@ fn ThreadView(thread: RwSignal<Option<Conversation>>) -> impl IntoView {
         move || thread.with(|t| t.as_ref().map(|t| t.subject.clone()).unwrap_or_default());
     let conversation_id = thread.with_untracked(|t| t.as_ref().map(|t| t.id));
     let can_delete = move || thread.with(|t| t.as_ref().is_some_and(|t| t.can_delete));
-    let can_reply = move || thread.with(|t| t.as_ref().is_some_and(|t| t.can_reply));
+    // Memos: the reply box is drawn again only when these change, not with every message that
+    // arrives, which would throw away what is being typed.
+    let can_reply = Memo::new(move |_| thread.with(|t| t.as_ref().is_some_and(|t| t.can_reply)));
+    let reply_block = Memo::new(move |_| thread.with(|t| t.as_ref().and_then(|t| t.reply_blocked)));
     // Only the messages shown are counted: with earlier ones not loaded, no number is given.
     let confirm_text = move || {
         let (n, more) = thread.with_untracked(|t| {
@@ -524,10 +527,10 @@ fn ThreadView(thread: RwSignal<Option<Conversation>>) -> impl IntoView {
             </For>
         </ol>
         {move || {
-            if can_reply() {
+            if can_reply.get() {
                 conversation_id.map(|id| view! { <ReplyBox id thread /> }.into_any())
             } else {
-                let block = thread.with(|t| t.as_ref().and_then(|t| t.reply_blocked));
+                let block = reply_block.get();
                 Some(view! { <ReplyBlocked block /> }.into_any())
             }
         }}
