@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod blasts;
 pub mod conversations;
+pub mod drafts;
 pub mod events;
 pub mod health;
 pub mod people;
@@ -105,6 +106,8 @@ pub enum Method {
     Post,
     /// Change.
     Patch,
+    /// Replace whole (a draft, saved as it is typed).
+    Put,
     /// Remove.
     Delete,
 }
@@ -114,6 +117,7 @@ fn builder(method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
         Method::Get => Request::get(path),
         Method::Post => Request::post(path),
         Method::Patch => Request::patch(path),
+        Method::Put => Request::put(path),
         Method::Delete => Request::delete(path),
     }
     .header("Accept", "application/json");

@@ -17,6 +17,17 @@ pub async fn list(token: &str, query: &str) -> Result<PeoplePage, ApiError> {
     .await
 }
 
+/// `GET /api/v1/people/{id}` (staff only).
+pub async fn get(token: &str, id: uuid::Uuid) -> Result<Person, ApiError> {
+    call::<(), _>(
+        Method::Get,
+        &format!("/api/v1/people/{id}"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
 /// `POST /api/v1/people`.
 pub async fn create(token: &str, body: &CreatePersonRequest) -> Result<Person, ApiError> {
     call(Method::Post, "/api/v1/people", Some(token), Some(body)).await
