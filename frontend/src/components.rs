@@ -6,6 +6,7 @@ pub mod avatar;
 pub mod brand;
 pub mod confirm;
 pub mod discard;
+pub mod draft;
 pub mod idle_warning;
 pub mod menu;
 pub mod new_password;
