@@ -1,10 +1,12 @@
 //! Discard for a message being written: with nothing typed it leaves at once; with typed text
-//! it first asks, in the page, because the text would be lost for good.
+//! it first asks, in the page, because the text would be lost for good. A draft kept on the
+//! server is removed before leaving, or it would come back the next time.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use super::confirm::ConfirmPanel;
+use crate::api::ApiError;
 
 /// The Discard button, and the confirmation it opens below it (the enclosing row wraps).
 #[component]
@@ -14,17 +16,46 @@ pub fn DiscardButton(
     /// True while the writer has typed something that would be lost.
     #[prop(into)]
     typed: Signal<bool>,
+    /// Removes the message's draft from the server; leaving waits for it, and its failure is
+    /// said in the confirmation (opened for it if need be) so that it can be tried again.
+    #[prop(optional)]
+    forget: Option<Action<(), Result<(), ApiError>>>,
 ) -> impl IntoView {
     let navigate = use_navigate();
     let asking = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
     let leave = move || navigate(href, Default::default());
-    let discard = {
+    let go = {
         let leave = leave.clone();
+        move || match forget {
+            Some(forget) => {
+                error.set(None);
+                forget.dispatch_local(());
+            }
+            None => leave(),
+        }
+    };
+    if let Some(forget) = forget {
+        Effect::new(move |_| match forget.value().get() {
+            Some(Ok(())) => leave(),
+            Some(Err(failure)) => {
+                error.set(Some(format!(
+                    "Could not discard the draft: {}",
+                    failure.message()
+                )));
+                asking.set(true);
+            }
+            None => {}
+        });
+    }
+    let busy = Signal::derive(move || forget.is_some_and(|forget| forget.pending().get()));
+    let discard = {
+        let go = go.clone();
         move |_| {
             if typed.get_untracked() {
                 asking.set(true);
             } else {
-                leave();
+                go();
             }
         }
     };
@@ -36,10 +67,14 @@ pub fn DiscardButton(
             <ConfirmPanel
                 message="Discard this message? What you have written will be lost."
                 confirm_label="Discard message"
-                busy=false
-                error=Signal::stored(None::<String>)
-                on_confirm=leave.clone()
-                on_cancel=move || asking.set(false)
+                busy_label="Discarding…"
+                busy
+                error
+                on_confirm=go.clone()
+                on_cancel=move || {
+                    asking.set(false);
+                    error.set(None);
+                }
             />
         </Show>
     }

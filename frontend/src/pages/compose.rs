@@ -9,6 +9,10 @@
 //! their own providers first; and two or more clients in To bring a warning, before anything
 //! is sent, that they would share one thread they cannot reply to (R-MULTI-CLIENT), with the
 //! way out: a blast.
+//!
+//! What is written is kept as a draft on the server while typing (never in the browser: clinic
+//! computers are shared) and put back when the page opens again; Discard removes it, and the
+//! server removes it when the message is sent.
 
 use std::collections::HashMap;
 
@@ -16,6 +20,7 @@ use confidant_openapi::ProblemCode;
 use confidant_openapi::conversations::{
     CreateConversationRequest, MAX_SUBJECT_CHARS, RecipientRef,
 };
+use confidant_openapi::drafts::{Draft, SaveDraftRequest};
 use confidant_openapi::people::{Person, PersonKind, PersonStatus};
 use confidant_openapi::recipients::Recipient;
 use gloo_timers::future::TimeoutFuture;
@@ -30,6 +35,7 @@ use crate::api::{self, ApiError};
 use crate::auth::Auth;
 use crate::components::attachments::{AttachFiles, PendingFiles};
 use crate::components::discard::DiscardButton;
+use crate::components::draft::{DraftSaver, DraftStatus};
 use crate::components::recipient_summary::{
     RecipientSummary, can_receive, mask_email, person_id, recipient_name, spoken_label,
 };
@@ -117,6 +123,114 @@ fn reference(recipient: &Recipient) -> RecipientRef {
     }
 }
 
+/// How many directory entries are read to put names back on a restored draft's To: the
+/// server's most. Staff look up the people it leaves out one by one.
+const RESTORE_DIRECTORY_LIMIT: u32 = 100;
+
+/// At most this many people are looked up one by one when restoring (a bounded wait).
+const RESTORE_LOOKUP_LIMIT: usize = 20;
+
+/// A saved draft's To as the picker shows it, with how many entries could not be put back
+/// (someone who left or can no longer receive, a deleted group). The draft keeps only ids:
+/// the names come from the directory, and for staff from the records of the people it does
+/// not list (it lists the first hundred by name).
+async fn resolve_recipients(
+    auth: Auth,
+    saved: &[RecipientRef],
+    staff: bool,
+) -> Result<(Vec<Recipient>, usize), ApiError> {
+    // Nothing to name (an empty To, or "All staff" alone): no need to ask the directory.
+    if saved.iter().all(|r| *r == RecipientRef::AllStaff) {
+        return Ok((saved.iter().map(|_| Recipient::AllStaff).collect(), 0));
+    }
+    let directory =
+        auth.call(|token| async move {
+            api::recipients::search(&token, "", RESTORE_DIRECTORY_LIMIT).await
+        })
+        .await?
+        .items;
+    let mut found = Vec::new();
+    let mut lookups = 0;
+    for wanted in saved {
+        if let Some(entry) = directory.iter().find(|entry| reference(entry) == *wanted) {
+            found.push(entry.clone());
+            continue;
+        }
+        let RecipientRef::Person { id } = *wanted else {
+            continue;
+        };
+        if !staff || lookups == RESTORE_LOOKUP_LIMIT {
+            continue;
+        }
+        lookups += 1;
+        let person = auth
+            .call(|token| async move { api::people::get(&token, id).await })
+            .await;
+        // Not found (gone from the practice) or deactivated: it cannot be put back.
+        if let Ok(person) = person
+            && can_receive(person.status)
+        {
+            found.push(Recipient::Person {
+                id,
+                name: person.name,
+                kind: person.kind,
+            });
+        }
+    }
+    let missing = saved.len() - found.len();
+    Ok((found, missing))
+}
+
+/// Puts a saved draft back into an untouched form; what the person typed first is kept.
+async fn restore(
+    auth: Auth,
+    draft: Draft,
+    staff: bool,
+    chosen: RwSignal<Vec<Recipient>>,
+    subject: RwSignal<String>,
+    body: RwSignal<String>,
+    saver: DraftSaver<SaveDraftRequest>,
+) {
+    let (recipients, note) = match resolve_recipients(auth, &draft.recipients, staff).await {
+        Ok((recipients, 0)) => (recipients, None),
+        Ok((recipients, 1)) => (
+            recipients,
+            Some("1 saved recipient could not be added back to To.".to_owned()),
+        ),
+        Ok((recipients, n)) => (
+            recipients,
+            Some(format!(
+                "{n} saved recipients could not be added back to To."
+            )),
+        ),
+        Err(failure) => (
+            Vec::new(),
+            Some(format!(
+                "Its recipients could not be added back to To: {}",
+                failure.message()
+            )),
+        ),
+    };
+    let untouched = subject.try_with_untracked(String::is_empty) == Some(true)
+        && body.try_with_untracked(String::is_empty) == Some(true)
+        && chosen.try_with_untracked(Vec::is_empty) == Some(true);
+    if !untouched {
+        return;
+    }
+    // Known to the saver first, so that putting it back does not save it again.
+    saver.restored(
+        SaveDraftRequest {
+            subject: draft.subject.clone(),
+            body: draft.body.clone(),
+            recipients: recipients.iter().map(reference).collect(),
+        },
+        note,
+    );
+    subject.set(draft.subject);
+    body.set(draft.body);
+    chosen.set(recipients);
+}
+
 /// What is wrong with a subject, if anything (R-COMPOSE).
 fn subject_problem(subject: &str) -> Option<String> {
     let length = subject.trim().chars().count();
@@ -177,6 +291,48 @@ fn Composer() -> impl IntoView {
     let files = PendingFiles::new();
     let clients = Memo::new(move |_| chosen.with(|list| client_count(list)));
     let warning = NodeRef::<html::Div>::new();
+    let staff = untrack(|| auth.session()).is_some_and(|s| s.is_staff());
+
+    let saver = DraftSaver::new(
+        SaveDraftRequest::default(),
+        move |draft: SaveDraftRequest| async move {
+            auth.call(|token| {
+                let draft = draft.clone();
+                async move { api::drafts::save_new(&token, &draft).await }
+            })
+            .await
+            .map(|_| ())
+        },
+    );
+    Effect::new(move |_| {
+        saver.changed(SaveDraftRequest {
+            subject: subject.get(),
+            body: body.get(),
+            recipients: chosen.with(|list| list.iter().map(reference).collect()),
+        });
+    });
+    spawn_local(async move {
+        match auth
+            .call(|token| async move { api::drafts::get_new(&token).await })
+            .await
+        {
+            Ok(Some(draft)) => restore(auth, draft, staff, chosen, subject, body, saver).await,
+            Ok(None) => {}
+            Err(failure) => saver.load_failed(&failure),
+        }
+    });
+    // Discard removes the draft; saving stops first, so that a save under way cannot bring it
+    // back, and starts again if removing it failed.
+    let forget = Action::new_local(move |_: &()| async move {
+        saver.pause().await;
+        let result = auth
+            .call(|token| async move { api::drafts::delete_new(&token).await })
+            .await;
+        if result.is_err() {
+            saver.resume();
+        }
+        result
+    });
 
     let recipients_problem = move || {
         (touched.get() && chosen.with(Vec::is_empty))
@@ -248,6 +404,9 @@ fn Composer() -> impl IntoView {
         };
         let navigate = navigate.clone();
         spawn_local(async move {
+            // The server removes the draft with the send: a save still under way must not
+            // land after it and bring the draft back. Saving stays stopped once sent.
+            saver.pause().await;
             let result = auth
                 .call(|token| {
                     let request = request.clone();
@@ -266,6 +425,7 @@ fn Composer() -> impl IntoView {
                 Err(error) => {
                     failure.set(Some(error));
                     busy.set(false);
+                    saver.resume();
                 }
             }
         });
@@ -277,7 +437,14 @@ fn Composer() -> impl IntoView {
     };
 
     view! {
-        <form class="composer" on:submit=submit novalidate data-testid="composer">
+        <form
+            class="composer"
+            on:submit=submit
+            // Leaving a field saves at once what its pause has not saved yet.
+            on:focusout=move |_| saver.flush()
+            novalidate
+            data-testid="composer"
+        >
             {move || blocked().map(|text| view! {
                 <div class="notice notice-block" role="alert" data-testid="send-blocked">{text}</div>
             })}
@@ -333,6 +500,7 @@ fn Composer() -> impl IntoView {
                 error=Signal::derive(move || failure.with(|f| f.as_ref().and_then(|f| f.field("attachment_ids"))))
             />
             {move || other_error().map(|text| view! { <p class="form-error" role="alert" data-testid="send-failure">{text}</p> })}
+            <DraftStatus state=saver.state() testid="draft-status" />
             <div class="form-actions">
                 <button class="button" type="submit" data-testid="send" disabled=move || busy.get() || files.uploading()>
                     <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
@@ -340,7 +508,7 @@ fn Composer() -> impl IntoView {
                     </svg>
                     {move || if busy.get() { "Sending…" } else { "Send" }}
                 </button>
-                <DiscardButton href="/messages" typed=Signal::derive(typed) />
+                <DiscardButton href="/messages" typed=Signal::derive(typed) forget />
                 <span class="field-hint">"Recipients get an email saying a secure message is waiting — never its content."</span>
             </div>
         </form>
