@@ -7,6 +7,9 @@
 //! The thread follows the live stream: a reply or a deletion by anyone appears at once.
 //! Files sent with a message are listed under it and download through the API; the reply box
 //! can attach files too.
+//! The reply being written is kept as a draft on the server while typing (never in the
+//! browser: clinic computers are shared) and put back when the thread opens again; the server
+//! removes it when the reply is sent.
 //! A long thread opens on its latest messages; the earlier ones come a page at a time, from
 //! "Show earlier messages" above them or by scrolling up to the top, without moving what the
 //! reader was looking at.
@@ -17,6 +20,7 @@ use confidant_openapi::ProblemCode;
 use confidant_openapi::conversations::{
     Conversation, CreateMessageRequest, MAX_BODY_CHARS, Message, MessagePage, ReplyBlock,
 };
+use confidant_openapi::drafts::SaveReplyDraftRequest;
 use confidant_openapi::events::EventKind;
 use confidant_openapi::people::PersonKind;
 use leptos::html;
@@ -32,6 +36,7 @@ use crate::auth::Auth;
 use crate::components::attachments::{AttachFiles, MessageAttachments, PendingFiles};
 use crate::components::avatar::Avatar;
 use crate::components::confirm::ConfirmPanel;
+use crate::components::draft::{DraftSaver, DraftStatus};
 use crate::components::time::Time;
 use crate::components::unread::Unread;
 use crate::live::Live;
@@ -748,6 +753,32 @@ fn ReplyBox(id: Uuid, thread: RwSignal<Option<Conversation>>) -> impl IntoView {
     let failure = RwSignal::new(None::<ApiError>);
     let files = PendingFiles::new();
 
+    let saver = DraftSaver::new(String::new(), move |text: String| async move {
+        let request = SaveReplyDraftRequest { body: text };
+        auth.call(|token| {
+            let request = request.clone();
+            async move { api::drafts::save_reply(&token, id, &request).await }
+        })
+        .await
+        .map(|_| ())
+    });
+    Effect::new(move |_| saver.changed(draft.get()));
+    spawn_local(async move {
+        match auth
+            .call(|token| async move { api::drafts::get_reply(&token, id).await })
+            .await
+        {
+            // What was typed while it loaded is kept.
+            Ok(Some(saved)) if draft.try_with_untracked(String::is_empty) == Some(true) => {
+                // Known to the saver first, so that putting it back does not save it again.
+                saver.restored(saved.body.clone(), None);
+                draft.set(saved.body);
+            }
+            Ok(_) => {}
+            Err(error) => saver.load_failed(&error),
+        }
+    });
+
     // Too long is said while typing; empty only once they tried to send.
     let problem = move || {
         draft
@@ -770,6 +801,9 @@ fn ReplyBox(id: Uuid, thread: RwSignal<Option<Conversation>>) -> impl IntoView {
             attachment_ids: files.ids(),
         };
         spawn_local(async move {
+            // The server removes the draft with the reply: a save still under way must not
+            // land after it and bring the draft back.
+            saver.pause().await;
             let result = auth
                 .call(|token| {
                     let body = body.clone();
@@ -783,12 +817,16 @@ fn ReplyBox(id: Uuid, thread: RwSignal<Option<Conversation>>) -> impl IntoView {
                             t.messages.push(message);
                         }
                     });
+                    saver.sent(String::new());
                     draft.set(String::new());
                     files.clear();
                     touched.set(false);
                     unread.refresh();
                 }
-                Err(error) => failure.set(Some(error)),
+                Err(error) => {
+                    failure.set(Some(error));
+                    saver.resume();
+                }
             }
             busy.set(false);
         });
@@ -805,6 +843,8 @@ fn ReplyBox(id: Uuid, thread: RwSignal<Option<Conversation>>) -> impl IntoView {
         <form
             class="reply"
             novalidate
+            // Leaving the box saves at once what its pause has not saved yet.
+            on:focusout=move |_| saver.flush()
             on:submit=move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
                 send();
@@ -832,6 +872,7 @@ fn ReplyBox(id: Uuid, thread: RwSignal<Option<Conversation>>) -> impl IntoView {
                 files
                 error=Signal::derive(move || failure.with(|f| f.as_ref().and_then(|f| f.field("attachment_ids"))))
             />
+            <DraftStatus state=saver.state() testid="reply-draft-status" />
             <div class="reply-actions">
                 <span class="field-hint">
                     "Only the people in this conversation can read it."
