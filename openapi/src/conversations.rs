@@ -20,8 +20,7 @@ pub enum ConversationKind {
     Direct,
     /// Sent to staff and at most one client: everyone replies to all.
     Group,
-    /// Sent to more than one client: clients see only the content and cannot reply
-    ///.
+    /// Sent to more than one client: clients see only the content and cannot reply.
     MultiClient,
     /// One thread of a message blast, between the sender and one client.
     Blast,

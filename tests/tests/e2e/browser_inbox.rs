@@ -10,7 +10,12 @@ async fn a_client_archives_a_thread_and_moves_it_back_to_the_inbox() {
     let app = spawn_app_with_web().await;
     let p = app.staffed_practice("Archive Browser").await;
     let thread = app
-        .start_thread(&p.provider, p.client.person.id, "Intake forms", "Please read these.")
+        .start_thread(
+            &p.provider,
+            p.client.person.id,
+            "Intake forms",
+            "Please read these.",
+        )
         .await;
     let browser = Browser::start().await;
     browser.sign_in(&app, &p.client.account()).await;
@@ -20,7 +25,9 @@ async fn a_client_archives_a_thread_and_moves_it_back_to_the_inbox() {
 
     // From the thread: Archive, back to an inbox without it.
     browser.click("[data-testid=conversation-row] a").await;
-    browser.wait_for_path(&format!("/messages/{}", thread.id)).await;
+    browser
+        .wait_for_path(&format!("/messages/{}", thread.id))
+        .await;
     browser.click("[data-testid=archive-thread]").await;
     browser.wait_for_path("/messages").await;
     browser.wait_for("[data-testid=empty-folder]").await;
@@ -35,7 +42,9 @@ async fn a_client_archives_a_thread_and_moves_it_back_to_the_inbox() {
     browser
         .wait_for_text("[data-testid=archive-notice]", "to your inbox")
         .await;
-    browser.wait_for_absent("[data-testid=conversation-row]").await;
+    browser
+        .wait_for_absent("[data-testid=conversation-row]")
+        .await;
     browser.click("[data-testid=folder-inbox]").await;
     browser
         .wait_for_text("[data-testid=conversation-row]", "Intake forms")
@@ -61,12 +70,24 @@ async fn two_clients_in_to_are_told_apart_and_warned_before_sending() {
     let email = browser
         .wait_for_text("[data-testid=recipient-email]", "@")
         .await;
-    assert!(email.starts_with("cl") && email.contains("•••@pickerbrowser.test"), "{email} in {option}");
-    assert!(!email.contains("cleo@"), "the email is partly hidden: {email}");
-    browser.click_text("[data-testid=to-option]", "Cleo Client").await;
-    browser.wait_for_text("[data-testid=to-chip]", "Cleo Client").await;
+    assert!(
+        email.starts_with("cl") && email.contains("•••@pickerbrowser.test"),
+        "{email} in {option}"
+    );
+    assert!(
+        !email.contains("cleo@"),
+        "the email is partly hidden: {email}"
+    );
+    browser
+        .click_text("[data-testid=to-option]", "Cleo Client")
+        .await;
+    browser
+        .wait_for_text("[data-testid=to-chip]", "Cleo Client")
+        .await;
     browser.fill("[data-testid=to-search]", "Otto").await;
-    browser.click_text("[data-testid=to-option]", "Otto Other").await;
+    browser
+        .click_text("[data-testid=to-option]", "Otto Other")
+        .await;
     browser.wait_for_count("[data-testid=to-chip]", 2).await;
 
     // The warning is there before anything is sent, with the way to a blast.
@@ -103,6 +124,104 @@ async fn two_clients_in_to_are_told_apart_and_warned_before_sending() {
         .await;
     browser
         .wait_for_text("[data-testid=thread-subject]", "Group session")
+        .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_draft_survives_a_reload_and_a_search_stays_out_of_the_address() {
+    let app = spawn_app_with_web().await;
+    let p = app.staffed_practice("Draft Browser").await;
+    let thread = app
+        .start_thread(
+            &p.provider,
+            p.client.person.id,
+            "Zebracorn plans",
+            "Let us talk about it.",
+        )
+        .await;
+    let browser = Browser::start().await;
+    browser.sign_in(&app, &p.provider.account()).await;
+
+    // A new message half written: saved on the server as it is typed…
+    browser.click("[data-testid=new-message]").await;
+    browser.wait_for_path("/messages/new").await;
+    browser.fill("[data-testid=to-search]", "Cleo").await;
+    browser
+        .click_text("[data-testid=to-option]", "Cleo Client")
+        .await;
+    browser.fill("[data-testid=subject]", "Homework").await;
+    browser
+        .fill("[data-testid=body]", "Try the breathing exercise")
+        .await;
+    browser
+        .wait_for_text("[data-testid=draft-status]", "Draft saved")
+        .await;
+    // (The last ~800 ms of typing are saved after a pause: wait until the server has it all.)
+    let started = std::time::Instant::now();
+    loop {
+        let draft = app.get_as(&p.provider.token, "/api/v1/drafts/new").await;
+        if draft.status() == 200 {
+            let draft: serde_json::Value = draft.json().await.expect("the draft");
+            if draft["body"] == "Try the breathing exercise" {
+                break;
+            }
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the draft reached the server"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // …and back after a reload, To included; nothing of it in the browser's storage.
+    browser.client.refresh().await.expect("reload");
+    browser
+        .wait_for_text("[data-testid=draft-status]", "Draft restored")
+        .await;
+    let fields = browser
+        .client
+        .execute(
+            "return [document.querySelector('[data-testid=subject]').value, \
+                     document.querySelector('[data-testid=body]').value, \
+                     JSON.stringify(localStorage) + JSON.stringify(sessionStorage)];",
+            vec![],
+        )
+        .await
+        .expect("read the fields");
+    assert_eq!(fields[0].as_str(), Some("Homework"));
+    assert_eq!(fields[1].as_str(), Some("Try the breathing exercise"));
+    let stored = fields[2].as_str().unwrap_or_default();
+    assert!(
+        !stored.contains("breathing"),
+        "in browser storage: {stored}"
+    );
+    browser
+        .wait_for_text("[data-testid=to-chip]", "Cleo Client")
+        .await;
+    browser.screenshot("compose-draft-restored").await;
+
+    // A search: results, and the words never in the address or its history.
+    browser.click("nav.sidebar a[href='/messages']").await;
+    browser.wait_for_path("/messages").await;
+    browser.fill("[data-testid=search-box]", "zebracorn").await;
+    browser
+        .wait_for_text("[data-testid=search-heading]", "zebracorn")
+        .await;
+    browser
+        .wait_for_text("[data-testid=conversation-row]", "Zebracorn plans")
+        .await;
+    let url = browser.client.current_url().await.expect("the address");
+    assert!(!url.as_str().to_lowercase().contains("zebracorn"), "{url}");
+    let history = browser
+        .cdp("Page.getNavigationHistory", serde_json::json!({}))
+        .await;
+    assert!(
+        !history.to_string().to_lowercase().contains("zebracorn"),
+        "in the history: {history}"
+    );
+    browser.click("[data-testid=conversation-row] a").await;
+    browser
+        .wait_for_path(&format!("/messages/{}", thread.id))
         .await;
     browser.close().await;
 }

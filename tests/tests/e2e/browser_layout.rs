@@ -104,7 +104,7 @@ async fn every_page_fits_a_phone_and_passes_axe_for_every_role() {
     }
 
     let thread_page = format!("/messages/{thread}");
-    let roles: [(&str, &Member, Vec<&str>); 3] = [
+    let roles: [(&str, &Member, Vec<&str>); 5] = [
         (
             "owner",
             &p.owner,
@@ -122,6 +122,22 @@ async fn every_page_fits_a_phone_and_passes_axe_for_every_role() {
                 "/admin/practice",
                 "/admin/audit",
             ],
+        ),
+        (
+            "admin",
+            &p.admin,
+            vec![
+                "/messages",
+                "/admin/clients",
+                "/admin/staff",
+                "/admin/audit",
+                "/account",
+            ],
+        ),
+        (
+            "staff",
+            &p.staff,
+            vec!["/messages", "/messages/new", "/account"],
         ),
         (
             "provider",
