@@ -27,6 +27,16 @@ use crate::error::{ApiError, field_error, unknown_ids};
 use crate::messaging::{self, Visibility, message_view, participant};
 use crate::pagination;
 
+/// The refusal of every route on one of the caller's conversations, declared once for the
+/// document: to anyone who does not take part, a conversation does not exist.
+#[derive(utoipa::IntoResponses)]
+#[expect(dead_code, reason = "only the OpenAPI derive reads it")]
+pub(crate) enum NotTheCallers {
+    /// No such conversation among the caller's
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(confidant_openapi::Problem),
+}
+
 /// How many messages a page of a thread holds unless `limit` says otherwise, and at most.
 pub const MESSAGE_PAGE: u32 = 50;
 /// See [`MESSAGE_PAGE`].

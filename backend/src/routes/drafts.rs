@@ -14,6 +14,7 @@ use crate::db::models::conversation::Conversation;
 use crate::db::models::draft::{self, DraftRow, Place};
 use crate::error::{ApiError, field_error};
 use crate::extract::ApiJson;
+use crate::routes::conversations::NotTheCallers;
 use crate::state::AppState;
 
 const SUBJECT_MAX: usize = 200;
@@ -141,7 +142,7 @@ pub async fn get_reply(
     responses(
         (status = 200, description = "Saved", body = ReplyDraft),
         (status = 204, description = "Empty: deleted"),
-        (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
+        NotTheCallers,
         (status = 422, description = "Too long a text", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -181,7 +182,7 @@ pub async fn save_reply(
     params(("id" = Uuid, Path, description = "The conversation's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
+        NotTheCallers,
     )
 )]
 #[delete("/conversations/{id}/draft")]

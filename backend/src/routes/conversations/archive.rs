@@ -1,10 +1,10 @@
 //! `POST` and `DELETE /api/v1/conversations/{id}/archive`: archive is per person.
 
 use actix_web::{HttpResponse, delete, post, web};
-use confidant_openapi::Problem;
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
+use super::NotTheCallers;
 use crate::auth::CurrentPerson;
 use crate::db::models::conversation::Conversation;
 use crate::error::ApiError;
@@ -19,7 +19,7 @@ use crate::state::AppState;
     params(("id" = Uuid, Path, description = "The conversation's id")),
     responses(
         (status = 204, description = "Archived (also when it already was)"),
-        (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
+        NotTheCallers,
     )
 )]
 #[post("/conversations/{id}/archive")]
@@ -38,7 +38,7 @@ pub async fn archive(
     params(("id" = Uuid, Path, description = "The conversation's id")),
     responses(
         (status = 204, description = "Back in the inbox (also when it was not archived)"),
-        (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
+        NotTheCallers,
     )
 )]
 #[delete("/conversations/{id}/archive")]

@@ -5,6 +5,7 @@ use confidant_openapi::{Problem, ProblemCode};
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
+use super::NotTheCallers;
 use crate::attachments;
 use crate::auth::CurrentPerson;
 use crate::db::models::attachment::Attachment;
@@ -26,7 +27,7 @@ use crate::state::AppState;
     responses(
         (status = 204, description = "Deleted for good"),
         (status = 403, description = "Only the staff member who started it may delete it", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
+        NotTheCallers,
     )
 )]
 #[delete("/conversations/{id}")]

@@ -1,11 +1,10 @@
 //! `GET /api/v1/conversations/{id}`.
 
 use actix_web::{get, web};
-use confidant_openapi::Problem;
 use confidant_openapi::conversations::{Conversation as ConversationView, ConversationQuery};
 use uuid::Uuid;
 
-use super::{MESSAGE_PAGE, MESSAGE_PAGE_MAX, detail};
+use super::{MESSAGE_PAGE, MESSAGE_PAGE_MAX, NotTheCallers, detail};
 use crate::auth::CurrentPerson;
 use crate::db::models::audit::AuditAction;
 use crate::db::models::conversation::Conversation;
@@ -23,7 +22,7 @@ use crate::state::AppState;
     params(("id" = Uuid, Path, description = "The conversation's id"), ConversationQuery),
     responses(
         (status = 200, description = "The thread", body = ConversationView),
-        (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
+        NotTheCallers,
     )
 )]
 #[get("/conversations/{id}")]

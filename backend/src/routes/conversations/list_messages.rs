@@ -1,10 +1,10 @@
 //! `GET /api/v1/conversations/{id}/messages`: a thread's older messages, a page at a time.
 
 use actix_web::{get, web};
-use confidant_openapi::Problem;
 use confidant_openapi::conversations::{MessagePage, MessagesQuery};
 use uuid::Uuid;
 
+use super::NotTheCallers;
 use super::{MESSAGE_PAGE, MESSAGE_PAGE_MAX, message_page};
 use crate::auth::CurrentPerson;
 use crate::db::models::audit::AuditAction;
@@ -24,7 +24,7 @@ use crate::state::AppState;
     params(("id" = Uuid, Path, description = "The conversation's id"), MessagesQuery),
     responses(
         (status = 200, description = "The page", body = MessagePage),
-        (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
+        NotTheCallers,
     )
 )]
 #[get("/conversations/{id}/messages")]

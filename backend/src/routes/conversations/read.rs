@@ -1,10 +1,10 @@
 //! `POST /api/v1/conversations/{id}/read`.
 
 use actix_web::{HttpResponse, post, web};
-use confidant_openapi::Problem;
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
+use super::NotTheCallers;
 use crate::auth::CurrentPerson;
 use crate::db::models::conversation::Conversation;
 use crate::error::ApiError;
@@ -18,7 +18,7 @@ use crate::state::AppState;
     params(("id" = Uuid, Path, description = "The conversation's id")),
     responses(
         (status = 204, description = "Marked read"),
-        (status = 404, description = "No such conversation among the caller's", body = Problem, content_type = "application/problem+json"),
+        NotTheCallers,
     )
 )]
 #[post("/conversations/{id}/read")]
