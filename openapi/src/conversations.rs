@@ -244,6 +244,7 @@ pub struct ConversationsQuery {
     /// Search: threads whose subject, messages or (visible) participants' names hold these
     /// words; the last word may be the start of one ("lab res" finds "lab results"). Best
     /// matches first. Only the caller's threads, and only what the caller can see of them.
+    /// Blank: no search; without a letter or digit: nothing matches.
     #[param(max_length = 200)]
     pub q: Option<String>,
     /// Only threads in which this person takes part (and the caller can see them take part).

@@ -10,6 +10,11 @@ use crate::conversations::RecipientRef;
 
 /// `PUT /api/v1/drafts/new`: the new message being written. Everything empty deletes it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "subject": "Your next appointment",
+    "body": "Hello, I wanted to ask whether",
+    "recipients": [{"type": "person", "id": "0191f1c2-0000-7000-8000-000000000001"}]
+}))]
 #[serde(deny_unknown_fields)]
 pub struct SaveDraftRequest {
     /// The subject so far, up to 200 characters.
@@ -41,6 +46,7 @@ pub struct Draft {
 
 /// `PUT /api/v1/conversations/{id}/draft`: the reply being written. An empty body deletes it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"body": "Thank you, I will"}))]
 #[serde(deny_unknown_fields)]
 pub struct SaveReplyDraftRequest {
     /// The text so far, up to 50,000 characters.

@@ -5,33 +5,16 @@
 /// The most words one search takes (more would only slow it down, not narrow it usefully).
 pub const MAX_WORDS: usize = 8;
 
-/// Why a search text cannot be searched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SearchError {
-    /// Nothing but spaces and punctuation.
-    NoWords,
-}
-
-impl std::fmt::Display for SearchError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::NoWords => f.write_str("Type at least one word or number to search for."),
-        }
-    }
-}
-
-/// `text` as a `tsquery` for the `simple` configuration: `"Lab res"` → `"lab:* & res:*"`.
-pub fn prefix_query(text: &str) -> Result<String, SearchError> {
+/// `text` as a `tsquery` for the `simple` configuration: `"Lab res"` → `"lab:* & res:*"`;
+/// `None` when it holds no letter or digit (nothing to search for: nothing matches).
+pub fn prefix_query(text: &str) -> Option<String> {
     let words: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
         .take(MAX_WORDS)
         .map(|word| format!("{}:*", word.to_lowercase()))
         .collect();
-    if words.is_empty() {
-        return Err(SearchError::NoWords);
-    }
-    Ok(words.join(" & "))
+    (!words.is_empty()).then(|| words.join(" & "))
 }
 
 #[cfg(test)]
@@ -40,10 +23,10 @@ mod tests {
 
     #[test]
     fn words_become_required_prefixes() {
-        assert_eq!(prefix_query("Lab res").as_deref(), Ok("lab:* & res:*"));
+        assert_eq!(prefix_query("Lab res").as_deref(), Some("lab:* & res:*"));
         assert_eq!(
             prefix_query("  José, 2026!").as_deref(),
-            Ok("josé:* & 2026:*")
+            Some("josé:* & 2026:*")
         );
     }
 
@@ -52,10 +35,10 @@ mod tests {
         // `&`, `|`, `!`, `:` and quotes cannot reach the query as operators.
         assert_eq!(
             prefix_query("a & !b | 'c':*").as_deref(),
-            Ok("a:* & b:* & c:*")
+            Some("a:* & b:* & c:*")
         );
-        assert_eq!(prefix_query("!!! ::"), Err(SearchError::NoWords));
-        assert_eq!(prefix_query(""), Err(SearchError::NoWords));
+        assert_eq!(prefix_query("!!! ::"), None);
+        assert_eq!(prefix_query(""), None);
     }
 
     #[test]
@@ -63,7 +46,7 @@ mod tests {
         let many = "w ".repeat(20);
         assert_eq!(
             prefix_query(&many).map(|q| q.matches('&').count() + 1),
-            Ok(MAX_WORDS)
+            Some(MAX_WORDS)
         );
     }
 }

@@ -12,7 +12,7 @@ use crate::auth::CurrentPerson;
 use crate::db::models::conversation::{Conversation, FolderFilter, InboxRow};
 use crate::domain::conversations as rules;
 use crate::domain::search;
-use crate::error::{ApiError, field_error};
+use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::messaging::{self, Visibility};
 use crate::pagination;
@@ -33,7 +33,7 @@ const PREVIEW_CHARS: usize = 140;
     responses(
         (status = 200, description = "A page of conversations", body = ConversationPage),
         (status = 400, description = "A malformed cursor or folder", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A bad limit, or a search `q` without a word or number", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad limit", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/conversations")]
@@ -53,11 +53,12 @@ pub async fn list_conversations(
     let viewer = messaging::viewer(&me.person);
     let with = query.with_person;
     let mut conn = state.conn().await?;
-    let (rows, next_cursor) = match query.q.as_deref() {
+    // A blank `q` is no search; one without a letter or digit finds nothing.
+    let search = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let (rows, next_cursor) = match search.map(search::prefix_query) {
+        Some(None) => (Vec::new(), None),
         // A search ranks by match, so its pages go by position (an offset as the cursor).
-        Some(text) => {
-            let tsquery =
-                search::prefix_query(text).map_err(|e| field_error("q", e.to_string()))?;
+        Some(Some(tsquery)) => {
             let offset = query
                 .cursor
                 .as_deref()
