@@ -34,6 +34,11 @@ pub struct TestApp {
     handle: ServerHandle,
 }
 
+/// How long a test client keeps an idle connection: less than the server's keep-alive (5 s),
+/// so that it never sends on a connection the server is closing (a test that waited on a
+/// browser for a few seconds then failed with `IncompleteMessage`).
+const IDLE_BEFORE_SERVER_CLOSES: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Starts the server with the test defaults.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
@@ -61,6 +66,7 @@ pub async fn spawn_app_on(database: TestDatabase, settings: &[(&str, String)]) -
     tokio::spawn(server);
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(IDLE_BEFORE_SERVER_CLOSES)
         .build()
         .expect("an HTTP client");
     TestApp {
@@ -161,6 +167,7 @@ impl TestApp {
     pub fn client_from(&self, local: std::net::IpAddr) -> reqwest::Client {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(IDLE_BEFORE_SERVER_CLOSES)
             .local_address(local)
             .build()
             .expect("an HTTP client")
