@@ -224,6 +224,19 @@ impl TestApp {
         response.json().await.expect("a conversation")
     }
 
+    /// `GET /api/v1/conversations?{query}` as the holder of `token`, which must answer 200.
+    pub async fn conversation_page(
+        &self,
+        token: &str,
+        query: &str,
+    ) -> confidant_openapi::conversations::ConversationPage {
+        let answer = self
+            .get_as(token, &format!("/api/v1/conversations?{query}"))
+            .await;
+        assert_eq!(answer.status(), 200, "conversations?{query}");
+        answer.json().await.expect("a page of conversations")
+    }
+
     /// Gives `person` a portal account and signs them in; returns their access token.
     pub async fn token_for(&self, person: &confidant_openapi::people::Person) -> String {
         let account = self.give_account(person).await;

@@ -1,7 +1,6 @@
 //! Archive is per person: a thread leaves one person's inbox for their archive folder, counts
 //! as read for them, and comes back with its next message; nobody else's folders change.
 
-use confidant_openapi::conversations::ConversationPage;
 use confidant_tests::TestApp;
 use confidant_tests::fixtures::Member;
 use confidant_tests::spawn_app;
@@ -10,12 +9,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 async fn folder(app: &TestApp, who: &Member, name: &str) -> Vec<Uuid> {
-    let page: ConversationPage = app
-        .get_as(&who.token, &format!("/api/v1/conversations?folder={name}"))
-        .await
-        .json()
-        .await
-        .expect("a page");
+    let page = app
+        .conversation_page(&who.token, &format!("folder={name}"))
+        .await;
     page.items.into_iter().map(|item| item.id).collect()
 }
 
@@ -51,12 +47,7 @@ async fn archiving_moves_a_thread_for_one_person_and_a_new_message_brings_it_bac
     assert!(folder(&app, &p.client, "inbox").await.is_empty());
     assert_eq!(folder(&app, &p.client, "archived").await, vec![thread.id]);
     assert_eq!(unread(&app, &p.client).await, 0, "archiving marks it read");
-    let page: ConversationPage = app
-        .get_as(&p.client.token, "/api/v1/conversations?folder=all")
-        .await
-        .json()
-        .await
-        .expect("a page");
+    let page = app.conversation_page(&p.client.token, "folder=all").await;
     assert!(page.items[0].archived);
     // Per person: the provider's folders did not change.
     assert_eq!(folder(&app, &p.provider, "sent").await, vec![thread.id]);

@@ -2,7 +2,6 @@
 //! subjects, bodies and visible participants' names, best match first, paged; never a thread
 //! the caller cannot read, and never a person the caller may not see in a thread.
 
-use confidant_openapi::conversations::ConversationPage;
 use confidant_tests::TestApp;
 use confidant_tests::fixtures::Member;
 use confidant_tests::spawn_app;
@@ -11,11 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 async fn subjects(app: &TestApp, who: &Member, query: &str) -> Vec<String> {
-    let answer = app
-        .get_as(&who.token, &format!("/api/v1/conversations?{query}"))
-        .await;
-    assert_eq!(answer.status(), StatusCode::OK, "{query}");
-    let page: ConversationPage = answer.json().await.expect("a page");
+    let page = app.conversation_page(&who.token, query).await;
     page.items.into_iter().map(|item| item.subject).collect()
 }
 
@@ -60,23 +55,14 @@ async fn search_finds_words_and_beginnings_in_subjects_bodies_and_names_best_fir
     assert!(subjects(&app, &p.client, "q=zebra").await.is_empty());
 
     // Paged by position.
-    let first: ConversationPage = app
-        .get_as(&p.client.token, "/api/v1/conversations?q=paul&limit=2")
-        .await
-        .json()
-        .await
-        .expect("a page");
+    let first = app
+        .conversation_page(&p.client.token, "q=paul&limit=2")
+        .await;
     assert_eq!(first.items.len(), 2);
     let next = first.next_cursor.expect("a second page");
-    let second: ConversationPage = app
-        .get_as(
-            &p.client.token,
-            &format!("/api/v1/conversations?q=paul&limit=2&cursor={next}"),
-        )
-        .await
-        .json()
-        .await
-        .expect("a page");
+    let second = app
+        .conversation_page(&p.client.token, &format!("q=paul&limit=2&cursor={next}"))
+        .await;
     assert_eq!(second.items.len(), 1);
     assert!(second.next_cursor.is_none());
     let mut all: Vec<Uuid> = first
@@ -93,12 +79,7 @@ async fn search_finds_words_and_beginnings_in_subjects_bodies_and_names_best_fir
     assert!(subjects(&app, &p.client, "q=%21%21").await.is_empty());
     assert_eq!(subjects(&app, &p.client, "q=%20").await.len(), 3);
     // A cursor of the folder listing is not a search's: 400.
-    let folder: ConversationPage = app
-        .get_as(&p.client.token, "/api/v1/conversations?limit=1")
-        .await
-        .json()
-        .await
-        .expect("a page");
+    let folder = app.conversation_page(&p.client.token, "limit=1").await;
     let foreign = app
         .get_as(
             &p.client.token,
@@ -111,6 +92,7 @@ async fn search_finds_words_and_beginnings_in_subjects_bodies_and_names_best_fir
     assert_eq!(foreign.status(), StatusCode::BAD_REQUEST);
 }
 
+// R-MULTI-CLIENT, R-READ
 #[tokio::test]
 async fn search_and_the_person_filter_never_reach_what_the_caller_cannot_read() {
     let app = spawn_app().await;

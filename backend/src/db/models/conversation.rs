@@ -46,7 +46,7 @@ pub struct ParticipantRow {
 }
 
 /// A message row.
-#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = messages, check_for_backend(diesel::pg::Pg))]
 pub struct MessageRow {
     /// Its id.
