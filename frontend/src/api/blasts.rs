@@ -1,6 +1,9 @@
-//! Message blasts (`/api/v1/blasts`).
+//! Message blasts (`/api/v1/blasts`), and the Sent threads they stand in for.
 
-use confidant_openapi::blasts::{Blast, BlastAudience, BlastPage, CreateBlastRequest};
+use confidant_openapi::blasts::{
+    Blast, BlastAudience, BlastDetail, BlastPage, BlastRecipientPage, CreateBlastRequest,
+};
+use confidant_openapi::conversations::ConversationPage;
 use uuid::Uuid;
 
 use super::{ApiError, Method, call, query_value};
@@ -10,8 +13,9 @@ pub async fn create(token: &str, body: &CreateBlastRequest) -> Result<Blast, Api
     call(Method::Post, "/api/v1/blasts", Some(token), Some(body)).await
 }
 
-/// `GET /api/v1/blasts/{id}`: its progress.
-pub async fn get(token: &str, id: Uuid) -> Result<Blast, ApiError> {
+/// `GET /api/v1/blasts/{id}`: its progress, the message every client received and how many
+/// of them replied.
+pub async fn get(token: &str, id: Uuid) -> Result<BlastDetail, ApiError> {
     call::<(), _>(
         Method::Get,
         &format!("/api/v1/blasts/{id}"),
@@ -21,12 +25,38 @@ pub async fn get(token: &str, id: Uuid) -> Result<Blast, ApiError> {
     .await
 }
 
-/// `GET /api/v1/blasts`: the caller's blasts, newest first.
+/// `GET /api/v1/blasts/{id}/recipients`: a page of the clients it was for (the server's
+/// default size), in the order they were chosen, with what became of each.
+pub async fn recipients(
+    token: &str,
+    id: Uuid,
+    cursor: Option<&str>,
+) -> Result<BlastRecipientPage, ApiError> {
+    let mut path = format!("/api/v1/blasts/{id}/recipients");
+    if let Some(cursor) = cursor {
+        path.push_str(&format!("?cursor={}", query_value(cursor)));
+    }
+    call::<(), _>(Method::Get, &path, Some(token), None).await
+}
+
+/// `GET /api/v1/blasts`: the caller's blasts, newest first. Staff only.
 pub async fn list(token: &str, cursor: Option<&str>) -> Result<BlastPage, ApiError> {
     let path = match cursor {
         Some(cursor) => format!("/api/v1/blasts?cursor={}", query_value(cursor)),
         None => "/api/v1/blasts".to_owned(),
     };
+    call::<(), _>(Method::Get, &path, Some(token), None).await
+}
+
+/// `GET /api/v1/conversations?folder=sent&blast_threads=false`: a page of the caller's Sent
+/// threads without the ones their blasts made, which [`list`] shows once each instead.
+///
+/// Here rather than through `conversations::list`, which does not send `blast_threads`.
+pub async fn sent_threads(token: &str, cursor: Option<&str>) -> Result<ConversationPage, ApiError> {
+    let mut path = "/api/v1/conversations?folder=sent&blast_threads=false".to_owned();
+    if let Some(cursor) = cursor {
+        path.push_str(&format!("&cursor={}", query_value(cursor)));
+    }
     call::<(), _>(Method::Get, &path, Some(token), None).await
 }
 

@@ -1,10 +1,14 @@
 //! Blasts (SPEC §6): one message to many clients, each receiving it as a new private thread.
 //! The history (`/blasts`), the composer with its client picker (`/blasts/new`), and a
-//! blast's live progress (`/blasts/:id`).
+//! blast's page (`/blasts/:id`): its live progress, the message, how many replied and what
+//! became of each client, with the way to their thread.
 
 use std::collections::{HashMap, HashSet};
 
-use confidant_openapi::blasts::{Blast, BlastState, CreateBlastRequest, MIN_BLAST_CLIENTS};
+use confidant_openapi::blasts::{
+    Blast, BlastDetail, BlastRecipient, BlastState, CreateBlastRequest, MIN_BLAST_CLIENTS,
+    RecipientOutcome,
+};
 use confidant_openapi::conversations::MAX_SUBJECT_CHARS;
 use confidant_openapi::events::EventKind;
 use confidant_openapi::people::{Person, PersonStatus};
@@ -17,7 +21,7 @@ use uuid::Uuid;
 
 use crate::api::{self, ApiError};
 use crate::auth::Auth;
-use crate::components::attachments::{AttachFiles, PendingFiles};
+use crate::components::attachments::{AttachFiles, MessageAttachments, PendingFiles};
 use crate::components::discard::DiscardButton;
 use crate::components::menu::MenuButton;
 use crate::components::time::Time;
@@ -44,6 +48,16 @@ fn state_label(state: BlastState) -> &'static str {
         BlastState::Queued => "Queued",
         BlastState::Sending => "Sending",
         BlastState::Done => "Done",
+    }
+}
+
+/// What became of a client, in words, and the chip's look.
+fn outcome_text(outcome: RecipientOutcome) -> (&'static str, &'static str) {
+    match outcome {
+        RecipientOutcome::Pending => ("Waiting", "pill"),
+        RecipientOutcome::Sent => ("Sent", "pill pill-ok"),
+        RecipientOutcome::Skipped => ("Skipped — inactive or archived", "pill pill-warn"),
+        RecipientOutcome::Failed => ("Failed — no longer a client", "pill outcome-failed"),
     }
 }
 
@@ -482,7 +496,9 @@ pub fn NewBlastPage() -> impl IntoView {
     }
 }
 
-/// A blast's progress, `/blasts/:id`: read again until it is done.
+/// A blast's page, `/blasts/:id`: its progress, followed live until it is done; the message
+/// every client received, with its files; how many replied; and each client it was for, a page
+/// at a time, with the way to their thread.
 #[component]
 pub fn BlastProgressPage() -> impl IntoView {
     let auth = Auth::get();
@@ -499,8 +515,15 @@ pub fn BlastProgressPage() -> impl IntoView {
             .get("id")
             .and_then(|raw| raw.parse::<Uuid>().ok())
     };
-    let blast = RwSignal::new(None::<Blast>);
+    let blast = RwSignal::new(None::<BlastDetail>);
     let error = RwSignal::new(None::<String>);
+    let recipients = RwSignal::new(Vec::<BlastRecipient>::new());
+    let recipients_cursor = RwSignal::new(None::<String>);
+    let recipients_loading = RwSignal::new(true);
+    let recipients_loading_more = RwSignal::new(false);
+    let recipients_error = RwSignal::new(None::<String>);
+    // The number of the latest page asked for: a slow answer never overwrites a newer one.
+    let latest_recipients = StoredValue::new(0u64);
     let alive = StoredValue::new(());
     let load = move |id: Uuid| {
         spawn_local(async move {
@@ -520,11 +543,53 @@ pub fn BlastProgressPage() -> impl IntoView {
             }
         });
     };
+    // A page of the clients; the first (no `cursor`) in place of those shown.
+    let load_recipients = move |id: Uuid, cursor: Option<String>| {
+        let Some(ticket) = latest_recipients.try_get_value().map(|n| n + 1) else {
+            return;
+        };
+        latest_recipients.set_value(ticket);
+        let append = cursor.is_some();
+        if append {
+            recipients_loading_more.set(true);
+        } else {
+            recipients_loading.set(true);
+        }
+        spawn_local(async move {
+            let result = auth
+                .call(|token| {
+                    let cursor = cursor.clone();
+                    async move { api::blasts::recipients(&token, id, cursor.as_deref()).await }
+                })
+                .await;
+            if latest_recipients.try_get_value() != Some(ticket) {
+                return;
+            }
+            match result {
+                Ok(page) => {
+                    if append {
+                        recipients.update(|list| list.extend(page.items));
+                    } else {
+                        recipients.set(page.items);
+                    }
+                    recipients_cursor.set(page.next_cursor);
+                    recipients_error.set(None);
+                }
+                Err(failure) => recipients_error.set(Some(failure.message())),
+            }
+            recipients_loading.set(false);
+            recipients_loading_more.set(false);
+        });
+    };
     Effect::new(move |_| match id() {
-        Some(id) => load(id),
+        Some(id) => {
+            load(id);
+            load_recipients(id, None);
+        }
         None => error.set(Some("There is no such blast.".into())),
     });
-    // Live: the fan-out's counts arrive with each step; a resync reads the blast again.
+    // Live: the fan-out's counts arrive with each step; at the end (or on a resync) the blast
+    // and the first page of its clients, whose outcomes have moved, are read again.
     Live::get().on_event(move |event| {
         let Some(id) = id_untracked() else { return };
         match event.kind {
@@ -532,7 +597,7 @@ pub fn BlastProgressPage() -> impl IntoView {
                 let done = event.kind == EventKind::BlastDone;
                 let data = event.data.clone();
                 blast.update(|shown| {
-                    if let Some(shown) = shown {
+                    if let Some(shown) = shown.as_mut().map(|detail| &mut detail.blast) {
                         shown.total = data.total.unwrap_or(shown.total);
                         shown.sent = data.sent.unwrap_or(shown.sent);
                         shown.skipped = data.skipped.unwrap_or(shown.skipped);
@@ -547,18 +612,45 @@ pub fn BlastProgressPage() -> impl IntoView {
                 if done || blast.with_untracked(Option::is_none) {
                     load(id);
                 }
+                if done {
+                    load_recipients(id, None);
+                }
             }
-            EventKind::Resync => load(id),
+            EventKind::Resync => {
+                load(id);
+                load_recipients(id, None);
+            }
             _ => {}
         }
     });
+    // The message does not change with the counts: drawn once, so that a download under way
+    // keeps its state while the progress moves.
+    let message = Memo::new(move |_| {
+        blast.with(|shown| {
+            shown
+                .as_ref()
+                .map(|detail| (detail.body.clone(), detail.attachments.clone()))
+        })
+    });
+    let loaded = move || blast.with(Option::is_some);
+    let retry_recipients = move |_| {
+        if let Some(id) = id_untracked() {
+            load_recipients(id, None);
+        }
+    };
+    let more_recipients = move |_| {
+        if let Some(id) = id_untracked() {
+            load_recipients(id, recipients_cursor.get_untracked());
+        }
+    };
     view! {
         <header class="page-header">
-            <h1>{move || blast.get().map(|b| b.subject).unwrap_or_else(|| "Blast".into())}</h1>
+            <h1>{move || blast.get().map(|b| b.blast.subject).unwrap_or_else(|| "Blast".into())}</h1>
             <A href="/blasts" attr:class="button button-secondary">"All blasts"</A>
         </header>
         {move || error.get().map(|text| view! { <p class="form-error" role="alert" data-testid="blast-error">{text}</p> })}
-        {move || blast.get().map(|b| {
+        {move || blast.get().map(|detail| {
+            let b = detail.blast;
             let share = percent(&b);
             let done = b.state == BlastState::Done;
             view! {
@@ -592,8 +684,103 @@ pub fn BlastProgressPage() -> impl IntoView {
                     } else {
                         view! { <p class="field-hint">"Creating a private thread for each client…"</p> }.into_any()
                     }}
+                    <p class="blast-replied" data-testid="blast-replied">{replied_text(detail.replied)}</p>
                 </section>
             }
         })}
+        {move || message.get().map(|(body, attachments)| view! {
+            <section class="blast-section blast-message" aria-labelledby="blast-message-title">
+                <h2 id="blast-message-title">"Message"</h2>
+                <div class="message">
+                    // Plain text: Leptos escapes it, and CSS keeps its line breaks.
+                    <div class="message-body" data-testid="blast-body">{body}</div>
+                    {(!attachments.is_empty()).then(|| view! { <MessageAttachments attachments /> })}
+                </div>
+            </section>
+        })}
+        <Show when=loaded>
+            <section class="blast-section" aria-labelledby="blast-recipients-title" data-testid="blast-recipients">
+                <h2 id="blast-recipients-title">"Recipients"</h2>
+                {move || recipients_error.get().map(|text| view! {
+                    <div class="form-error list-error" role="alert" data-testid="recipients-error">
+                        <span>{format!("Could not load the recipients: {text}")}</span>
+                        <button class="link-button" type="button" on:click=retry_recipients>"Try again"</button>
+                    </div>
+                })}
+                <ul
+                    class="blast-recipient-list"
+                    aria-label="Recipients"
+                    aria-busy=move || (recipients_loading.get() && !recipients.with(Vec::is_empty)).then_some("true")
+                    data-testid="recipient-list"
+                >
+                    <For each=move || recipients.get() key=|r| (r.client_id, r.outcome, r.conversation_id, r.replied) let:recipient>
+                        <RecipientRow recipient />
+                    </For>
+                </ul>
+                <Show when=move || recipients_loading.get() && recipients.with(Vec::is_empty)>
+                    <p class="empty-line" role="status">"Loading recipients…"</p>
+                </Show>
+                <Show when=move || {
+                    !recipients_loading.get() && recipients_error.with(Option::is_none)
+                        && recipients.with(Vec::is_empty)
+                }>
+                    <p class="empty-line" data-testid="recipients-empty">"No recipients to show."</p>
+                </Show>
+                <Show when=move || recipients_cursor.with(Option::is_some)>
+                    <div class="load-more">
+                        <button
+                            class="button button-secondary"
+                            type="button"
+                            data-testid="recipients-more"
+                            disabled=move || recipients_loading_more.get()
+                            on:click=more_recipients
+                        >
+                            {move || if recipients_loading_more.get() { "Loading…" } else { "Show more" }}
+                        </button>
+                    </div>
+                </Show>
+            </section>
+        </Show>
+    }
+}
+
+/// "3 replied": how many clients have written back in their thread.
+fn replied_text(replied: i64) -> String {
+    format!("{replied} replied")
+}
+
+/// One client of a blast: their name, what became of them, whether they replied, and the way
+/// to their thread when there is one.
+#[component]
+fn RecipientRow(recipient: BlastRecipient) -> impl IntoView {
+    let (text, look) = outcome_text(recipient.outcome);
+    let outcome = match recipient.outcome {
+        RecipientOutcome::Pending => "pending",
+        RecipientOutcome::Sent => "sent",
+        RecipientOutcome::Skipped => "skipped",
+        RecipientOutcome::Failed => "failed",
+    };
+    // The link says whose thread it opens (to a screen reader, by the name beside it).
+    let name_id = format!("recipient-{}", recipient.client_id);
+    view! {
+        <li class="blast-recipient" data-testid="blast-recipient">
+            <span class="blast-recipient-name" id=name_id.clone() data-testid="recipient-name">{recipient.name}</span>
+            <span class="blast-recipient-facts">
+                <span class=look data-testid="recipient-outcome" data-outcome=outcome>{text}</span>
+                {recipient.replied.then(|| view! {
+                    <span class="tag" data-testid="recipient-replied">"Replied"</span>
+                })}
+            </span>
+            {recipient.conversation_id.map(|thread| view! {
+                <A
+                    href=format!("/messages/{thread}")
+                    attr:class="blast-recipient-link"
+                    attr:aria-describedby=name_id
+                    attr:data-testid="open-thread"
+                >
+                    "Open thread"
+                </A>
+            })}
+        </li>
     }
 }

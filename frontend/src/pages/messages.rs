@@ -7,10 +7,16 @@
 //! (`with`, reached from a thread's participants) shows only the threads with someone. The
 //! filter (an id) and the folder live in the address, so that Back and a reload keep them; the
 //! search's words never do (see [`MessageSearch`]).
+//! A staff member's Sent folder shows each of their blasts once, with its progress, among the
+//! threads, instead of the thread it made for each client (see [`sent_merge`]).
 
+mod sent_merge;
+
+use confidant_openapi::blasts::{Blast, BlastState};
 use confidant_openapi::conversations::{
     ConversationSummary, ConversationsQuery, Folder, Participant,
 };
+use confidant_openapi::events::{EventData, EventKind};
 use confidant_openapi::people::PersonKind;
 use gloo_timers::future::TimeoutFuture;
 use leptos::html;
@@ -29,6 +35,7 @@ use crate::components::avatar::Avatar;
 use crate::components::time::Time;
 use crate::components::unread::Unread;
 use crate::live::Live;
+use sent_merge::{Side, Stream};
 
 /// How long the search box waits after the last keystroke before it searches.
 const SEARCH_DELAY_MS: u32 = 300;
@@ -88,12 +95,14 @@ struct Listing {
     folder: Folder,
     q: Option<String>,
     with: Option<Uuid>,
+    /// Whether the signed-in person is staff, who may have sent blasts.
+    staff: bool,
 }
 
 impl Listing {
     /// Reads the address's query, with the search `q` held in memory. Anything it does not
     /// understand means the Inbox, unfiltered; a `q` in the address (an old link) is ignored.
-    fn new(query: &ParamsMap, q: Option<String>) -> Self {
+    fn new(query: &ParamsMap, q: Option<String>, staff: bool) -> Self {
         let folder = match query.get_str("folder") {
             Some("sent") => Folder::Sent,
             Some("archived") => Folder::Archived,
@@ -104,6 +113,7 @@ impl Listing {
             folder,
             q,
             with: with_from(query),
+            staff,
         }
     }
 
@@ -132,12 +142,20 @@ impl Listing {
         self.q.is_none().then_some(self.folder)
     }
 
+    /// Whether each blast shows once, from the blasts list, instead of the thread it made for
+    /// each client: in a staff member's Sent folder. Not with a person filter, which the
+    /// blasts list cannot apply: there the threads with that person show, whatever made them.
+    fn merges_blasts(&self) -> bool {
+        self.staff && self.with.is_none() && self.folder_shown() == Some(Folder::Sent)
+    }
+
     /// The API's query for a page of this listing.
     fn request(&self, cursor: Option<String>) -> ConversationsQuery {
         ConversationsQuery {
             folder: self.folder_shown(),
             q: self.q.clone(),
             with_person: self.with,
+            blast_threads: self.merges_blasts().then_some(false),
             cursor,
             limit: None,
         }
@@ -186,6 +204,85 @@ enum Notice {
     Restored(String),
     /// Archiving, moving back or undoing failed: what and the server's words.
     Failed(String),
+}
+
+/// A row of the list: a thread, or in a staff member's Sent folder a blast.
+#[derive(Clone, Debug, PartialEq)]
+enum ListRow {
+    Thread(ConversationSummary),
+    Blast(Blast),
+}
+
+/// What the list shows of the rows read, and which list "Load more" reads next.
+#[derive(Clone, Debug, PartialEq)]
+struct Shown {
+    rows: Vec<ListRow>,
+    next: Option<Side>,
+}
+
+/// The key of a row: a thread is drawn again when its unread count or latest message changes;
+/// a blast keeps its row (and the keyboard's place on it) while its counts move, which the row
+/// follows itself.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum RowKey {
+    Thread(Uuid, i32, i64),
+    Blast(Uuid),
+}
+
+impl ListRow {
+    fn key(&self) -> RowKey {
+        match self {
+            Self::Thread(row) => RowKey::Thread(
+                row.id,
+                row.unread_count,
+                row.last_message_at.timestamp_millis(),
+            ),
+            Self::Blast(blast) => RowKey::Blast(blast.id),
+        }
+    }
+}
+
+/// A blast's progress from the live stream, onto the copy shown.
+fn apply_progress(blast: &mut Blast, data: &EventData, done: bool) {
+    blast.total = data.total.unwrap_or(blast.total);
+    blast.sent = data.sent.unwrap_or(blast.sent);
+    blast.skipped = data.skipped.unwrap_or(blast.skipped);
+    blast.failed = data.failed.unwrap_or(blast.failed);
+    blast.state = if done {
+        BlastState::Done
+    } else {
+        BlastState::Sending
+    };
+}
+
+/// "To 42 clients".
+fn audience_text(total: i32) -> String {
+    match total {
+        1 => "To 1 client".to_owned(),
+        n => format!("To {n} clients"),
+    }
+}
+
+/// Where a blast is, in words: "Queued", "Sending · 40 of 200", "Sent to 198 · 2 skipped".
+fn blast_progress_text(blast: &Blast) -> String {
+    match blast.state {
+        BlastState::Queued => "Queued".to_owned(),
+        BlastState::Sending => format!(
+            "Sending · {} of {}",
+            blast.sent + blast.skipped + blast.failed,
+            blast.total
+        ),
+        BlastState::Done => {
+            let mut text = format!("Sent to {}", blast.sent);
+            if blast.skipped > 0 {
+                text.push_str(&format!(" · {} skipped", blast.skipped));
+            }
+            if blast.failed > 0 {
+                text.push_str(&format!(" · {} failed", blast.failed));
+            }
+            text
+        }
+    }
 }
 
 /// Takes the thread `id` out of the list; where it was, if it was there.
@@ -264,13 +361,26 @@ pub fn MessagesPage() -> impl IntoView {
     search.shown_with(query.with_untracked(with_from));
     let listing = Memo::new(move |_| {
         let q = search.words.get();
-        query.with(|query| Listing::new(query, q))
+        let staff = auth.session().is_some_and(|s| s.is_staff());
+        query.with(|query| Listing::new(query, q, staff))
     });
+    // The threads read so far (all of them, also those the merged Sent folder holds back).
     let items = RwSignal::new(Vec::<ConversationSummary>::new());
     let next_cursor = RwSignal::new(None::<String>);
     let loading = RwSignal::new(true);
     let loading_more = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    // A staff member's Sent folder: their blasts read so far, the second list merged with the
+    // threads. Until the first page of both is in, it shows nothing: a row shown early could
+    // have rows of the other list put above it.
+    let blasts = RwSignal::new(Vec::<Blast>::new());
+    let blasts_cursor = RwSignal::new(None::<String>);
+    let blasts_loading = RwSignal::new(false);
+    let blasts_loading_more = RwSignal::new(false);
+    let blasts_error = RwSignal::new(None::<String>);
+    let threads_read = RwSignal::new(false);
+    let blasts_read = RwSignal::new(false);
+    let latest_blasts = StoredValue::new(0u64);
     // The server's words for a search it cannot run (no letter or digit), shown by the box.
     let invalid = RwSignal::new(None::<String>);
     // What the live region says of the search shown: set only when it changes, so that a
@@ -304,7 +414,14 @@ pub fn MessagesPage() -> impl IntoView {
             let result = auth
                 .call(|token| {
                     let request = request.clone();
-                    async move { api::conversations::list(&token, &request).await }
+                    async move {
+                        // `conversations::list` does not send `blast_threads`.
+                        if request.blast_threads == Some(false) {
+                            api::blasts::sent_threads(&token, request.cursor.as_deref()).await
+                        } else {
+                            api::conversations::list(&token, &request).await
+                        }
+                    }
                 })
                 .await;
             if latest.try_get_value() != Some(ticket) {
@@ -316,6 +433,7 @@ pub fn MessagesPage() -> impl IntoView {
                         items.update(|list| list.extend(page.items));
                     } else {
                         items.set(page.items);
+                        threads_read.set(true);
                     }
                     next_cursor.set(page.next_cursor);
                     error.set(None);
@@ -343,6 +461,55 @@ pub fn MessagesPage() -> impl IntoView {
         });
     };
 
+    // A page of the staff member's blasts, for the merged Sent folder; the first page (no
+    // `cursor`) in place of those read.
+    let load_blasts = move |cursor: Option<String>| {
+        let Some(ticket) = latest_blasts.try_get_value().map(|n| n + 1) else {
+            return;
+        };
+        latest_blasts.set_value(ticket);
+        let append = cursor.is_some();
+        if append {
+            blasts_loading_more.set(true);
+        } else {
+            blasts_loading.set(true);
+        }
+        spawn_local(async move {
+            let result = auth
+                .call(|token| {
+                    let cursor = cursor.clone();
+                    async move { api::blasts::list(&token, cursor.as_deref()).await }
+                })
+                .await;
+            if latest_blasts.try_get_value() != Some(ticket) {
+                return;
+            }
+            match result {
+                Ok(page) => {
+                    if append {
+                        blasts.update(|list| list.extend(page.items));
+                    } else {
+                        blasts.set(page.items);
+                        blasts_read.set(true);
+                    }
+                    blasts_cursor.set(page.next_cursor);
+                    blasts_error.set(None);
+                }
+                Err(failure) => blasts_error.set(Some(failure.message())),
+            }
+            blasts_loading.set(false);
+            blasts_loading_more.set(false);
+        });
+    };
+    // The first page of what the listing shows: of the threads, and in a staff member's Sent
+    // folder of their blasts too.
+    let load_first = move || {
+        load(None);
+        if listing.try_with_untracked(Listing::merges_blasts) == Some(true) {
+            load_blasts(None);
+        }
+    };
+
     // The first page, again whenever the address or the search changes; a new list starts
     // empty (so it shows "Loading…"), a refined search keeps the old results until the new
     // ones come.
@@ -351,20 +518,111 @@ pub fn MessagesPage() -> impl IntoView {
         if !previous.is_some_and(|before| now.refines(&before)) {
             items.set(Vec::new());
             next_cursor.set(None);
+            threads_read.set(false);
             notice.set(None);
             announce(String::new());
+            // Blasts still on their way were for the listing before.
+            latest_blasts.update_value(|n| *n += 1);
+            blasts.set(Vec::new());
+            blasts_cursor.set(None);
+            blasts_read.set(false);
+            blasts_error.set(None);
+            blasts_loading.set(false);
+            blasts_loading_more.set(false);
         }
         invalid.set(None);
-        load(None);
+        load_first();
         now
     });
     unread.refresh();
-    // What the live stream says changed: the first page again, in place.
+    // The blast a progress event named that was not among those read: it was sent elsewhere
+    // (another tab) and is new, so the first page is read again, once for it.
+    let reread_for = StoredValue::new(None::<Uuid>);
+    // What the live stream says changed: the first page again, in place. A blast's progress
+    // moves its row's counts.
     Live::get().on_event(move |event| {
         if event.changes_threads() {
             load(None);
         }
+        if listing.try_with_untracked(Listing::merges_blasts) != Some(true) {
+            return;
+        }
+        match event.kind {
+            EventKind::Resync => load_blasts(None),
+            EventKind::BlastProgress | EventKind::BlastDone => {
+                let Some(id) = event.data.blast_id else {
+                    return;
+                };
+                let done = event.kind == EventKind::BlastDone;
+                let read = blasts.with_untracked(|list| list.iter().any(|b| b.id == id));
+                if read {
+                    blasts.update(|list| {
+                        if let Some(blast) = list.iter_mut().find(|b| b.id == id) {
+                            apply_progress(blast, &event.data, done);
+                        }
+                    });
+                } else if blasts_read.get_untracked()
+                    && !blasts_loading.get_untracked()
+                    && reread_for.get_value() != Some(id)
+                {
+                    reread_for.set_value(Some(id));
+                    load_blasts(None);
+                }
+            }
+            _ => {}
+        }
     });
+    // What the list shows: the threads read, or in the merged Sent folder the threads and the
+    // blasts as far down as both are known.
+    let shown = Memo::new(move |_| {
+        if !listing.with(Listing::merges_blasts) {
+            return Shown {
+                rows: items.with(|rows| rows.iter().cloned().map(ListRow::Thread).collect()),
+                next: next_cursor.with(Option::is_some).then_some(Side::Threads),
+            };
+        }
+        let threads_more = !threads_read.get() || next_cursor.with(Option::is_some);
+        let blasts_more = !blasts_read.get() || blasts_cursor.with(Option::is_some);
+        items.with(|threads| {
+            blasts.with(|blasts| {
+                let merged = sent_merge::merge(
+                    Stream {
+                        rows: threads,
+                        more: threads_more,
+                    },
+                    |row: &ConversationSummary| row.last_message_at,
+                    Stream {
+                        rows: blasts,
+                        more: blasts_more,
+                    },
+                    |blast: &Blast| blast.created_at,
+                );
+                Shown {
+                    rows: merged
+                        .rows
+                        .into_iter()
+                        .map(|row| match row {
+                            sent_merge::Row::Thread(row) => ListRow::Thread(row.clone()),
+                            sent_merge::Row::Blast(blast) => ListRow::Blast(blast.clone()),
+                        })
+                        .collect(),
+                    next: merged.next,
+                }
+            })
+        })
+    });
+    let no_rows = move || shown.with(|s| s.rows.is_empty());
+    // A first page (of either list) on its way.
+    let busy = move || loading.get() || blasts_loading.get();
+    // Until the first pages are in, "Load more" would only read them again.
+    let first_pages_in =
+        move || !listing.with(Listing::merges_blasts) || (threads_read.get() && blasts_read.get());
+    let more_loading = move || loading_more.get() || blasts_loading_more.get();
+    let load_more = move |_| match shown.with_untracked(|s| s.next) {
+        Some(Side::Threads) => load(next_cursor.get_untracked()),
+        Some(Side::Blasts) => load_blasts(blasts_cursor.get_untracked()),
+        None => {}
+    };
 
     let navigate = use_navigate();
     // Changes the address (which the list follows, with the search) without scrolling: the
@@ -529,12 +787,10 @@ pub fn MessagesPage() -> impl IntoView {
     };
     let tab_href = move |which: Folder| {
         move || {
-            Listing {
-                folder: which,
-                q: None,
-                with: listing.with(|l| l.with),
-            }
-            .href()
+            let mut next = listing.get();
+            next.folder = which;
+            next.q = None;
+            next.href()
         }
     };
     view! {
@@ -568,42 +824,58 @@ pub fn MessagesPage() -> impl IntoView {
         <p class="visually-hidden" role="status" aria-live="polite" data-testid="search-status">
             {move || status.get()}
         </p>
-        {move || error.get().map(|text| view! {
+        {move || error.get().or_else(|| blasts_error.get()).map(|text| view! {
             <div class="form-error list-error" role="alert" data-testid="list-error">
                 <span>{format!("Could not load your messages: {text}")}</span>
-                <button class="link-button" type="button" on:click=move |_| load(None)>"Try again"</button>
+                <button class="link-button" type="button" on:click=move |_| load_first()>"Try again"</button>
             </div>
         })}
         <ul
             class="conversation-list"
             aria-label=move || if listing.with(|l| l.q.is_some()) { "Search results" } else { "Conversations" }
-            aria-busy=move || (loading.get() && !items.with(Vec::is_empty)).then_some("true")
+            aria-busy=move || (busy() && !no_rows()).then_some("true")
             data-testid="conversation-list"
             node_ref=list
         >
             <For
-                each=move || items.get()
-                key=|row| (row.id, row.unread_count, row.last_message_at)
+                each=move || shown.with(|s| s.rows.clone())
+                key=ListRow::key
                 let:row
             >
-                <ConversationRow
-                    row
-                    me=me()
-                    folder=listing.with_untracked(Listing::folder_shown).unwrap_or(Folder::All)
-                    on_mark_read
-                    on_archive
-                    on_unarchive
-                />
+                {match row {
+                    ListRow::Thread(row) => view! {
+                        <ConversationRow
+                            row
+                            me=me()
+                            folder=listing.with_untracked(Listing::folder_shown).unwrap_or(Folder::All)
+                            on_mark_read
+                            on_archive
+                            on_unarchive
+                        />
+                    }
+                    .into_any(),
+                    ListRow::Blast(first) => {
+                        let id = first.id;
+                        // The row follows the live counts; the copy it was drawn with stands in
+                        // while the list lets it go.
+                        let blast = Signal::derive(move || {
+                            blasts
+                                .with(|list| list.iter().find(|b| b.id == id).cloned())
+                                .unwrap_or_else(|| first.clone())
+                        });
+                        view! { <BlastRow blast /> }.into_any()
+                    }
+                }}
             </For>
         </ul>
-        <Show when=move || loading.get() && items.with(Vec::is_empty)>
+        <Show when=move || busy() && no_rows()>
             <p class="empty-line" role="status">
                 {move || if listing.with(|l| l.q.is_some()) { "Searching…" } else { "Loading…" }}
             </p>
         </Show>
         <Show when=move || {
-            !loading.get() && error.with(Option::is_none) && invalid.with(Option::is_none)
-                && items.with(Vec::is_empty)
+            !busy() && error.with(Option::is_none) && blasts_error.with(Option::is_none)
+                && invalid.with(Option::is_none) && no_rows() && shown.with(|s| s.next.is_none())
         }>
             {move || {
                 let now = listing.get();
@@ -620,16 +892,16 @@ pub fn MessagesPage() -> impl IntoView {
                 }
             }}
         </Show>
-        <Show when=move || next_cursor.with(Option::is_some)>
+        <Show when=move || shown.with(|s| s.next.is_some()) && first_pages_in()>
             <div class="load-more">
                 <button
                     class="button button-secondary"
                     type="button"
                     data-testid="load-more"
-                    disabled=move || loading_more.get()
-                    on:click=move |_| load(next_cursor.get_untracked())
+                    disabled=more_loading
+                    on:click=load_more
                 >
-                    {move || if loading_more.get() { "Loading…" } else { "Load more" }}
+                    {move || if more_loading() { "Loading…" } else { "Load more" }}
                 </button>
             </div>
         </Show>
@@ -875,6 +1147,42 @@ fn ConversationRow(
             </A>
             {actions}
             {move_to_inbox}
+        </li>
+    }
+}
+
+/// A blast in a staff member's Sent folder, once, in place of the thread it made for each
+/// client: a link to its page, drawn like the threads around it, whose counts follow the live
+/// stream. It has no actions: archiving and reading are for its threads.
+#[component]
+fn BlastRow(blast: Signal<Blast>) -> impl IntoView {
+    let (id, subject, sent_at) =
+        blast.with_untracked(|b| (b.id, b.subject.clone(), b.created_at.timestamp_millis()));
+    view! {
+        <li class="conversation-row">
+            <A href=format!("/blasts/{id}") attr:class="conversation-link" attr:data-testid="blast-row">
+                <span class="avatar" aria-hidden="true">
+                    <svg viewBox="0 0 24 24" width="16" height="16">
+                        <path d="M4 10v4h3l6 4V6L7 10H4zM16.5 9a4 4 0 010 6M18.5 6.5a7.5 7.5 0 010 11" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" />
+                    </svg>
+                </span>
+                <span class="conversation-main">
+                    <span class="conversation-people">
+                        <span class="tag blast-chip" data-testid="blast-chip">"Blast"</span>
+                        " "
+                        <span data-testid="blast-audience">{move || audience_text(blast.with(|b| b.total))}</span>
+                    </span>
+                    <span class="conversation-text">
+                        <span class="conversation-subject" data-testid="blast-subject">{subject}</span>
+                    </span>
+                    <span class="conversation-preview blast-row-status" data-testid="blast-status">
+                        {move || blast.with(blast_progress_text)}
+                    </span>
+                </span>
+                <span class="conversation-meta">
+                    <Time millis=sent_at />
+                </span>
+            </A>
         </li>
     }
 }
