@@ -20,6 +20,7 @@ use confidant_openapi::{Problem, ProblemCode};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
 
 /// A failed call, in words for the person using the app.
 #[derive(Clone, Debug, PartialEq)]
@@ -140,6 +141,53 @@ async fn send<B: Serialize>(
         None => builder.build().map_err(|_| ApiError::Network)?,
     };
     request.send().await.map_err(|_| ApiError::Network)
+}
+
+/// How a request goes out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// While the page is open (the usual way): leaving the page cancels it.
+    Normal,
+    /// Completed by the browser even once the page is gone (fetch's `keepalive`): what is
+    /// sent as a tab is closed or reloaded, the last words of a draft.
+    KeepAlive,
+}
+
+/// The most a page may have under way in keepalive bodies (the Fetch standard's quota, for
+/// all such requests together). A larger one would be refused outright.
+const KEEPALIVE_QUOTA: usize = 64 * 1024;
+
+/// [`send`] with a JSON body, delivered as asked. gloo-net's builder has no keepalive flag:
+/// the request it builds (the same method and headers as every other call) is copied into one
+/// that has it, with the body given again, since a copied body becomes a stream and keepalive
+/// takes no stream. A body over the quota goes the usual way: it may still arrive.
+async fn send_as<B: Serialize>(
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: &B,
+    delivery: Delivery,
+) -> Result<Response, ApiError> {
+    let json = serde_json::to_string(body).map_err(|_| ApiError::Network)?;
+    if delivery == Delivery::Normal || json.len() > KEEPALIVE_QUOTA {
+        return send(method, path, token, Some(body)).await;
+    }
+    let template: web_sys::Request = builder(method, path, token)
+        .header("Content-Type", "application/json")
+        .build()
+        .map_err(|_| ApiError::Network)?
+        .into();
+    let init = web_sys::RequestInit::new();
+    init.set_body(&JsValue::from_str(&json));
+    // Not in web-sys's RequestInit (its WebIDL lacks it): set as the plain property it is.
+    js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE)
+        .map_err(|_| ApiError::Network)?;
+    let request = web_sys::Request::new_with_request_and_init(&template, &init)
+        .map_err(|_| ApiError::Network)?;
+    Request::from(request)
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)
 }
 
 /// A call whose answer is JSON of type `T`.

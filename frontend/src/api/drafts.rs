@@ -7,7 +7,7 @@ use gloo_net::http::Response;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::{ApiError, Method, call_empty, decode, send};
+use super::{ApiError, Delivery, Method, call_empty, decode, send, send_as};
 
 const NEW: &str = "/api/v1/drafts/new";
 
@@ -30,9 +30,13 @@ pub async fn get_new(token: &str) -> Result<Option<Draft>, ApiError> {
 }
 
 /// `PUT /api/v1/drafts/new`: saves it as it is now; `None` when everything was empty and the
-/// draft is gone.
-pub async fn save_new(token: &str, body: &SaveDraftRequest) -> Result<Option<Draft>, ApiError> {
-    maybe(send(Method::Put, NEW, Some(token), Some(body)).await?).await
+/// draft is gone. [`Delivery::KeepAlive`] as the page goes away.
+pub async fn save_new(
+    token: &str,
+    body: &SaveDraftRequest,
+    delivery: Delivery,
+) -> Result<Option<Draft>, ApiError> {
+    maybe(send_as(Method::Put, NEW, Some(token), body, delivery).await?).await
 }
 
 /// `DELETE /api/v1/drafts/new`: the writer discarded it.
@@ -46,11 +50,12 @@ pub async fn get_reply(token: &str, id: Uuid) -> Result<Option<ReplyDraft>, ApiE
 }
 
 /// `PUT /api/v1/conversations/{id}/draft`: saves the reply as it is now; `None` when the text
-/// was empty and the draft is gone.
+/// was empty and the draft is gone. [`Delivery::KeepAlive`] as the page goes away.
 pub async fn save_reply(
     token: &str,
     id: Uuid,
     body: &SaveReplyDraftRequest,
+    delivery: Delivery,
 ) -> Result<Option<ReplyDraft>, ApiError> {
-    maybe(send(Method::Put, &reply_path(id), Some(token), Some(body)).await?).await
+    maybe(send_as(Method::Put, &reply_path(id), Some(token), body, delivery).await?).await
 }

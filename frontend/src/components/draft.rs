@@ -4,6 +4,10 @@
 //! Saves follow one another (one at a time, so an older text never lands after a newer one);
 //! sending and discarding pause them and wait for the one under way, which would otherwise
 //! bring back the draft the server has just removed.
+//!
+//! A reload or a closed tab ends the page before the pause after typing has passed, and
+//! cancels a save under way: on `pagehide` what the server may not hold yet is sent at once,
+//! in a request the browser completes after the page is gone.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -14,7 +18,7 @@ use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, Delivery};
 
 /// How long typing pauses before the draft is saved.
 const SAVE_DELAY_MS: u32 = 800;
@@ -76,7 +80,7 @@ fn failure_words(error: &ApiError) -> String {
     }
 }
 
-type SaveFn<T> = Box<dyn Fn(T) -> Pin<Box<dyn Future<Output = Result<(), ApiError>>>>>;
+type SaveFn<T> = Box<dyn Fn(T, Delivery) -> Pin<Box<dyn Future<Output = Result<(), ApiError>>>>>;
 
 /// Shared with the saves under way, which may outlive the form (the last one, on leaving).
 struct Inner<T> {
@@ -87,7 +91,8 @@ struct Inner<T> {
     pending: RefCell<Option<T>>,
     /// Counts changes, so that a pause timer saves only when no change came after it.
     changes: Cell<u64>,
-    saving: Cell<bool>,
+    /// What the save under way sends, if one is: leaving the page cancels it.
+    under_way: RefCell<Option<T>>,
     /// A save was due while another ran: it follows at once.
     due: Cell<bool>,
     /// Sending or discarding: nothing is saved.
@@ -109,26 +114,31 @@ impl<T: 'static> Clone for DraftSaver<T> {
 impl<T: 'static> Copy for DraftSaver<T> {}
 
 impl<T: Clone + PartialEq + 'static> DraftSaver<T> {
-    /// A saver for a form that holds `empty` now; `save` stores a content on the server. What
-    /// is waiting is saved when the form goes away (the person leaves the page).
+    /// A saver for a form that holds `empty` now; `save` stores a content on the server, the
+    /// way it is told ([`Delivery::KeepAlive`] as the page goes away). What is waiting is saved
+    /// when the form goes away (the person leaves the page), or the page itself does.
     pub fn new<F, Fut>(empty: T, save: F) -> Self
     where
-        F: Fn(T) -> Fut + 'static,
+        F: Fn(T, Delivery) -> Fut + 'static,
         Fut: Future<Output = Result<(), ApiError>> + 'static,
     {
         let saver = Self {
             inner: StoredValue::new_local(Rc::new(Inner {
-                save: Box::new(move |content| Box::pin(save(content))),
+                save: Box::new(move |content, delivery| Box::pin(save(content, delivery))),
                 on_server: RefCell::new(empty),
                 pending: RefCell::new(None),
                 changes: Cell::new(0),
-                saving: Cell::new(false),
+                under_way: RefCell::new(None),
                 due: Cell::new(false),
                 paused: Cell::new(false),
             })),
             state: RwSignal::new(DraftState::Quiet),
         };
-        on_cleanup(move || saver.flush());
+        let page_hidden = window_event_listener(leptos::ev::pagehide, move |_| saver.leave());
+        on_cleanup(move || {
+            page_hidden.remove();
+            saver.flush();
+        });
         saver
     }
 
@@ -179,6 +189,29 @@ impl<T: Clone + PartialEq + 'static> DraftSaver<T> {
         }
     }
 
+    /// The page is going away (reloaded, its tab closed, another site opened): what waits goes
+    /// at once, kept alive past the page, or else the save under way again, since leaving
+    /// cancels it. The one save not made one at a time: the page will not live to wait, and
+    /// the one under way, sent first, is all but always first to arrive.
+    fn leave(&self) {
+        let Some(inner) = self.inner.try_get_value() else {
+            return;
+        };
+        if inner.paused.get() {
+            return;
+        }
+        let waiting = inner.pending.borrow_mut().take();
+        let Some(content) = waiting.or_else(|| inner.under_way.borrow().clone()) else {
+            return;
+        };
+        let state = self.state;
+        // Started before the page ends: spawned futures run as soon as this handler returns.
+        spawn_local(async move {
+            let result = (inner.save)(content.clone(), Delivery::KeepAlive).await;
+            settle(&inner, state, content, result);
+        });
+    }
+
     /// Stops saving and waits (a bounded time) for a save under way: the server is about to
     /// remove the draft (sending, discarding).
     pub async fn pause(&self) {
@@ -187,7 +220,7 @@ impl<T: Clone + PartialEq + 'static> DraftSaver<T> {
         };
         inner.paused.set(true);
         let mut waited = 0;
-        while inner.saving.get() && waited < SETTLE_LIMIT_MS {
+        while inner.under_way.borrow().is_some() && waited < SETTLE_LIMIT_MS {
             TimeoutFuture::new(SETTLE_STEP_MS).await;
             waited += SETTLE_STEP_MS;
         }
@@ -215,7 +248,7 @@ impl<T: Clone + PartialEq + 'static> DraftSaver<T> {
 /// Saves what waits, then what was typed meanwhile if its pause has passed. The state may be
 /// gone (the form was left): the save still happens.
 async fn save_pending<T: Clone + PartialEq>(inner: Rc<Inner<T>>, state: RwSignal<DraftState>) {
-    if inner.saving.get() {
+    if inner.under_way.borrow().is_some() {
         inner.due.set(true);
         return;
     }
@@ -226,25 +259,35 @@ async fn save_pending<T: Clone + PartialEq>(inner: Rc<Inner<T>>, state: RwSignal
         let Some(content) = inner.pending.borrow_mut().take() else {
             return;
         };
-        inner.saving.set(true);
+        *inner.under_way.borrow_mut() = Some(content.clone());
         inner.due.set(false);
         state.try_set(DraftState::Saving);
-        let result = (inner.save)(content.clone()).await;
-        inner.saving.set(false);
-        match result {
-            Ok(()) => {
-                *inner.on_server.borrow_mut() = content;
-                state.try_set(DraftState::Saved);
-            }
-            Err(error) => {
-                // Kept for the next try (the next change, or leaving a field).
-                inner.pending.borrow_mut().get_or_insert(content);
-                state.try_set(DraftState::Failed(failure_words(&error)));
-                return;
-            }
-        }
-        if !inner.due.get() {
+        let result = (inner.save)(content.clone(), Delivery::Normal).await;
+        inner.under_way.borrow_mut().take();
+        if !settle(&inner, state, content, result) || !inner.due.get() {
             return;
+        }
+    }
+}
+
+/// Takes in how a save of `content` went; false when it failed.
+fn settle<T>(
+    inner: &Inner<T>,
+    state: RwSignal<DraftState>,
+    content: T,
+    result: Result<(), ApiError>,
+) -> bool {
+    match result {
+        Ok(()) => {
+            *inner.on_server.borrow_mut() = content;
+            state.try_set(DraftState::Saved);
+            true
+        }
+        Err(error) => {
+            // Kept for the next try (the next change, or leaving a field).
+            inner.pending.borrow_mut().get_or_insert(content);
+            state.try_set(DraftState::Failed(failure_words(&error)));
+            false
         }
     }
 }

@@ -295,10 +295,10 @@ fn Composer() -> impl IntoView {
 
     let saver = DraftSaver::new(
         SaveDraftRequest::default(),
-        move |draft: SaveDraftRequest| async move {
+        move |draft: SaveDraftRequest, delivery| async move {
             auth.call(|token| {
                 let draft = draft.clone();
-                async move { api::drafts::save_new(&token, &draft).await }
+                async move { api::drafts::save_new(&token, &draft, delivery).await }
             })
             .await
             .map(|_| ())

@@ -753,11 +753,11 @@ fn ReplyBox(id: Uuid, thread: RwSignal<Option<Conversation>>) -> impl IntoView {
     let failure = RwSignal::new(None::<ApiError>);
     let files = PendingFiles::new();
 
-    let saver = DraftSaver::new(String::new(), move |text: String| async move {
+    let saver = DraftSaver::new(String::new(), move |text: String, delivery| async move {
         let request = SaveReplyDraftRequest { body: text };
         auth.call(|token| {
             let request = request.clone();
-            async move { api::drafts::save_reply(&token, id, &request).await }
+            async move { api::drafts::save_reply(&token, id, &request, delivery).await }
         })
         .await
         .map(|_| ())
