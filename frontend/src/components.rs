@@ -8,6 +8,7 @@ pub mod confirm;
 pub mod discard;
 pub mod draft;
 pub mod idle_warning;
+pub mod lookup;
 pub mod menu;
 pub mod new_password;
 pub mod page_focus;

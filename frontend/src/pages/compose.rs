@@ -23,7 +23,6 @@ use confidant_openapi::conversations::{
 use confidant_openapi::drafts::{Draft, SaveDraftRequest};
 use confidant_openapi::people::{Person, PersonKind, PersonStatus};
 use confidant_openapi::recipients::Recipient;
-use gloo_timers::future::TimeoutFuture;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -36,14 +35,12 @@ use crate::auth::Auth;
 use crate::components::attachments::{AttachFiles, PendingFiles};
 use crate::components::discard::DiscardButton;
 use crate::components::draft::{DraftSaver, DraftStatus};
+use crate::components::lookup::{LatestOnly, Ticket};
 use crate::components::recipient_summary::{
     RecipientSummary, can_receive, mask_email, person_id, recipient_name, spoken_label,
 };
 use crate::components::unread::Unread;
 use crate::pages::thread::body_problem;
-
-/// How long typing pauses before the directory is asked.
-const SEARCH_DELAY_MS: u32 = 180;
 
 /// What tells To entries apart.
 fn key(recipient: &Recipient) -> (&'static str, Option<uuid::Uuid>) {
@@ -592,8 +589,8 @@ fn ToPicker(chosen: RwSignal<Vec<Recipient>>, invalid: Signal<bool>) -> impl Int
     let error = RwSignal::new(None::<String>);
     let open = RwSignal::new(false);
     let highlighted = RwSignal::new(0usize);
-    // The number of the latest search, so that a slow answer never replaces a newer one.
-    let latest = StoredValue::new(0u64);
+    // A slow answer never replaces a newer one.
+    let lookup = LatestOnly::new();
     // The writer does not change while the page is open (signing out leaves it).
     let me = StoredValue::new(untrack(|| auth.session()).map(|s| s.me.person));
     let staff = me.with_value(|me| me.as_ref().is_some_and(|me| me.kind == PersonKind::Staff));
@@ -619,7 +616,7 @@ fn ToPicker(chosen: RwSignal<Vec<Recipient>>, invalid: Signal<bool>) -> impl Int
     });
     // The directory gives names only; staff may read the people list, which adds each
     // person's email, status, role and providers. Clients may not, and see names.
-    let look_up_details = move |query: String, ticket: u64| async move {
+    let look_up_details = move |query: String, ticket: Ticket| async move {
         let mut path = format!("limit={DETAILS_LIMIT}");
         if !query.trim().is_empty() {
             path.push_str(&format!("&q={}", api::query_value(query.trim())));
@@ -630,7 +627,7 @@ fn ToPicker(chosen: RwSignal<Vec<Recipient>>, invalid: Signal<bool>) -> impl Int
                 async move { api::people::list(&token, &path).await }
             })
             .await;
-        if latest.try_get_value() != Some(ticket) {
+        if !lookup.is_latest(ticket) {
             return;
         }
         match result {
@@ -644,16 +641,12 @@ fn ToPicker(chosen: RwSignal<Vec<Recipient>>, invalid: Signal<bool>) -> impl Int
         }
     };
     let search = move |query: String, wait: bool| {
-        let Some(ticket) = latest.try_get_value().map(|n| n + 1) else {
+        let Some(ticket) = lookup.next() else {
             return;
         };
-        latest.set_value(ticket);
         spawn_local(async move {
-            if wait {
-                TimeoutFuture::new(SEARCH_DELAY_MS).await;
-                if latest.try_get_value() != Some(ticket) {
-                    return;
-                }
+            if wait && !lookup.after_pause(ticket).await {
+                return;
             }
             searching.set(true);
             if staff {
@@ -670,7 +663,7 @@ fn ToPicker(chosen: RwSignal<Vec<Recipient>>, invalid: Signal<bool>) -> impl Int
                     async move { api::recipients::search(&token, &query, limit).await }
                 })
                 .await;
-            if latest.try_get_value() != Some(ticket) {
+            if !lookup.is_latest(ticket) {
                 return;
             }
             match result {
