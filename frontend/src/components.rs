@@ -3,6 +3,7 @@
 pub mod attachments;
 pub mod auth_card;
 pub mod avatar;
+pub mod blast_handoff;
 pub mod brand;
 pub mod confirm;
 pub mod discard;

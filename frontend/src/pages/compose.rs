@@ -8,7 +8,7 @@
 //! masked email and status (two clients of the same name, an inactive one); a client sees
 //! their own providers first; and two or more clients in To bring a warning, before anything
 //! is sent, that they would share one thread they cannot reply to (R-MULTI-CLIENT), with the
-//! way out: a blast.
+//! way out: a blast, which opens with the clients, subject and message written here.
 //!
 //! What is written is kept as a draft on the server while typing (never in the browser: clinic
 //! computers are shared) and put back when the page opens again; Discard removes it, and the
@@ -33,6 +33,7 @@ use uuid::Uuid;
 use crate::api::{self, ApiError};
 use crate::auth::Auth;
 use crate::components::attachments::{AttachFiles, PendingFiles};
+use crate::components::blast_handoff::{self, BlastHandoff};
 use crate::components::discard::DiscardButton;
 use crate::components::draft::{DraftSaver, DraftStatus};
 use crate::components::lookup::{LatestOnly, Ticket};
@@ -289,6 +290,9 @@ fn Composer() -> impl IntoView {
     let clients = Memo::new(move |_| chosen.with(|list| client_count(list)));
     let warning = NodeRef::<html::Div>::new();
     let staff = untrack(|| auth.session()).is_some_and(|s| s.is_staff());
+    let me = untrack(|| auth.session()).map(|s| s.me.person.id);
+    // The records of people offered in To so far (staff only), by id.
+    let details = RwSignal::new(HashMap::<Uuid, Person>::new());
 
     let saver = DraftSaver::new(
         SaveDraftRequest::default(),
@@ -372,6 +376,40 @@ fn Composer() -> impl IntoView {
     let subject_count = move || subject.with(|s| s.trim().chars().count());
     let typed =
         move || subject.with(|s| !s.trim().is_empty()) || body.with(|b| !b.trim().is_empty());
+    // R-MULTI-CLIENT's way out: the blast composer opens with the clients, subject and message
+    // written here. The draft stays as it is, for coming back.
+    let hand_over = move || {
+        let Some(me) = me else {
+            return;
+        };
+        let client_ids = chosen.with_untracked(|list| {
+            list.iter()
+                .filter_map(|recipient| match recipient {
+                    Recipient::Person {
+                        id,
+                        kind: PersonKind::Client,
+                        ..
+                    } => Some(*id),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        });
+        let known = details.with_untracked(|known| {
+            client_ids
+                .iter()
+                .filter_map(|id| known.get(id).map(|person| (*id, person.clone())))
+                .collect()
+        });
+        blast_handoff::offer(
+            me,
+            BlastHandoff {
+                subject: subject.get_untracked(),
+                body: body.get_untracked(),
+                client_ids,
+                known,
+            },
+        );
+    };
 
     // `one_thread`: the writer confirmed that the clients in To share one thread.
     let send = Callback::new(move |one_thread: bool| {
@@ -447,16 +485,16 @@ fn Composer() -> impl IntoView {
             })}
             <div class="field">
                 <label for="to-search">"To"</label>
-                <ToPicker chosen invalid=Signal::derive(move || to_error().is_some()) />
+                <ToPicker chosen details invalid=Signal::derive(move || to_error().is_some()) />
                 {move || to_error().map(|text| view! { <span class="field-error" data-testid="to-error">{text}</span> })}
             </div>
             // Right under To, so that it is read before the message is written.
             <Show when=move || { clients.get() >= 2 }>
                 <MultiClientWarning
                     clients
-                    typed=Signal::derive(typed)
                     sending=Signal::derive(move || busy.get() || files.uploading())
                     confirm=move || send.run(true)
+                    to_blast=hand_over
                     panel=warning
                 />
             </Show>
@@ -513,19 +551,19 @@ fn Composer() -> impl IntoView {
 }
 
 /// R-MULTI-CLIENT said before it happens: clients in one thread see only the author's message
-/// and cannot reply. It offers the blast instead (one private thread per client), and keeps
-/// sending possible through an explicit second button.
+/// and cannot reply. It offers the blast instead (one private thread per client), carrying
+/// over what is written, and keeps sending possible through an explicit second button.
 #[component]
 fn MultiClientWarning(
     /// How many clients are in To (two or more).
     #[prop(into)]
     clients: Signal<usize>,
-    /// True when a subject or message has been typed (the blast composer opens empty).
-    typed: Signal<bool>,
     /// True while sending or uploading.
     sending: Signal<bool>,
     /// Sends to all in one thread.
     confirm: impl Fn() + 'static,
+    /// Hands the clients, subject and message to the blast composer, just before it opens.
+    to_blast: impl Fn() + 'static,
     /// The panel, focused when plain Send is pressed.
     panel: NodeRef<html::Div>,
 ) -> impl IntoView {
@@ -551,9 +589,24 @@ fn MultiClientWarning(
                 <p class="strong">"Nothing was sent yet: choose how to send it."</p>
             </Show>
             <div class="warning-actions">
-                <A href="/blasts/new" attr:class="button" attr:data-testid="send-as-blast">
+                <a
+                    href="/blasts/new"
+                    class="button"
+                    data-testid="send-as-blast"
+                    // On the link itself (events are not delegated in this app): it runs
+                    // before the router, listening on the window, opens the blast composer,
+                    // which takes what is handed over as it opens. A new tab or window (a
+                    // modified click) opens without it.
+                    on:click=move |ev| {
+                        let plain = ev.button() == 0
+                            && !(ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key());
+                        if plain {
+                            to_blast();
+                        }
+                    }
+                >
                     "Send as a blast instead"
-                </A>
+                </a>
                 <button
                     class="button button-secondary"
                     // Not a submit button: Enter in a field presses the form's first one,
@@ -566,11 +619,9 @@ fn MultiClientWarning(
                     "Send to all in one thread"
                 </button>
             </div>
-            <Show when=move || typed.get()>
-                <span class="field-hint">
-                    "The blast composer opens empty: what you have written here is not carried over."
-                </span>
-            </Show>
+            <span class="field-hint">
+                "Your clients, subject and message go with you, and stay here as a draft; files must be attached again."
+            </span>
         </div>
     }
 }
@@ -579,7 +630,12 @@ fn MultiClientWarning(
 /// Arrow keys move through the suggestions, Enter adds one, Backspace on an empty search
 /// removes the last chip, Escape closes the list.
 #[component]
-fn ToPicker(chosen: RwSignal<Vec<Recipient>>, invalid: Signal<bool>) -> impl IntoView {
+fn ToPicker(
+    chosen: RwSignal<Vec<Recipient>>,
+    /// The records of the people offered so far (staff only), by id.
+    details: RwSignal<HashMap<Uuid, Person>>,
+    invalid: Signal<bool>,
+) -> impl IntoView {
     let auth = Auth::get();
     let input = NodeRef::<html::Input>::new();
     let text = RwSignal::new(String::new());
@@ -594,8 +650,6 @@ fn ToPicker(chosen: RwSignal<Vec<Recipient>>, invalid: Signal<bool>) -> impl Int
     // The writer does not change while the page is open (signing out leaves it).
     let me = StoredValue::new(untrack(|| auth.session()).map(|s| s.me.person));
     let staff = me.with_value(|me| me.as_ref().is_some_and(|me| me.kind == PersonKind::Staff));
-    // The records of people offered so far (staff only), by id.
-    let details = RwSignal::new(HashMap::<Uuid, Person>::new());
     let details_error = RwSignal::new(None::<String>);
 
     // What can still be added: the answer without what is already chosen.
