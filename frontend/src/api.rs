@@ -168,8 +168,11 @@ async fn send_as<B: Serialize>(
     body: &B,
     delivery: Delivery,
 ) -> Result<Response, ApiError> {
+    if delivery == Delivery::Normal {
+        return send(method, path, token, Some(body)).await;
+    }
     let json = serde_json::to_string(body).map_err(|_| ApiError::Network)?;
-    if delivery == Delivery::Normal || json.len() > KEEPALIVE_QUOTA {
+    if json.len() > KEEPALIVE_QUOTA {
         return send(method, path, token, Some(body)).await;
     }
     let template: web_sys::Request = builder(method, path, token)
