@@ -172,14 +172,32 @@ pub async fn notify_many(
         .await?;
     let combine = found.iter().any(|(combine, _)| *combine);
     let with_accounts: HashSet<Uuid> = found.into_iter().filter_map(|(_, person)| person).collect();
-    let deliveries = deliveries
+    let deliveries: Vec<(Uuid, Uuid)> = deliveries
         .iter()
-        .filter(|(_, person)| with_accounts.contains(person));
+        .filter(|(_, person)| with_accounts.contains(person))
+        .copied()
+        .collect();
+    enqueue_notifications(conn, &deliveries, combine, priority).await
+}
+
+/// Enqueues the notification emails of `deliveries` (`(message, person)` pairs of people
+/// known to have an account, see [`notify_many`]), combined per person and window when the
+/// practice `combine`s them.
+pub async fn enqueue_notifications(
+    conn: &mut AsyncPgConnection,
+    deliveries: &[(Uuid, Uuid)],
+    combine: bool,
+    priority: jobs::Priority,
+) -> diesel::QueryResult<()> {
+    if deliveries.is_empty() {
+        return Ok(());
+    }
     if combine {
         let now = chrono::Utc::now().timestamp();
         let window = now.div_euclid(COMBINE_WINDOW_SECONDS);
         let until_window_end = (window + 1) * COMBINE_WINDOW_SECONDS - now;
         let digests: Vec<_> = deliveries
+            .iter()
             .map(|(_, person_id)| {
                 let key = format!("notification-digest:{person_id}:{window}");
                 (
@@ -194,6 +212,7 @@ pub async fn notify_many(
         jobs::enqueue_many(conn, &digests, priority, delay).await?;
     } else {
         let emails: Vec<_> = deliveries
+            .iter()
             .map(|(message_id, person_id)| {
                 let job = SendMessageNotificationJob {
                     message_id: *message_id,
@@ -220,6 +239,9 @@ async fn send_waiting_email(
         .inner_join(practices::table.on(practices::id.eq(people::practice_id)))
         .inner_join(portal_accounts::table.on(portal_accounts::person_id.eq(people::id)))
         .filter(people::id.eq(person_id))
+        // Deactivated since the message was sent (a reply reads whom to tell before its
+        // transaction): they hear nothing more.
+        .filter(people::status.ne(PersonStatus::Deactivated.as_str()))
         .select((people::email, practices::name))
         .first(conn)
         .await

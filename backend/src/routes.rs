@@ -100,6 +100,7 @@ pub fn api_v1(config: &mut ServiceConfig) {
         // Before `/blasts/{id}`, which would otherwise take "audience" for an id.
         .service(blasts::audience::blast_audience)
         .service(blasts::get::get_blast)
+        .service(blasts::recipients::list_blast_recipients)
         .service(unread::unread)
         .service(events::create_stream_ticket)
         .service(events::stream_events);

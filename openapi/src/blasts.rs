@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::conversations::AttachmentRef;
+
 /// R-BLAST-MIN: the fewest clients a blast may go to.
 pub const MIN_BLAST_CLIENTS: usize = 2;
 
@@ -108,4 +110,73 @@ pub struct BlastPage {
 pub struct BlastAudience {
     /// How many clients assigned to the caller are active.
     pub my_active_clients: i64,
+}
+
+/// `GET /api/v1/blasts/{id}`: a blast with the message every client received and how many of
+/// them have replied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct BlastDetail {
+    /// The blast and its progress.
+    #[serde(flatten)]
+    pub blast: Blast,
+    /// The first message of every thread.
+    pub body: String,
+    /// The files every client received, in order.
+    pub attachments: Vec<AttachmentRef>,
+    /// Clients who have written back in their thread.
+    pub replied: i64,
+}
+
+/// What became of one selected client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecipientOutcome {
+    /// Not handled yet.
+    Pending,
+    /// Received their thread.
+    Sent,
+    /// Inactive or archived: received nothing (R-BLAST-ACTIVE).
+    Skipped,
+    /// No longer a client of the practice.
+    Failed,
+}
+
+/// One selected client of a blast.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BlastRecipient {
+    /// The client.
+    pub client_id: Uuid,
+    /// Their name.
+    pub name: String,
+    /// What became of them.
+    pub outcome: RecipientOutcome,
+    /// Their thread; absent when none was made or it was deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<Uuid>,
+    /// Whether they have written back in it.
+    pub replied: bool,
+}
+
+/// `GET /api/v1/blasts/{id}/recipients` query.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BlastRecipientsQuery {
+    /// From a previous page's `next_cursor`. Opaque: a cursor this API did not issue is
+    /// refused with 400.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+}
+
+/// A page of a blast's selected clients, in the order they were handled.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BlastRecipientPage {
+    /// This page.
+    pub items: Vec<BlastRecipient>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }

@@ -250,6 +250,10 @@ pub struct ConversationsQuery {
     /// Only threads in which this person takes part (and the caller can see them take part).
     #[serde(rename = "with")]
     pub with_person: Option<Uuid>,
+    /// Whether the threads a blast made are listed (default `true`). `false` leaves them out,
+    /// so that a Sent list can show each blast once, from `GET /api/v1/blasts`, instead of
+    /// one row per client. Ignored with `q`.
+    pub blast_threads: Option<bool>,
     /// From `next_cursor` of the previous page. Opaque: a cursor this API did not issue is
     /// refused with 400.
     #[param(max_length = 512)]

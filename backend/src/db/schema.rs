@@ -101,6 +101,8 @@ diesel::table! {
         has_received -> Bool,
         has_sent -> Bool,
         archived_at -> Nullable<Timestamptz>,
+        /// Generated: `inbox_minute(last_message_at)`, the folder indexes' key.
+        last_message_minute -> Timestamptz,
     }
 }
 

@@ -22,8 +22,9 @@ use uuid::Uuid;
 use crate::attachments::{self, FileStore, Inspected};
 use crate::blasts;
 use crate::db::models::attachment::{Attachment, Carrier};
+use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::blast::Blast;
-use crate::db::models::conversation::Conversation;
+use crate::db::models::conversation::{Conversation, NewMessage, NewThread};
 use crate::db::models::invitation::Invitation;
 use crate::db::models::person::Person;
 use crate::domain::conversations as rules;
@@ -363,14 +364,24 @@ impl Story<'_, '_> {
                 thread.subject
             )));
         };
+        let conversation_id = Uuid::now_v7();
+        let message_id = Uuid::now_v7();
         let (conversation, first) = Conversation::start(
             self.conn,
-            self.practice_id,
-            kind,
-            thread.subject,
-            author.id,
-            &recipient_ids,
-            body,
+            NewThread {
+                id: conversation_id,
+                kind,
+                subject: thread.subject,
+                recipient_ids: &recipient_ids,
+                first: NewMessage {
+                    id: message_id,
+                    practice_id: self.practice_id,
+                    conversation_id,
+                    author_id: author.id,
+                    body,
+                },
+            },
+            message_audit(self.practice_id, author.id, conversation_id, message_id),
         )
         .await?;
         self.ages.push((first.id, *hours));
@@ -398,12 +409,17 @@ impl Story<'_, '_> {
                 .await?
                 .ok_or_else(|| StoryError::Rule(format!("{from} is not in the thread")))?;
         rules::may_post(conversation.kind(), messaging::viewer(&author)).map_err(rule)?;
+        let message_id = Uuid::now_v7();
         let message = Conversation::post(
             self.conn,
-            self.practice_id,
-            conversation_id,
-            author.id,
-            body,
+            NewMessage {
+                id: message_id,
+                practice_id: self.practice_id,
+                conversation_id,
+                author_id: author.id,
+                body,
+            },
+            message_audit(self.practice_id, author.id, conversation_id, message_id),
         )
         .await?;
         Ok(message.id)
@@ -619,6 +635,19 @@ struct Unread {
     person_id: Uuid,
     #[diesel(sql_type = SqlUuid)]
     message_id: Uuid,
+}
+
+/// The audit record of a story's message, as the app writes one for every message sent
+/// (without a request, so without a source address).
+fn message_audit(
+    practice_id: Uuid,
+    author_id: Uuid,
+    conversation_id: Uuid,
+    message_id: Uuid,
+) -> AuditEvent {
+    AuditEvent::new(AuditAction::MessageSent, Some(practice_id), Some(author_id))
+        .target("conversation", conversation_id)
+        .details(serde_json::json!({ "message_id": message_id }))
 }
 
 #[cfg(test)]

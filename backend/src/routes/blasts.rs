@@ -5,3 +5,4 @@ pub mod audience;
 pub mod create;
 pub mod get;
 pub mod list;
+pub mod recipients;

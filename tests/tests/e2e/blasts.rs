@@ -1,7 +1,9 @@
 //! Message blasts (SPEC §6): a new private thread per client, only active clients, replies to
 //! the sender only, progress while it runs, exactly once, and no starving of ordinary mail.
 
-use confidant_openapi::blasts::{Blast, BlastPage, BlastState};
+use confidant_openapi::blasts::{
+    Blast, BlastDetail, BlastPage, BlastRecipientPage, BlastState, RecipientOutcome,
+};
 use confidant_openapi::conversations::{Conversation, ConversationKind, ConversationPage};
 use confidant_openapi::{Problem, ProblemCode};
 use confidant_tests::files::text;
@@ -722,4 +724,204 @@ async fn the_fan_out_starts_at_once_without_waiting_for_the_next_poll() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     workers.shutdown(std::time::Duration::from_secs(5)).await;
+}
+
+async fn detail(app: &TestApp, from: &Member, id: Uuid) -> BlastDetail {
+    let response = app
+        .get_as(&from.token, &format!("/api/v1/blasts/{id}"))
+        .await;
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("a blast")
+}
+
+async fn recipients(app: &TestApp, from: &Member, path: &str) -> BlastRecipientPage {
+    let response = app.get_as(&from.token, path).await;
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.expect("a page of recipients")
+}
+
+#[tokio::test]
+async fn a_blasts_page_shows_its_message_who_it_went_to_and_who_replied() {
+    // R-BLAST-NEW, R-BLAST-ACTIVE, R-BLAST-REPLY: what the sender sees of a blast afterwards.
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Page Clinic").await;
+    let elsewhere = app.staffed_practice("Other Page Clinic").await;
+    let tia = third_client(&app, &p).await;
+    let deactivated = app
+        .send_as(
+            Method::PATCH,
+            &p.owner.token,
+            &format!("/api/v1/people/{}", tia.person.id),
+            Some(json!({"status": "inactive"})),
+        )
+        .await;
+    assert_eq!(deactivated.status(), 200);
+    let file = app
+        .uploaded(&p.provider.token, &text("hours.txt", "Mon closed"))
+        .await;
+    let selected = [p.client.person.id, p.other_client.id, tia.person.id];
+    let sent = accepted(
+        &app,
+        &p.provider,
+        json!({"client_ids": selected, "subject": "Hours", "body": "New opening hours attached.", "attachment_ids": [file.id]}),
+    )
+    .await;
+
+    // Before the fan-out: the message and its file, everyone pending, nobody replied.
+    let queued = detail(&app, &p.provider, sent.id).await;
+    assert_eq!(queued.blast.id, sent.id);
+    assert_eq!(queued.body, "New opening hours attached.");
+    assert_eq!(queued.attachments.len(), 1);
+    assert_eq!(queued.attachments[0].id, file.id);
+    assert_eq!(queued.replied, 0);
+    let path = format!("/api/v1/blasts/{}/recipients", sent.id);
+    let pending = recipients(&app, &p.provider, &path).await;
+    assert_eq!(pending.items.len(), 3);
+    assert!(
+        pending
+            .items
+            .iter()
+            .all(|r| r.outcome == RecipientOutcome::Pending && r.conversation_id.is_none())
+    );
+
+    // After it, and after one client wrote back.
+    app.run_jobs().await;
+    let cleo_thread = threads(&app, &p.client).await.items[0].id;
+    let reply = app
+        .send_as(
+            Method::POST,
+            &p.client.token,
+            &format!("/api/v1/conversations/{cleo_thread}/messages"),
+            Some(json!({"body": "Thanks!"})),
+        )
+        .await;
+    assert_eq!(reply.status(), 201);
+    let done = detail(&app, &p.provider, sent.id).await;
+    assert_eq!(done.blast.state, BlastState::Done);
+    assert_eq!((done.blast.sent, done.blast.skipped), (2, 1));
+    assert_eq!(done.replied, 1);
+    assert_eq!(done.body, "New opening hours attached.");
+    assert_eq!(
+        done.attachments.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [file.id],
+        "the file, now carried by the threads"
+    );
+
+    // Two pages of recipients, in selection order, without gap or repeat.
+    let first = recipients(&app, &p.provider, &format!("{path}?limit=2")).await;
+    assert_eq!(first.items.len(), 2);
+    let cursor = first.next_cursor.clone().expect("a second page");
+    let second = recipients(
+        &app,
+        &p.provider,
+        &format!("{path}?limit=2&cursor={cursor}"),
+    )
+    .await;
+    assert!(second.next_cursor.is_none());
+    let all: Vec<_> = first.items.iter().chain(&second.items).collect();
+    assert_eq!(
+        all.iter().map(|r| r.client_id).collect::<Vec<_>>(),
+        selected,
+        "in the order they were selected"
+    );
+    let cleo = all[0];
+    assert_eq!(cleo.name, p.client.person.name);
+    assert_eq!(cleo.outcome, RecipientOutcome::Sent);
+    assert_eq!(cleo.conversation_id, Some(cleo_thread));
+    assert!(cleo.replied);
+    assert_eq!(all[1].outcome, RecipientOutcome::Sent);
+    assert!(all[1].conversation_id.is_some());
+    assert!(!all[1].replied);
+    assert_eq!(all[2].outcome, RecipientOutcome::Skipped, "inactive");
+    assert_eq!(all[2].conversation_id, None);
+    assert!(!all[2].replied);
+
+    // Bad paging is named, not guessed at.
+    for (bad, status) in [
+        ("?limit=0", 422),
+        ("?limit=201", 422),
+        ("?cursor=not-ours", 400),
+    ] {
+        let response = app.get_as(&p.provider.token, &format!("{path}{bad}")).await;
+        assert_eq!(response.status(), status, "{bad}");
+        let problem: Problem = response.json().await.expect("a problem");
+        assert!(!problem.detail.unwrap_or_default().is_empty(), "{bad}");
+    }
+    // Only the sender sees it: other staff, the owner and another practice get 404, a client
+    // 403, a stranger 401.
+    for (token, status) in [
+        (&p.staff.token, 404),
+        (&p.owner.token, 404),
+        (&elsewhere.owner.token, 404),
+        (&elsewhere.provider.token, 404),
+        (&p.client.token, 403),
+    ] {
+        assert_eq!(app.get_as(token, &path).await.status(), status);
+    }
+    assert_eq!(app.get(&path).await.status(), 401);
+}
+
+#[tokio::test]
+async fn sent_can_leave_blast_threads_out() {
+    // R-BLAST-NEW: a blast makes a thread per client; a Sent list shows the blast once instead.
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Sent Clinic").await;
+    let direct = app
+        .send_as(
+            Method::POST,
+            &p.provider.token,
+            "/api/v1/conversations",
+            Some(json!({"recipients": [{"type": "person", "id": p.client.person.id}], "subject": "Your results", "body": "All fine."})),
+        )
+        .await;
+    assert_eq!(direct.status(), 201);
+    accepted(
+        &app,
+        &p.provider,
+        json!({"client_ids": [p.client.person.id, p.other_client.id], "subject": "Closed", "body": "Closed Monday."}),
+    )
+    .await;
+    app.run_jobs().await;
+    let sent = |query: &'static str| {
+        let app = &app;
+        let token = p.provider.token.clone();
+        async move {
+            let page: ConversationPage = app
+                .get_as(&token, &format!("/api/v1/conversations?folder=sent{query}"))
+                .await
+                .json()
+                .await
+                .expect("a page");
+            page.items
+                .into_iter()
+                .map(|c| c.subject)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(sent("").await, ["Closed", "Closed", "Your results"]);
+    assert_eq!(
+        sent("&blast_threads=true").await,
+        ["Closed", "Closed", "Your results"]
+    );
+    assert_eq!(sent("&blast_threads=false").await, ["Your results"]);
+    // Paging within the filtered list.
+    let one: ConversationPage = app
+        .get_as(
+            &p.provider.token,
+            "/api/v1/conversations?folder=sent&blast_threads=false&limit=1",
+        )
+        .await
+        .json()
+        .await
+        .expect("a page");
+    assert_eq!(one.items.len(), 1);
+    assert!(one.next_cursor.is_none());
+    // The filter means the same in every folder: a client's inbox without blast threads.
+    let inbox: ConversationPage = app
+        .get_as(&p.client.token, "/api/v1/conversations?blast_threads=false")
+        .await
+        .json()
+        .await
+        .expect("a page");
+    assert_eq!(inbox.items.len(), 1, "only the direct thread");
 }

@@ -776,6 +776,80 @@ async fn the_inbox_pages_newest_first_without_gaps_or_repeats() {
     );
 }
 
+#[tokio::test]
+async fn threads_of_one_minute_and_of_many_page_in_exact_order() {
+    // The folder indexes hold the minute of the latest message (so that replies rewrite
+    // participants in place); the order must still be the exact time, then the id.
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Minute Clinic").await;
+    for n in 0..12 {
+        start(
+            &app,
+            &p.provider,
+            to(&[&p.client.person]),
+            &format!("Thread {n}"),
+            "Hello",
+        )
+        .await;
+    }
+    // Times inside one minute, on its edges, equal ones (ties go by id) and across hours.
+    let mut conn = app.database.connect().await;
+    diesel::sql_query(
+        "WITH times(n, at) AS (VALUES \
+             (0, '2026-03-01 10:00:00+00'), (1, '2026-03-01 10:00:59.999+00'), \
+             (2, '2026-03-01 10:00:30+00'), (3, '2026-03-01 10:00:30+00'), \
+             (4, '2026-03-01 10:01:00+00'), (5, '2026-03-01 09:59:59.999+00'), \
+             (6, '2026-03-01 10:00:30+00'), (7, '2026-03-01 12:00:00+00'), \
+             (8, '2026-02-28 23:59:59+00'), (9, '2026-03-01 10:00:01+00'), \
+             (10, '2026-03-01 10:01:00+00'), (11, '2026-03-01 10:00:59.999+00')) \
+         UPDATE conversation_participants cp SET last_message_at = times.at::timestamptz \
+         FROM conversations c, times \
+         WHERE c.id = cp.conversation_id AND c.subject = 'Thread ' || times.n",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("set the times");
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        conversation_id: uuid::Uuid,
+    }
+    let expected: Vec<uuid::Uuid> = diesel::sql_query(
+        "SELECT conversation_id FROM conversation_participants WHERE person_id = $1 \
+         ORDER BY last_message_at DESC, conversation_id DESC",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(p.client.person.id)
+    .load::<Row>(&mut conn)
+    .await
+    .expect("the exact order")
+    .into_iter()
+    .map(|row| row.conversation_id)
+    .collect();
+    assert_eq!(expected.len(), 12);
+    for folder in ["inbox", "all"] {
+        let mut ids = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/api/v1/conversations?folder={folder}&limit=2");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let page: ConversationPage = app
+                .get_as(&p.client.token, &path)
+                .await
+                .json()
+                .await
+                .expect("page");
+            ids.extend(page.items.into_iter().map(|i| i.id));
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(ids, expected, "{folder}");
+    }
+}
+
 async fn setting(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
     app.send_as(Method::PATCH, token, "/api/v1/practice", Some(body))
         .await

@@ -1,14 +1,19 @@
 //! Blasts, their selected clients, and the set-based writes of the fan-out.
 
 use chrono::{DateTime, Utc};
-use confidant_openapi::blasts::{Blast as BlastView, BlastState};
+use confidant_openapi::blasts::{Blast as BlastView, BlastRecipient, BlastState, RecipientOutcome};
+use confidant_openapi::conversations::AttachmentRef;
 use confidant_openapi::people::PersonStatus;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{
+    Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{blast_attachments, blasts, client_providers, people};
+use crate::db::models::attachment::Attachment;
+use crate::db::prepared::Prepared;
+use crate::db::schema::{attachments, blast_attachments, blasts, client_providers, people};
 
 /// A blast row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -62,6 +67,61 @@ impl Pending {
             _ => None,
         }
     }
+}
+
+/// One selected client as the blast's page lists them.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct RecipientRow {
+    /// Their place in the selection (the page's keyset).
+    #[diesel(sql_type = Integer)]
+    pub position: i32,
+    /// The client.
+    #[diesel(sql_type = SqlUuid)]
+    pub client_id: Uuid,
+    /// Their name.
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    /// `sent`, `skipped`, `failed`, or `None` while pending.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub outcome: Option<String>,
+    /// Their thread, while it exists.
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub conversation_id: Option<Uuid>,
+    /// Whether they wrote back in it.
+    #[diesel(sql_type = Bool)]
+    pub replied: bool,
+}
+
+impl RecipientRow {
+    /// The answer's shape.
+    pub fn view(&self) -> BlastRecipient {
+        BlastRecipient {
+            client_id: self.client_id,
+            name: self.name.clone(),
+            outcome: match self.outcome.as_deref() {
+                Some("sent") => RecipientOutcome::Sent,
+                Some("skipped") => RecipientOutcome::Skipped,
+                Some(_) => RecipientOutcome::Failed,
+                None => RecipientOutcome::Pending,
+            },
+            conversation_id: self.conversation_id,
+            replied: self.replied,
+        }
+    }
+}
+
+/// A count, read by name.
+#[derive(Debug, Clone, Copy, QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+/// A message id, read by name.
+#[derive(Debug, Clone, Copy, QueryableByName)]
+struct MessageId {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
 }
 
 /// One chunk's new threads: for each client, the conversation and message made for them.
@@ -340,10 +400,87 @@ impl Blast {
             .await
     }
 
+    /// The blast's files while it holds them (until the fan-out is done), in order.
+    pub async fn held_files(
+        &self,
+        conn: &mut AsyncPgConnection,
+    ) -> QueryResult<Vec<AttachmentRef>> {
+        let files: Vec<Attachment> = blast_attachments::table
+            .inner_join(attachments::table.on(attachments::id.eq(blast_attachments::attachment_id)))
+            .filter(blast_attachments::blast_id.eq(self.id))
+            .order(blast_attachments::position)
+            .select(Attachment::as_select())
+            .load(conn)
+            .await?;
+        Ok(files.iter().map(Attachment::as_ref).collect())
+    }
+
     /// Lets go of the blast's files (the threads' messages now carry them).
     pub async fn drop_attachment_hold(&self, conn: &mut AsyncPgConnection) -> QueryResult<usize> {
         diesel::delete(blast_attachments::table.filter(blast_attachments::blast_id.eq(self.id)))
             .execute(conn)
             .await
+    }
+
+    /// How many selected clients have written back in their thread.
+    pub async fn replied(&self, conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+        let row: Count = Prepared::sql(
+            "SELECT count(*) AS count FROM blast_recipients r \
+             JOIN conversation_participants cp \
+                 ON cp.conversation_id = r.conversation_id AND cp.person_id = r.client_id \
+             WHERE r.blast_id = $1 AND cp.has_sent",
+        )
+        .bind::<SqlUuid, _>(self.id)
+        .get_result(conn)
+        .await?;
+        Ok(row.count)
+    }
+
+    /// The message every client received, as it stands in the first thread that still has it
+    /// (the blast holds its files only until the fan-out is done): `None` before any thread
+    /// was made, or once every one of them is gone.
+    pub async fn first_message_id(
+        &self,
+        conn: &mut AsyncPgConnection,
+    ) -> QueryResult<Option<Uuid>> {
+        let row: Option<MessageId> = Prepared::sql(
+            "SELECT m.id FROM blast_recipients r \
+             JOIN conversations c ON c.id = r.conversation_id \
+             JOIN messages m ON m.conversation_id = c.id \
+                 AND m.author_id = $2 AND m.created_at = c.created_at \
+             WHERE r.blast_id = $1 AND r.conversation_id IS NOT NULL \
+             ORDER BY r.position LIMIT 1",
+        )
+        .bind::<SqlUuid, _>(self.id)
+        .bind::<SqlUuid, _>(self.sender_id)
+        .get_result(conn)
+        .await
+        .optional()?;
+        Ok(row.map(|row| row.id))
+    }
+
+    /// A page of the selected clients in selection order, after position `after`, with what
+    /// became of each and whether they replied.
+    pub async fn recipients(
+        &self,
+        conn: &mut AsyncPgConnection,
+        after: i32,
+        limit: i64,
+    ) -> QueryResult<Vec<RecipientRow>> {
+        Prepared::sql(
+            "SELECT r.position, r.client_id, p.name, r.outcome, r.conversation_id, \
+                 coalesce(cp.has_sent, false) AS replied \
+             FROM blast_recipients r \
+             JOIN people p ON p.id = r.client_id \
+             LEFT JOIN conversation_participants cp \
+                 ON cp.conversation_id = r.conversation_id AND cp.person_id = r.client_id \
+             WHERE r.blast_id = $1 AND r.position > $2 \
+             ORDER BY r.position LIMIT $3",
+        )
+        .bind::<SqlUuid, _>(self.id)
+        .bind::<Integer, _>(after)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await
     }
 }

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::models::audit::AuditEvent;
 use crate::db::prepared::Prepared;
 use crate::db::schema::{
     conversation_participants as cp, conversations, messages, people, unread_counters,
@@ -46,7 +47,7 @@ pub struct ParticipantRow {
 }
 
 /// A message row.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = messages, check_for_backend(diesel::pg::Pg))]
 pub struct MessageRow {
     /// Its id.
@@ -59,6 +60,36 @@ pub struct MessageRow {
     pub body: String,
     /// When.
     pub created_at: DateTime<Utc>,
+}
+
+/// A message to add (see [`Conversation::add_message`]).
+#[derive(Debug, Clone, Copy)]
+pub struct NewMessage<'a> {
+    /// Its id, chosen beforehand (its audit record names it).
+    pub id: Uuid,
+    /// The practice.
+    pub practice_id: Uuid,
+    /// The thread.
+    pub conversation_id: Uuid,
+    /// Who wrote it.
+    pub author_id: Uuid,
+    /// The text.
+    pub body: &'a str,
+}
+
+/// A thread to start (see [`Conversation::start`]).
+#[derive(Debug, Clone, Copy)]
+pub struct NewThread<'a> {
+    /// Its id, chosen beforehand (the first message's audit record names it).
+    pub id: Uuid,
+    /// Its kind (R-MULTI-CLIENT decides it from the recipients).
+    pub kind: ConversationKind,
+    /// Its subject.
+    pub subject: &'a str,
+    /// Everyone but the author.
+    pub recipient_ids: &'a [Uuid],
+    /// Its first message (whose author starts the thread).
+    pub first: NewMessage<'a>,
 }
 
 /// A participant with what the API shows of them.
@@ -74,6 +105,33 @@ pub struct ParticipantInfo {
     pub kind: String,
     /// Whether they wrote any of the thread's messages.
     pub has_sent: bool,
+}
+
+/// What a reply needs to know before it writes (see [`Conversation::for_reply`]).
+#[derive(Debug, Clone)]
+pub struct ReplyContext {
+    /// The thread.
+    pub conversation: Conversation,
+    /// Everyone in it but the writer.
+    pub others: Vec<Uuid>,
+    /// Those of them who can sign in to read it (have an account and are not deactivated):
+    /// whom a notification email goes to.
+    pub reachable: Vec<Uuid>,
+    /// The practice's choice to combine notification emails.
+    pub combine_notifications: bool,
+}
+
+/// One row of [`Conversation::for_reply`]: the thread with one other participant.
+#[derive(Debug, Clone, QueryableByName)]
+struct ReplyRow {
+    #[diesel(embed)]
+    conversation: Conversation,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    other_id: Option<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    reachable_id: Option<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    combine_notifications: bool,
 }
 
 /// One line of a person's inbox: the thread, their place in it, its latest message's text.
@@ -113,26 +171,38 @@ macro_rules! with_filter {
 
 /// A page of one folder, after a cursor or from the top (see [`Conversation::page`]): one
 /// constant text per folder and start, so that each is prepared once per connection.
+///
+/// The order is `(last_message_minute, last_message_at, conversation_id)`, the same order as
+/// `(last_message_at, conversation_id)` (the minute is that time cut to the minute), but the
+/// folder indexes hold only the minute: a reply rewrites the participants' `last_message_at`
+/// without changing any indexed value, so PostgreSQL updates the rows in place (HOT) and a
+/// busy thread leaves neither dead index entries nor bloat. The index gives the rows minute
+/// by minute and an incremental sort orders each minute's few. The page is chosen first and
+/// only its rows then look up their latest message.
 macro_rules! inbox_page_sql {
     ($folder:literal, $after:literal) => {
         concat!(
-            "SELECT c.id, c.practice_id, c.subject, c.kind, c.started_by, \
-                 p.conversation_id, p.person_id, p.last_message_at, p.unread_count, \
-                 p.archived_at, \
-                 latest.body AS latest_body \
-             FROM conversation_participants p \
-             JOIN conversations c ON c.id = p.conversation_id \
-             LEFT JOIN LATERAL ( \
-                 SELECT body FROM messages WHERE messages.conversation_id = p.conversation_id \
-                 ORDER BY created_at DESC, id DESC LIMIT 1 \
-             ) AS latest ON true \
-             WHERE p.person_id = $1 ",
+            "SELECT page.*, latest.body AS latest_body FROM ( \
+                 SELECT c.id, c.practice_id, c.subject, c.kind, c.started_by, \
+                     p.conversation_id, p.person_id, p.last_message_at, p.unread_count, \
+                     p.archived_at, p.last_message_minute \
+                 FROM conversation_participants p \
+                 JOIN conversations c ON c.id = p.conversation_id \
+                 WHERE p.person_id = $1 ",
             with_filter!("$3", "$4"),
-            " ",
+            " AND ($5 OR c.kind <> 'blast') ",
             $folder,
             " ",
             $after,
-            " ORDER BY p.last_message_at DESC, p.conversation_id DESC LIMIT $2"
+            " ORDER BY p.last_message_minute DESC, p.last_message_at DESC, \
+                     p.conversation_id DESC LIMIT $2 \
+             ) AS page \
+             LEFT JOIN LATERAL ( \
+                 SELECT body FROM messages WHERE messages.conversation_id = page.conversation_id \
+                 ORDER BY created_at DESC, id DESC LIMIT 1 \
+             ) AS latest ON true \
+             ORDER BY page.last_message_minute DESC, page.last_message_at DESC, \
+                 page.conversation_id DESC"
         )
     };
 }
@@ -156,33 +226,37 @@ impl Conversation {
         ConversationKind::parse(&self.kind).unwrap_or(ConversationKind::Group)
     }
 
-    /// Creates a thread with its participants (author first) and its first message, and
-    /// sets everyone's inbox fields. Run inside a transaction.
+    /// Creates a thread with its participants (author first) and its first message (with
+    /// that message's audit record), and sets everyone's inbox fields. Run inside a
+    /// transaction.
     pub async fn start(
         conn: &mut AsyncPgConnection,
-        practice_id: Uuid,
-        kind: ConversationKind,
-        subject: &str,
-        author_id: Uuid,
-        recipient_ids: &[Uuid],
-        body: &str,
+        thread: NewThread<'_>,
+        audit: AuditEvent,
     ) -> QueryResult<(Self, MessageRow)> {
+        let NewThread {
+            id,
+            kind,
+            subject,
+            recipient_ids,
+            first,
+        } = thread;
         let conversation: Self = diesel::insert_into(conversations::table)
             .values((
-                conversations::id.eq(Uuid::now_v7()),
-                conversations::practice_id.eq(practice_id),
+                conversations::id.eq(id),
+                conversations::practice_id.eq(first.practice_id),
                 conversations::subject.eq(subject),
                 conversations::kind.eq(kind.as_str()),
-                conversations::started_by.eq(author_id),
+                conversations::started_by.eq(first.author_id),
             ))
             .returning(Self::as_returning())
             .get_result(conn)
             .await?;
-        let rows: Vec<_> = std::iter::once(author_id)
+        let rows: Vec<_> = std::iter::once(first.author_id)
             .chain(recipient_ids.iter().copied())
             .map(|person_id| {
                 (
-                    cp::practice_id.eq(practice_id),
+                    cp::practice_id.eq(first.practice_id),
                     cp::conversation_id.eq(conversation.id),
                     cp::person_id.eq(person_id),
                     cp::last_message_at.eq(diesel::dsl::now),
@@ -193,44 +267,55 @@ impl Conversation {
             .values(rows)
             .execute(conn)
             .await?;
-        let message = Self::post(conn, practice_id, conversation.id, author_id, body).await?;
+        let message = Self::post(conn, first, audit).await?;
         Ok((conversation, message))
     }
 
-    /// Adds a message and updates every participant's inbox fields. Run inside a
-    /// transaction.
+    /// Adds a message (with its audit record) and updates every participant's inbox fields.
+    /// Run inside a transaction.
     pub async fn post(
         conn: &mut AsyncPgConnection,
-        practice_id: Uuid,
-        conversation_id: Uuid,
-        author_id: Uuid,
-        body: &str,
+        new: NewMessage<'_>,
+        audit: AuditEvent,
     ) -> QueryResult<MessageRow> {
-        let message =
-            Self::add_message(conn, practice_id, conversation_id, author_id, body).await?;
+        let message = Self::add_message(conn, new, audit).await?;
         Self::mark_posted(conn, &message).await?;
         Ok(message)
     }
 
-    /// Adds a message, leaving the participants' inbox fields to [`Self::mark_posted`].
+    /// Adds message `id` by `author_id` with its audit record, in one statement (the record
+    /// rides along in a `WITH`: it commits or rolls back with the message).
     pub async fn add_message(
         conn: &mut AsyncPgConnection,
-        practice_id: Uuid,
-        conversation_id: Uuid,
-        author_id: Uuid,
-        body: &str,
+        new: NewMessage<'_>,
+        audit: AuditEvent,
     ) -> QueryResult<MessageRow> {
-        diesel::insert_into(messages::table)
-            .values((
-                messages::id.eq(Uuid::now_v7()),
-                messages::practice_id.eq(practice_id),
-                messages::conversation_id.eq(conversation_id),
-                messages::author_id.eq(author_id),
-                messages::body.eq(body),
-            ))
-            .returning(MessageRow::as_returning())
-            .get_result(conn)
-            .await
+        Prepared::sql(
+            "WITH audit AS ( \
+                 INSERT INTO audit_events (id, practice_id, actor_id, action, target_type, \
+                     target_id, details, source_address, api_key_id) \
+                 VALUES ($6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             ) \
+             INSERT INTO messages (id, practice_id, conversation_id, author_id, body) \
+             VALUES ($1, $2, $3, $4, $5) \
+             RETURNING id, conversation_id, author_id, body, created_at",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(new.id)
+        .bind::<diesel::sql_types::Uuid, _>(new.practice_id)
+        .bind::<diesel::sql_types::Uuid, _>(new.conversation_id)
+        .bind::<diesel::sql_types::Uuid, _>(new.author_id)
+        .bind::<diesel::sql_types::Text, _>(new.body.to_owned())
+        .bind::<diesel::sql_types::Uuid, _>(Uuid::now_v7())
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(audit.practice_id)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(audit.actor_id)
+        .bind::<diesel::sql_types::Text, _>(audit.action.as_str())
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(audit.target_type)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(audit.target_id)
+        .bind::<diesel::sql_types::Jsonb, _>(audit.details)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(audit.source_address)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(audit.api_key_id)
+        .get_result(conn)
+        .await
     }
 
     /// Updates every participant's inbox fields for `message`, in one statement: the author
@@ -283,73 +368,86 @@ impl Conversation {
             .optional()
     }
 
-    /// [`Self::for_participant`] with the ids of everyone else in it, in one statement (a
-    /// reply needs both before it writes).
-    pub async fn for_participant_with_others(
+    /// [`Self::for_participant`] with everyone else in it and who of them can be told by
+    /// email, in one statement: what a reply needs to know before it writes.
+    pub async fn for_reply(
         conn: &mut AsyncPgConnection,
         practice_id: Uuid,
         id: Uuid,
         person_id: Uuid,
-    ) -> QueryResult<Option<(Self, Vec<Uuid>)>> {
-        let me = diesel::alias!(cp as me);
-        let rows: Vec<(Self, Uuid)> = conversations::table
-            .inner_join(cp::table.on(cp::conversation_id.eq(conversations::id)))
-            .filter(conversations::practice_id.eq(practice_id))
-            .filter(conversations::id.eq(id))
-            .filter(diesel::dsl::exists(
-                me.filter(me.field(cp::conversation_id).eq(id))
-                    .filter(me.field(cp::person_id).eq(person_id)),
-            ))
-            .select((Self::as_select(), cp::person_id))
-            .load(conn)
-            .await?;
-        let mut rows = rows.into_iter();
-        let Some((conversation, first)) = rows.next() else {
+    ) -> QueryResult<Option<ReplyContext>> {
+        let rows: Vec<ReplyRow> = Prepared::sql(
+            "SELECT c.id, c.practice_id, c.subject, c.kind, c.started_by, \
+                 o.person_id AS other_id, pa.person_id AS reachable_id, \
+                 pr.combine_notifications \
+             FROM conversations c \
+             JOIN practices pr ON pr.id = c.practice_id \
+             JOIN conversation_participants me \
+                 ON me.conversation_id = c.id AND me.person_id = $3 \
+             LEFT JOIN conversation_participants o \
+                 ON o.conversation_id = c.id AND o.person_id <> $3 \
+             LEFT JOIN people pe ON pe.id = o.person_id AND pe.status <> 'deactivated' \
+             LEFT JOIN portal_accounts pa ON pa.person_id = pe.id \
+             WHERE c.id = $2 AND c.practice_id = $1",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(practice_id)
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .bind::<diesel::sql_types::Uuid, _>(person_id)
+        .load(conn)
+        .await?;
+        let Some(first) = <[ReplyRow]>::first(&rows) else {
             return Ok(None);
         };
-        let others = std::iter::once(first)
-            .chain(rows.map(|(_, person)| person))
-            .filter(|person| *person != person_id)
-            .collect();
-        Ok(Some((conversation, others)))
+        Ok(Some(ReplyContext {
+            conversation: first.conversation.clone(),
+            combine_notifications: first.combine_notifications,
+            others: rows.iter().filter_map(|row| row.other_id).collect(),
+            reachable: rows.iter().filter_map(|row| row.reachable_id).collect(),
+        }))
     }
 
     /// A page of `person_id`'s conversations, newest activity first, after `after`, each with
-    /// its latest message's text: one statement, one step along the folder's index per row
-    /// and one back along each thread's (`LATERAL … LIMIT 1`, which diesel cannot write).
-    /// With `with`, only threads where the viewer sees that person take part.
+    /// its latest message's text: one statement, the folder's index read minute by minute
+    /// (see `inbox_page_sql!`) and one step back along each chosen thread's messages
+    /// (`LATERAL … LIMIT 1`, which diesel cannot write).
+    /// With `with`, only threads where the viewer sees that person take part; without
+    /// `blast_threads`, none a blast made.
     pub async fn page(
         conn: &mut AsyncPgConnection,
         viewer: Viewer,
         folder: FolderFilter,
         with: Option<Uuid>,
+        blast_threads: bool,
         after: Option<(DateTime<Utc>, Uuid)>,
         limit: i64,
     ) -> QueryResult<Vec<InboxRow>> {
-        // A row comparison, not `a < x OR (a = x AND b < y)`: PostgreSQL turns it into a
-        // range on the folder index, so a page deep in 100k threads costs no more to find.
+        // A row comparison, not `a < x OR (a = x AND b < y)`: PostgreSQL turns its minute into
+        // a range on the folder index, so a page deep in 100k threads costs no more to find.
         let text = match (folder, after.is_some()) {
             (FolderFilter::Inbox, true) => inbox_page_sql!(
                 "AND p.has_received AND p.archived_at IS NULL",
-                "AND (p.last_message_at, p.conversation_id) < ($5, $6)"
+                "AND (p.last_message_minute, p.last_message_at, p.conversation_id) < (inbox_minute($6), $6, $7)"
             ),
             (FolderFilter::Inbox, false) => {
                 inbox_page_sql!("AND p.has_received AND p.archived_at IS NULL", "")
             }
             (FolderFilter::Sent, true) => inbox_page_sql!(
                 "AND p.has_sent",
-                "AND (p.last_message_at, p.conversation_id) < ($5, $6)"
+                "AND (p.last_message_minute, p.last_message_at, p.conversation_id) < (inbox_minute($6), $6, $7)"
             ),
             (FolderFilter::Sent, false) => inbox_page_sql!("AND p.has_sent", ""),
             (FolderFilter::Archived, true) => inbox_page_sql!(
                 "AND p.archived_at IS NOT NULL",
-                "AND (p.last_message_at, p.conversation_id) < ($5, $6)"
+                "AND (p.last_message_minute, p.last_message_at, p.conversation_id) < (inbox_minute($6), $6, $7)"
             ),
             (FolderFilter::Archived, false) => {
                 inbox_page_sql!("AND p.archived_at IS NOT NULL", "")
             }
             (FolderFilter::All, true) => {
-                inbox_page_sql!("", "AND (p.last_message_at, p.conversation_id) < ($5, $6)")
+                inbox_page_sql!(
+                    "",
+                    "AND (p.last_message_minute, p.last_message_at, p.conversation_id) < (inbox_minute($6), $6, $7)"
+                )
             }
             (FolderFilter::All, false) => inbox_page_sql!("", ""),
         };
@@ -360,7 +458,8 @@ impl Conversation {
             .bind::<diesel::sql_types::Bool, _>(crate::domain::conversations::sees_everyone(
                 ConversationKind::MultiClient,
                 viewer,
-            ));
+            ))
+            .bind::<diesel::sql_types::Bool, _>(blast_threads);
         match after {
             Some((at, id)) => {
                 query

@@ -8,6 +8,7 @@ use confidant_openapi::conversations::{
     Conversation as ConversationView, CreateConversationRequest,
 };
 use diesel_async::AsyncConnection;
+use uuid::Uuid;
 
 use super::{
     MESSAGE_PAGE, attach, cannot_send, check_attachment_ids, check_subject_and_body, detail,
@@ -15,7 +16,7 @@ use super::{
 use crate::auth::CurrentPerson;
 use crate::db::models::attachment::Carrier;
 use crate::db::models::audit::AuditAction;
-use crate::db::models::conversation::Conversation;
+use crate::db::models::conversation::{Conversation, NewMessage, NewThread};
 use crate::db::models::draft::{self, Place};
 use crate::domain::conversations as rules;
 use crate::error::ApiError;
@@ -63,11 +64,31 @@ pub async fn create_conversation(
     let kinds: Vec<_> = recipients.iter().map(|(_, kind)| *kind).collect();
     let kind = rules::kind_for(&kinds);
     let ids: Vec<_> = recipients.iter().map(|(id, _)| *id).collect();
+    let (conversation_id, message_id) = (Uuid::now_v7(), Uuid::now_v7());
+    let audit = me
+        .audit(AuditAction::MessageSent)
+        .target("conversation", conversation_id)
+        .details(serde_json::json!({
+            "message_id": message_id,
+            "recipients": ids.len(),
+            "attachments": body.attachment_ids.len(),
+        }));
+    let thread = NewThread {
+        id: conversation_id,
+        kind,
+        subject: &subject,
+        recipient_ids: &ids,
+        first: NewMessage {
+            id: message_id,
+            practice_id,
+            conversation_id,
+            author_id: me.id(),
+            body: &text,
+        },
+    };
     let conversation = conn
         .transaction(async |conn| {
-            let (conversation, message) =
-                Conversation::start(conn, practice_id, kind, &subject, me.id(), &ids, &text)
-                    .await?;
+            let (conversation, message) = Conversation::start(conn, thread, audit).await?;
             attach(
                 conn,
                 &me.person,
@@ -78,15 +99,6 @@ pub async fn create_conversation(
             messaging::notify(conn, practice_id, message.id, &ids).await?;
             // What was being written is sent: its draft goes with the same commit.
             draft::remove(conn, me.id(), Place::NewMessage).await?;
-            me.audit(AuditAction::MessageSent)
-                .target("conversation", conversation.id)
-                .details(serde_json::json!({
-                    "message_id": message.id,
-                    "recipients": ids.len(),
-                    "attachments": body.attachment_ids.len(),
-                }))
-                .record(conn)
-                .await?;
             let audience: Vec<_> = std::iter::once(me.id())
                 .chain(ids.iter().copied())
                 .collect();

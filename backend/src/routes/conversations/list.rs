@@ -84,8 +84,16 @@ pub async fn list_conversations(
                 .as_deref()
                 .map(pagination::decode::<(DateTime<Utc>, Uuid)>)
                 .transpose()?;
-            let rows =
-                Conversation::page(&mut conn, viewer, folder, with, after, limit + 1).await?;
+            let rows = Conversation::page(
+                &mut conn,
+                viewer,
+                folder,
+                with,
+                query.blast_threads.unwrap_or(true),
+                after,
+                limit + 1,
+            )
+            .await?;
             cut(rows, limit, |last| {
                 (
                     last.participant.last_message_at,

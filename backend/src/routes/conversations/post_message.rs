@@ -10,11 +10,12 @@ use super::{attach, cannot_send, check_attachment_ids};
 use crate::auth::CurrentPerson;
 use crate::db::models::attachment::{Attachment, Carrier};
 use crate::db::models::audit::AuditAction;
-use crate::db::models::conversation::Conversation;
+use crate::db::models::conversation::{Conversation, NewMessage, ReplyContext};
 use crate::domain::conversations as rules;
 use crate::error::{ApiError, field_error};
 use crate::events::{self, Event};
 use crate::extract::ApiJson;
+use crate::jobs;
 use crate::messaging::{self, message_view};
 use crate::state::AppState;
 
@@ -44,18 +45,42 @@ pub async fn post_message(
     let practice_id = me.practice_id();
     let viewer = messaging::viewer(&me.person);
     let mut conn = state.conn().await?;
-    let (conversation, others) =
-        Conversation::for_participant_with_others(&mut conn, practice_id, id.into_inner(), me.id())
-            .await?
-            .ok_or_else(ApiError::not_found)?;
+    // The thread, everyone else in it and whom to email, in one statement before the
+    // transaction; then the message with its audit record, the emails, the participants and
+    // the event: a reply is 8 statements with the session check, BEGIN and COMMIT.
+    let ReplyContext {
+        conversation,
+        others,
+        reachable,
+        combine_notifications,
+    } = Conversation::for_reply(&mut conn, practice_id, id.into_inner(), me.id())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     rules::may_post(conversation.kind(), viewer).map_err(cannot_send)?;
     let text = rules::check_body(&body.body).map_err(|e| field_error("body", e))?;
     check_attachment_ids(&body.attachment_ids)?;
+    let message_id = Uuid::now_v7();
+    let new = NewMessage {
+        id: message_id,
+        practice_id,
+        conversation_id: conversation.id,
+        author_id: me.id(),
+        body: &text,
+    };
+    let audit = me
+        .audit(AuditAction::MessageSent)
+        .target("conversation", conversation.id)
+        .details(serde_json::json!({
+            "message_id": message_id,
+            "attachments": body.attachment_ids.len(),
+        }));
+    let deliveries: Vec<(Uuid, Uuid)> = reachable
+        .iter()
+        .map(|person| (message_id, *person))
+        .collect();
     let message = conn
         .transaction(async |conn| {
-            let message =
-                Conversation::add_message(conn, practice_id, conversation.id, me.id(), &text)
-                    .await?;
+            let message = Conversation::add_message(conn, new, audit).await?;
             attach(
                 conn,
                 &me.person,
@@ -63,15 +88,13 @@ pub async fn post_message(
                 &body.attachment_ids,
             )
             .await?;
-            messaging::notify(conn, practice_id, message.id, &others).await?;
-            me.audit(AuditAction::MessageSent)
-                .target("conversation", conversation.id)
-                .details(serde_json::json!({
-                    "message_id": message.id,
-                    "attachments": body.attachment_ids.len(),
-                }))
-                .record(conn)
-                .await?;
+            messaging::enqueue_notifications(
+                conn,
+                &deliveries,
+                combine_notifications,
+                jobs::Priority::Normal,
+            )
+            .await?;
             let audience: Vec<_> = std::iter::once(me.id())
                 .chain(others.iter().copied())
                 .collect();

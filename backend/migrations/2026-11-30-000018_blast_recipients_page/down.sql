@@ -1,0 +1,1 @@
+DROP INDEX blast_recipients_by_position;
