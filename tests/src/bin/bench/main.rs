@@ -1,8 +1,10 @@
 //! `cargo xtask bench …`: speed figures from the real server over a real PostgreSQL, printed
 //! as medians and ratios (these machines are shared and noisy, so single timings mean little).
 //!
-//! - `inbox [--threads N]`: one person with N threads (default 100,000) against one with 10:
-//!   the first inbox page, a page halfway down, and the unread badge.
+//! - `inbox [--threads N] [--seconds S]`: one person with N threads (default 100,000) against
+//!   one with 10: the first inbox page, a page halfway down, and the unread badge, as medians;
+//!   then the first page and the badge of both under load from 2 connections against the
+//!   limit (as for `send`).
 //! - `send [--seconds S]`: replies under load, from 2, 8 and 32 concurrent connections (each
 //!   its own provider-client thread), and the inbox page and unread badge read under the same
 //!   concurrency: requests per second, p50 and p99, against the limit: the same statements
@@ -41,7 +43,8 @@ async fn main() {
     match args.as_slice() {
         [command, ..] if command == "inbox" => {
             let threads = flag(&args, "--threads").unwrap_or(100_000);
-            inbox(threads).await;
+            let seconds = flag(&args, "--seconds").unwrap_or(3);
+            inbox(threads, u64::try_from(seconds).unwrap_or(3)).await;
         }
         [command, ..] if command == "send" => {
             let seconds = flag(&args, "--seconds").unwrap_or(5);
@@ -63,7 +66,7 @@ async fn main() {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask bench inbox [--threads N] | send [--seconds S] \
+                "usage: cargo xtask bench inbox [--threads N] [--seconds S] | send [--seconds S] \
                  | blast [--clients N] [--runs R] \
                  | events [--streams N] [--samples S]"
             );
@@ -166,8 +169,8 @@ fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
-async fn inbox(count: i32) {
-    let app = spawn_app().await;
+async fn inbox(count: i32, seconds: u64) {
+    let app = std::sync::Arc::new(spawn_app().await);
     let p: StaffedPractice = app.staffed_practice("Bench Clinic").await;
     eprintln!("bench: inserting {count} threads for one person and 10 for another…");
     let started = Instant::now();
@@ -255,6 +258,55 @@ async fn inbox(count: i32) {
         ms(deep_busy) / ms(first_quiet),
         ms(badge_few_unread) / ms(badge_quiet),
     );
+
+    // Under load from 2 connections, against the limit (the same statements replayed on
+    // PostgreSQL), for both people: throughput, not only one request's time.
+    const PAGE: &str = "/api/v1/conversations?limit=25";
+    const BADGE: &str = "/api/v1/unread";
+    let recorder = Recorder::start(&app).await;
+    let mut cases = Vec::new();
+    for (name, path, token) in [
+        (format!("first page, {count}"), PAGE, busy),
+        ("first page, 10".to_owned(), PAGE, quiet),
+        (format!("badge, {count}"), BADGE, busy),
+        ("badge, 10".to_owned(), BADGE, quiet),
+    ] {
+        let replay = recorder.record(reqwest::Method::GET, path, token).await;
+        cases.push((name, path, token.clone(), replay));
+    }
+    drop(recorder);
+    println!(
+        "under load: 2 connections, {seconds} s each after 1 s of warm-up; \
+         limit = the same statements replayed on PostgreSQL"
+    );
+    println!(
+        "{:<18} {:>5} {:>8} {:>9} {:>9} {:>10} {:>9} {:>6}",
+        "request", "conns", "req/s", "p50", "p99", "limit/s", "limit p50", "ratio"
+    );
+    let url = app.database.url().to_owned();
+    let mut rates = Vec::new();
+    for (name, path, token, replay) in cases {
+        let app_read = std::sync::Arc::clone(&app);
+        let read = under_load(2, seconds, move |_| {
+            let (app, token) = (std::sync::Arc::clone(&app_read), token.clone());
+            async move {
+                let response = app.get_as(&token, path).await;
+                assert!(response.status().is_success());
+                response.bytes().await.expect("a body");
+            }
+        })
+        .await;
+        let sessions = vec![replay.connect(&url).await, replay.connect(&url).await];
+        let limit = replay_under_load(2, seconds, sessions).await;
+        print_against_limit(&name, 2, &read, &limit);
+        rates.push(read.rate());
+    }
+    println!(
+        "throughput of the {count}-thread person against the 10-thread one: first page {:.2}x, \
+         badge {:.2}x (1.00 = as fast)",
+        rates[0] / rates[1],
+        rates[2] / rates[3],
+    );
 }
 
 /// One load level's figures.
@@ -328,44 +380,10 @@ async fn send(seconds: u64) {
 
     // The limit: what each call ran, recorded through a twin server behind a wire proxy
     // (the loaded server talks to PostgreSQL directly), replayed on PostgreSQL.
-    let wire = WireCount::start(app.database.url()).await;
-    let twin = app
-        .spawn_twin(&[
-            ("DATABASE_URL", wire.url(app.database.url())),
-            ("CONFIDANT_DB_POOL_SIZE", "1".to_owned()),
-        ])
-        .await;
-    let client = reqwest::Client::new();
-    let call = |method: reqwest::Method, path: String, token: String| {
-        let request = client
-            .request(method.clone(), twin.url(&path))
-            .bearer_auth(token);
-        async move {
-            let request = if method == reqwest::Method::POST {
-                request.json(&serde_json::json!({"body": "Another line."}))
-            } else {
-                request
-            };
-            let response = request.send().await.expect("the twin answers");
-            assert!(
-                response.status().is_success(),
-                "{path}: {}",
-                response.status()
-            );
-        }
-    };
+    let recorder = Recorder::start(&app).await;
     let record = |method: reqwest::Method, path: String, token: String| {
-        let (call, wire) = (&call, &wire);
-        async move {
-            // Warm: the twin's one connection prepares what the call runs.
-            for _ in 0..3 {
-                call(method.clone(), path.clone(), token.clone()).await;
-            }
-            wire.recording();
-            let since_ms = u64::try_from(Utc::now().timestamp_millis()).expect("after 1970");
-            call(method, path, token).await;
-            limit::Replay::new(wire.take_recorded(), since_ms)
-        }
+        let recorder = &recorder;
+        async move { recorder.record(method, &path, &token).await }
     };
     let mut reply_replays = Vec::new();
     for lane in 0..LEVELS[LEVELS.len() - 1] {
@@ -390,7 +408,7 @@ async fn send(seconds: u64) {
         p.client.token.clone(),
     )
     .await;
-    drop(twin);
+    drop(recorder);
     println!(
         "send benchmark: {seconds} s per level after 1 s of warm-up, in-process server, loopback; \
          limit = the same statements replayed on PostgreSQL \
@@ -452,6 +470,63 @@ async fn send(seconds: u64) {
             print_against_limit(name, connections, &read, &limit);
         }
         print_against_limit("reply", connections, &reply, &reply_limit);
+    }
+}
+
+/// Records what one call of the API runs, values included: a twin of the server (one pooled
+/// connection) behind the wire proxy, while the server under load talks to PostgreSQL
+/// directly. A recording becomes the limit: the same statements replayed on PostgreSQL.
+struct Recorder {
+    wire: WireCount,
+    twin: confidant_tests::app::Twin,
+    client: reqwest::Client,
+}
+
+impl Recorder {
+    async fn start(app: &TestApp) -> Self {
+        let wire = WireCount::start(app.database.url()).await;
+        let twin = app
+            .spawn_twin(&[
+                ("DATABASE_URL", wire.url(app.database.url())),
+                ("CONFIDANT_DB_POOL_SIZE", "1".to_owned()),
+            ])
+            .await;
+        Self {
+            wire,
+            twin,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// One call through the twin; a `POST` carries a reply's body.
+    async fn call(&self, method: &reqwest::Method, path: &str, token: &str) {
+        let request = self
+            .client
+            .request(method.clone(), self.twin.url(path))
+            .bearer_auth(token);
+        let request = if method == reqwest::Method::POST {
+            request.json(&serde_json::json!({"body": "Another line."}))
+        } else {
+            request
+        };
+        let response = request.send().await.expect("the twin answers");
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+    }
+
+    /// What one warm call of `method path` runs.
+    async fn record(&self, method: reqwest::Method, path: &str, token: &str) -> limit::Replay {
+        // Warm: the twin's one connection prepares what the call runs.
+        for _ in 0..3 {
+            self.call(&method, path, token).await;
+        }
+        self.wire.recording();
+        let since_ms = u64::try_from(Utc::now().timestamp_millis()).expect("after 1970");
+        self.call(&method, path, token).await;
+        limit::Replay::new(self.wire.take_recorded(), since_ms)
     }
 }
 
