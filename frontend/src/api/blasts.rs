@@ -1,9 +1,9 @@
-//! Message blasts (`/api/v1/blasts`), and the Sent threads they stand in for.
+//! Message blasts (`/api/v1/blasts`): sending, progress, a blast with its message and its
+//! recipients.
 
 use confidant_openapi::blasts::{
     Blast, BlastAudience, BlastDetail, BlastPage, BlastRecipientPage, CreateBlastRequest,
 };
-use confidant_openapi::conversations::ConversationPage;
 use uuid::Uuid;
 
 use super::{ApiError, Method, call, query_value};
@@ -45,18 +45,6 @@ pub async fn list(token: &str, cursor: Option<&str>) -> Result<BlastPage, ApiErr
         Some(cursor) => format!("/api/v1/blasts?cursor={}", query_value(cursor)),
         None => "/api/v1/blasts".to_owned(),
     };
-    call::<(), _>(Method::Get, &path, Some(token), None).await
-}
-
-/// `GET /api/v1/conversations?folder=sent&blast_threads=false`: a page of the caller's Sent
-/// threads without the ones their blasts made, which [`list`] shows once each instead.
-///
-/// Here rather than through `conversations::list`, which does not send `blast_threads`.
-pub async fn sent_threads(token: &str, cursor: Option<&str>) -> Result<ConversationPage, ApiError> {
-    let mut path = "/api/v1/conversations?folder=sent&blast_threads=false".to_owned();
-    if let Some(cursor) = cursor {
-        path.push_str(&format!("&cursor={}", query_value(cursor)));
-    }
     call::<(), _>(Method::Get, &path, Some(token), None).await
 }
 

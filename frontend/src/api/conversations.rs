@@ -19,7 +19,7 @@ pub fn folder_name(folder: Folder) -> &'static str {
     }
 }
 
-/// `GET /api/v1/conversations?folder=…&q=…&with=…&cursor=…`: one page of a folder (newest
+/// `GET /api/v1/conversations?folder=…&q=…&with=…&blast_threads=…&cursor=…`: one page of a folder (newest
 /// activity first) or of a search over every folder (best match first), narrowed by `with` to
 /// one person's threads. Only the fields that are set are sent.
 pub async fn list(token: &str, query: &ConversationsQuery) -> Result<ConversationPage, ApiError> {
@@ -32,6 +32,9 @@ pub async fn list(token: &str, query: &ConversationsQuery) -> Result<Conversatio
     }
     if let Some(person) = query.with_person {
         params.push(format!("with={person}"));
+    }
+    if let Some(blast_threads) = query.blast_threads {
+        params.push(format!("blast_threads={blast_threads}"));
     }
     if let Some(cursor) = &query.cursor {
         params.push(format!("cursor={}", query_value(cursor)));

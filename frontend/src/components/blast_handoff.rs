@@ -9,11 +9,6 @@
 //! is not taken at once is dropped: the blast composer opens on the click that offered it, and
 //! a later visit, or someone else signed in on the same tab, must find it empty.
 
-#![expect(
-    dead_code,
-    reason = "taken by the blast composer (pages/blasts.rs), wired in separately: this goes then"
-)]
-
 use std::cell::RefCell;
 use std::collections::HashMap;
 

@@ -51,7 +51,7 @@ pub fn Sidebar(menu: Menu) -> impl IntoView {
             <Show when=move || !enrolling()>
                 <ul class="nav">
                     <li>
-                        <A href="/messages" attr:class="nav-link">
+                        <A href="/messages" attr:class="nav-link" attr:data-testid="nav-messages">
                             <span class="nav-icon" aria-hidden="true">
                                 <svg viewBox="0 0 24 24" width="18" height="18">
                                     <path

@@ -12,7 +12,6 @@ use confidant_openapi::blasts::{
 use confidant_openapi::conversations::MAX_SUBJECT_CHARS;
 use confidant_openapi::events::EventKind;
 use confidant_openapi::people::{Person, PersonStatus};
-use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -22,7 +21,9 @@ use uuid::Uuid;
 use crate::api::{self, ApiError};
 use crate::auth::Auth;
 use crate::components::attachments::{AttachFiles, MessageAttachments, PendingFiles};
+use crate::components::blast_handoff;
 use crate::components::discard::DiscardButton;
+use crate::components::lookup::LatestOnly;
 use crate::components::menu::MenuButton;
 use crate::components::time::Time;
 use crate::live::Live;
@@ -182,8 +183,16 @@ pub fn NewBlastPage() -> impl IntoView {
     let touched = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let failure = RwSignal::new(None::<ApiError>);
-    let latest = StoredValue::new(0u64);
+    let lookup = LatestOnly::new();
     let files = PendingFiles::new();
+    // "Send as a blast instead" in the new-message composer: its clients, subject and message
+    // come along, handed over in memory (never in the address or the browser's storage).
+    if let Some(handoff) = untrack(me).and_then(blast_handoff::take) {
+        known.update(|map| map.extend(handoff.known));
+        selection.update(|s| s.picked.extend(handoff.client_ids));
+        subject.set(handoff.subject);
+        body.set(handoff.body);
+    }
 
     // "Mine": assigned to me and active — what "All my active clients" takes.
     let is_mine = move |person: &Person| {
@@ -195,16 +204,12 @@ pub fn NewBlastPage() -> impl IntoView {
                 .is_some_and(|ids| me.is_some_and(|me| ids.contains(&me)))
     };
     let load = move |query: String, cursor: Option<String>, wait: bool| {
-        let Some(ticket) = latest.try_get_value().map(|n| n + 1) else {
+        let Some(ticket) = lookup.next() else {
             return;
         };
-        latest.set_value(ticket);
         spawn_local(async move {
-            if wait {
-                TimeoutFuture::new(180).await;
-                if latest.try_get_value() != Some(ticket) {
-                    return;
-                }
+            if wait && !lookup.after_pause(ticket).await {
+                return;
             }
             loading.set(true);
             let mut path = format!("kind=client&limit={CLIENTS_PAGE}");
@@ -220,7 +225,7 @@ pub fn NewBlastPage() -> impl IntoView {
                     async move { api::people::list(&token, &path).await }
                 })
                 .await;
-            if latest.try_get_value() != Some(ticket) {
+            if !lookup.is_latest(ticket) {
                 return;
             }
             match result {
@@ -522,8 +527,8 @@ pub fn BlastProgressPage() -> impl IntoView {
     let recipients_loading = RwSignal::new(true);
     let recipients_loading_more = RwSignal::new(false);
     let recipients_error = RwSignal::new(None::<String>);
-    // The number of the latest page asked for: a slow answer never overwrites a newer one.
-    let latest_recipients = StoredValue::new(0u64);
+    // A slow answer never overwrites a newer page.
+    let latest_recipients = LatestOnly::new();
     let alive = StoredValue::new(());
     let load = move |id: Uuid| {
         spawn_local(async move {
@@ -545,10 +550,9 @@ pub fn BlastProgressPage() -> impl IntoView {
     };
     // A page of the clients; the first (no `cursor`) in place of those shown.
     let load_recipients = move |id: Uuid, cursor: Option<String>| {
-        let Some(ticket) = latest_recipients.try_get_value().map(|n| n + 1) else {
+        let Some(ticket) = latest_recipients.next() else {
             return;
         };
-        latest_recipients.set_value(ticket);
         let append = cursor.is_some();
         if append {
             recipients_loading_more.set(true);
@@ -562,7 +566,7 @@ pub fn BlastProgressPage() -> impl IntoView {
                     async move { api::blasts::recipients(&token, id, cursor.as_deref()).await }
                 })
                 .await;
-            if latest_recipients.try_get_value() != Some(ticket) {
+            if !latest_recipients.is_latest(ticket) {
                 return;
             }
             match result {

@@ -414,14 +414,7 @@ pub fn MessagesPage() -> impl IntoView {
             let result = auth
                 .call(|token| {
                     let request = request.clone();
-                    async move {
-                        // `conversations::list` does not send `blast_threads`.
-                        if request.blast_threads == Some(false) {
-                            api::blasts::sent_threads(&token, request.cursor.as_deref()).await
-                        } else {
-                            api::conversations::list(&token, &request).await
-                        }
-                    }
+                    async move { api::conversations::list(&token, &request).await }
                 })
                 .await;
             if latest.try_get_value() != Some(ticket) {
@@ -1128,7 +1121,7 @@ fn ConversationRow(
             class:row-with-button=archived
             data-testid="conversation-row"
         >
-            <A href=format!("/messages/{id}") attr:class="conversation-link">
+            <A href=format!("/messages/{id}") attr:class="conversation-link" attr:data-testid="conversation-link">
                 <Avatar name=avatar_name muted />
                 <span class="conversation-main">
                     <span class="conversation-people">{names}</span>

@@ -123,3 +123,198 @@ async fn a_blast_to_all_my_active_clients_but_one_reaches_done() {
         );
     }
 }
+
+// R-BLAST-NEW, R-BLAST-ACTIVE, R-BLAST-REPLY
+#[tokio::test]
+async fn sent_shows_a_blast_once_and_its_page_shows_who_got_it_and_who_replied() {
+    let app = spawn_app_with_web().await;
+    let p = app.staffed_practice("Blast Page Browser").await;
+    let provider = p.provider.person.id;
+    let ava = app
+        .add_person(
+            &p.owner.token,
+            json!({"kind": "client", "name": "Ava Answers", "email": "ava@page.test", "provider_ids": [provider]}),
+        )
+        .await;
+    let ava = Member {
+        token: app.token_for(&ava).await,
+        person: ava,
+    };
+    app.start_thread(&p.provider, p.client.person.id, "Your results", "All fine.")
+        .await;
+    let made: confidant_openapi::blasts::Blast = app
+        .send_as(
+            reqwest::Method::POST,
+            &p.provider.token,
+            "/api/v1/blasts",
+            Some(json!({"client_ids": [p.client.person.id, ava.person.id, p.other_client.id], "subject": "Closed Monday", "body": "The office is closed on Monday.\nSee you Tuesday."})),
+        )
+        .await
+        .json()
+        .await
+        .expect("a blast");
+    let inactive = app
+        .send_as(
+            reqwest::Method::PATCH,
+            &p.owner.token,
+            &format!("/api/v1/people/{}", p.other_client.id),
+            Some(json!({"status": "inactive"})),
+        )
+        .await;
+    assert_eq!(inactive.status(), 200);
+    app.run_jobs().await;
+    let ava_threads: ConversationPage = app
+        .get_as(&ava.token, "/api/v1/conversations")
+        .await
+        .json()
+        .await
+        .expect("a page");
+    let ava_thread = ava_threads.items[0].id;
+    let answered = app
+        .send_as(
+            reqwest::Method::POST,
+            &ava.token,
+            &format!("/api/v1/conversations/{ava_thread}/messages"),
+            Some(json!({"body": "Thanks, noted."})),
+        )
+        .await;
+    assert_eq!(answered.status(), 201);
+
+    let browser = Browser::start().await;
+    browser.sign_in(&app, &p.provider.account()).await;
+    // Sent: the direct thread and the blast once (not a row per client), newest first.
+    browser.click("[data-testid=folder-sent]").await;
+    browser
+        .wait_for_text("[data-testid=blast-row]", "Closed Monday")
+        .await;
+    assert_eq!(browser.count("[data-testid=blast-row]").await, 1);
+    browser
+        .wait_for_text("[data-testid=conversation-row]", "Your results")
+        .await;
+    assert_eq!(
+        browser.count("[data-testid=conversation-row]").await,
+        1,
+        "no row per blast client"
+    );
+    browser
+        .wait_for_text("[data-testid=blast-audience]", "To 3 clients")
+        .await;
+    browser
+        .wait_for_text("[data-testid=blast-status]", "Sent to 2 · 1 skipped")
+        .await;
+    browser.screenshot("sent-with-blast").await;
+
+    // Its page: the message, how many replied, and each client with what became of them.
+    browser.click("[data-testid=blast-row]").await;
+    browser.wait_for_path(&format!("/blasts/{}", made.id)).await;
+    browser
+        .wait_for_text("[data-testid=blast-body]", "See you Tuesday.")
+        .await;
+    browser
+        .wait_for_text("[data-testid=blast-replied]", "1 replied")
+        .await;
+    browser
+        .wait_for_count("[data-testid=blast-recipient]", 3)
+        .await;
+    assert_eq!(browser.count("[data-testid=recipient-replied]").await, 1);
+    browser
+        .wait_for("[data-testid=recipient-outcome][data-outcome=skipped]")
+        .await;
+    assert_eq!(browser.count("[data-testid=open-thread]").await, 2);
+    browser.screenshot("blast-page").await;
+    browser.phone_size().await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    browser.screenshot("blast-page-phone").await;
+    let misfits = browser.touch_misfits().await;
+    assert!(misfits.is_empty(), "{misfits:?}");
+    let serious = browser.axe_serious().await;
+    assert!(serious.is_empty(), "{serious:?}");
+    browser.resize(1280, 800).await;
+
+    // From Ava's row to her thread, with her reply.
+    let ava_row = browser
+        .client
+        .execute(
+            "const row = [...document.querySelectorAll('[data-testid=blast-recipient]')] \
+               .find(r => r.textContent.includes('Ava Answers')); \
+             return row.querySelector('[data-testid=open-thread]').getAttribute('href');",
+            vec![],
+        )
+        .await
+        .expect("Ava's link");
+    assert_eq!(
+        ava_row.as_str(),
+        Some(format!("/messages/{ava_thread}").as_str())
+    );
+    browser
+        .click(&format!(
+            "[data-testid=open-thread][href='/messages/{ava_thread}']"
+        ))
+        .await;
+    browser
+        .wait_for_text("[data-testid=thread-messages]", "Thanks, noted.")
+        .await;
+    browser.close().await;
+}
+
+// R-MULTI-CLIENT, R-BLAST-NEW
+#[tokio::test]
+async fn a_message_to_two_clients_becomes_a_blast_with_what_was_written() {
+    let app = spawn_app_with_web().await;
+    let p = app.staffed_practice("Switch Browser").await;
+    let browser = Browser::start().await;
+    browser.sign_in(&app, &p.provider.account()).await;
+    browser.click("[data-testid=new-message]").await;
+    browser.wait_for_path("/messages/new").await;
+    for name in [&p.client.person.name, "Otto"] {
+        browser.fill("[data-testid=to-search]", name).await;
+        browser.click("[data-testid=recipient-option]").await;
+    }
+    browser.wait_for_count("[data-testid=to-chip]", 2).await;
+    browser.fill("[data-testid=subject]", "Group session").await;
+    browser.fill("[data-testid=body]", "Thursday at 6.").await;
+    browser
+        .wait_for_text("[data-testid=multi-client-warning]", "go with you")
+        .await;
+    browser.click("[data-testid=send-as-blast]").await;
+    browser.wait_for_path("/blasts/new").await;
+    browser
+        .wait_for_text("[data-testid=selected-count]", "2 clients selected")
+        .await;
+    let carried = browser
+        .client
+        .execute(
+            "return [document.querySelector('[data-testid=subject]').value, \
+                     document.querySelector('[data-testid=body]').value];",
+            vec![],
+        )
+        .await
+        .expect("the fields");
+    assert_eq!(carried, json!(["Group session", "Thursday at 6."]));
+    browser.screenshot("blast-from-compose").await;
+    // Nothing of it in the address or the browser's storage.
+    let kept = browser
+        .client
+        .execute(
+            "return location.href + JSON.stringify(localStorage) + JSON.stringify(sessionStorage);",
+            vec![],
+        )
+        .await
+        .expect("read");
+    assert!(!kept.as_str().unwrap_or_default().contains("Group session"));
+    browser.click("[data-testid=send-blast]").await;
+    browser
+        .wait_for_path_prefix("/blasts/", "/blasts/new")
+        .await;
+    app.run_jobs().await;
+    browser
+        .wait_for_attribute("[data-testid=blast-progress]", "data-state", "done")
+        .await;
+    browser.close().await;
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM conversations WHERE kind = 'blast' AND subject = 'Group session'")
+            .await,
+        2,
+        "one private thread each"
+    );
+}

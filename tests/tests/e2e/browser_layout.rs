@@ -93,6 +93,20 @@ async fn lived_in(app: &TestApp) -> (confidant_tests::fixtures::StaffedPractice,
 async fn every_page_fits_a_phone_and_passes_axe_for_every_role() {
     let app = spawn_app_with_web().await;
     let (p, thread) = lived_in(&app).await;
+    // A blast the provider sent, for Sent (each blast once) and the blast's own page.
+    let blast: confidant_openapi::blasts::Blast = app
+        .send_as(
+            reqwest::Method::POST,
+            &p.provider.token,
+            "/api/v1/blasts",
+            Some(serde_json::json!({"client_ids": [p.client.person.id, p.other_client.id], "subject": "Office closed Monday", "body": "The office is closed on Monday."})),
+        )
+        .await
+        .json()
+        .await
+        .expect("a blast");
+    app.run_jobs().await;
+    let blast_page = format!("/blasts/{}", blast.id);
     let browser = Browser::start().await;
     let mut findings = Vec::new();
 
@@ -142,7 +156,14 @@ async fn every_page_fits_a_phone_and_passes_axe_for_every_role() {
         (
             "provider",
             &p.provider,
-            vec!["/messages", &thread_page, "/messages/new", "/blasts/new"],
+            vec![
+                "/messages",
+                "/messages?folder=sent",
+                &thread_page,
+                "/messages/new",
+                "/blasts/new",
+                &blast_page,
+            ],
         ),
         (
             "client",
@@ -155,7 +176,9 @@ async fn every_page_fits_a_phone_and_passes_axe_for_every_role() {
         browser.sign_in(&app, &member.account()).await;
         for path in pages {
             visit(&browser, path).await;
-            let shown = path.replace(&thread.to_string(), "thread");
+            let shown = path
+                .replace(&thread.to_string(), "thread")
+                .replace(&blast.id.to_string(), "blast");
             check_page(&browser, &format!("{role} {shown}"), true, &mut findings).await;
         }
         browser.resize(1280, 800).await;
@@ -327,4 +350,141 @@ async fn wait_until(browser: &Browser, what: &str, wanted: impl Fn(&str) -> bool
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+/// Presses Tab until the element with `data-testid` `testid` has the focus (a keyboard user
+/// can reach it), failing with the stops passed on the way when it never does.
+async fn tab_to(browser: &Browser, testid: &str) {
+    let mut passed = Vec::new();
+    for _ in 0..80 {
+        let now = focused(browser).await;
+        if now == testid {
+            return;
+        }
+        passed.push(now);
+        press(browser, Key::Tab).await;
+    }
+    panic!("Tab never reached {testid}; it passed {passed:?}");
+}
+
+/// Types `text` into whatever has the focus.
+async fn type_keys(browser: &Browser, text: &str) {
+    browser
+        .client
+        .active_element()
+        .await
+        .expect("a focused element")
+        .send_keys(text)
+        .await
+        .expect("type");
+}
+
+#[tokio::test]
+async fn the_keyboard_alone_reads_and_answers_a_thread_writes_a_message_and_sends_a_blast() {
+    // R-COMPOSE, R-BLAST-ALL, R-BLAST-NEW: the same tasks as with a mouse, with keys only.
+    let app = spawn_app_with_web().await;
+    let (p, thread) = lived_in(&app).await;
+    let answer = app
+        .send_as(
+            reqwest::Method::POST,
+            &p.client.token,
+            &format!("/api/v1/conversations/{thread}/messages"),
+            Some(serde_json::json!({"body": "Tuesday works."})),
+        )
+        .await;
+    assert_eq!(answer.status(), 201);
+    // A second client of the provider's, so that "All my active clients" makes a blast.
+    app.add_person(
+        &p.owner.token,
+        serde_json::json!({"kind": "client", "name": "Kai Keys", "email": "kai@keys.test", "provider_ids": [p.provider.person.id]}),
+    )
+    .await;
+    let browser = Browser::start().await;
+    browser.sign_in(&app, &p.provider.account()).await;
+    browser.wait_for("[data-testid=conversation-row]").await;
+
+    // The inbox: Tab to the thread, Enter opens it.
+    tab_to(&browser, "conversation-link").await;
+    press(&browser, Key::Enter).await;
+    browser.wait_for_path(&format!("/messages/{thread}")).await;
+    browser
+        .wait_for_text("[data-testid=thread-subject]", "Your next appointment")
+        .await;
+
+    // The reply: Tab to the box, type, Tab to Send, Enter.
+    tab_to(&browser, "reply-box").await;
+    type_keys(&browser, "Then Tuesday it is.").await;
+    tab_to(&browser, "send-reply").await;
+    press(&browser, Key::Enter).await;
+    browser
+        .wait_for_text("[data-testid=thread-messages]", "Then Tuesday it is.")
+        .await;
+
+    // A new message: back to the messages, the picker by arrows and Enter, then subject,
+    // text and Send.
+    tab_to(&browser, "nav-messages").await;
+    press(&browser, Key::Enter).await;
+    browser.wait_for_path("/messages").await;
+    tab_to(&browser, "new-message").await;
+    press(&browser, Key::Enter).await;
+    browser.wait_for_path("/messages/new").await;
+    tab_to(&browser, "to-search").await;
+    type_keys(&browser, &p.staff.person.name).await;
+    browser
+        .wait_for_text("[data-testid=recipient-option]", &p.staff.person.name)
+        .await;
+    // The best match is highlighted first: down and back up, then Enter picks it.
+    press(&browser, Key::Down).await;
+    press(&browser, Key::Up).await;
+    press(&browser, Key::Enter).await;
+    browser
+        .wait_for_text("[data-testid=to-chip]", &p.staff.person.name)
+        .await;
+    tab_to(&browser, "subject").await;
+    type_keys(&browser, "Cover on Friday").await;
+    tab_to(&browser, "body").await;
+    type_keys(&browser, "Could you see my 3 pm?").await;
+    tab_to(&browser, "send").await;
+    press(&browser, Key::Enter).await;
+    browser
+        .wait_for_path_prefix("/messages/", "/messages/new")
+        .await;
+    browser
+        .wait_for_text("[data-testid=thread-subject]", "Cover on Friday")
+        .await;
+
+    // A blast: the Select menu by keys, Space on a client to take them out again, Send.
+    tab_to(&browser, "nav-blasts").await;
+    press(&browser, Key::Enter).await;
+    browser.wait_for_path("/blasts").await;
+    tab_to(&browser, "new-blast").await;
+    press(&browser, Key::Enter).await;
+    browser.wait_for_path("/blasts/new").await;
+    browser.wait_for("[data-testid=client-row]").await;
+    tab_to(&browser, "select-menu").await;
+    press(&browser, Key::Enter).await;
+    wait_until(&browser, "the menu's first item has the focus", |f| {
+        f == "select-all-mine"
+    })
+    .await;
+    press(&browser, Key::Enter).await;
+    browser
+        .wait_for_text("[data-testid=selected-count]", "2 clients selected")
+        .await;
+    tab_to(&browser, "subject").await;
+    type_keys(&browser, "Office closed Monday").await;
+    tab_to(&browser, "body").await;
+    type_keys(&browser, "The office is closed on Monday.").await;
+    tab_to(&browser, "send-blast").await;
+    press(&browser, Key::Enter).await;
+    browser
+        .wait_for_path_prefix("/blasts/", "/blasts/new")
+        .await;
+    browser.wait_for("[data-testid=blast-progress]").await;
+    browser.close().await;
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM blasts WHERE subject = 'Office closed Monday'")
+            .await,
+        1
+    );
 }
