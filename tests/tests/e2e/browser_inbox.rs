@@ -199,6 +199,31 @@ async fn a_draft_survives_a_reload_and_a_search_stays_out_of_the_address() {
         .wait_for_text("[data-testid=to-chip]", "Cleo Client")
         .await;
     browser.screenshot("compose-draft-restored").await;
+    // Words typed just before a reload (no pause to save them after) are sent as the page
+    // goes away (a keepalive request on `pagehide`), and come back too.
+    browser
+        .fill(
+            "[data-testid=body]",
+            "Try the breathing exercise twice a day",
+        )
+        .await;
+    browser.client.refresh().await.expect("reload at once");
+    browser
+        .wait_for_text("[data-testid=draft-status]", "Draft restored")
+        .await;
+    let body = browser
+        .client
+        .execute(
+            "return document.querySelector('[data-testid=body]').value;",
+            vec![],
+        )
+        .await
+        .expect("read the body");
+    assert_eq!(
+        body.as_str(),
+        Some("Try the breathing exercise twice a day"),
+        "the last words before the reload"
+    );
 
     // A search: results, and the words never in the address or its history.
     browser.click("nav.sidebar a[href='/messages']").await;

@@ -130,14 +130,26 @@ async fn admins_fix_a_clients_record_and_a_refused_change_reverts_with_the_serve
         )
         .await;
     browser.click("[data-testid=confirm-delete]").await;
+    // The notice of the rename still says "Saved": wait for the server instead.
+    let started = std::time::Instant::now();
+    loop {
+        let archived: Person = app
+            .get_as(&p.admin.token, &format!("/api/v1/people/{client_id}"))
+            .await
+            .json()
+            .await
+            .expect("the client");
+        if archived.status == PersonStatus::Archived {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the archiving was never stored: {:?}",
+            archived.status
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     browser.wait_for_text(".notice", "Saved").await;
-    let archived: Person = app
-        .get_as(&p.admin.token, &format!("/api/v1/people/{client_id}"))
-        .await
-        .json()
-        .await
-        .expect("the client");
-    assert_eq!(archived.status, PersonStatus::Archived);
 
     // An admin is not offered the Owner role.
     browser.click("a[href='/admin/staff']").await;
