@@ -16,7 +16,8 @@ use url::Url;
 pub struct Config {
     /// `DATABASE_URL`: the PostgreSQL database. Needed by `serve` and `migrate` only.
     pub database_url: Option<DatabaseUrl>,
-    /// `CONFIDANT_DB_POOL_SIZE`: connections kept in the pool.
+    /// `CONFIDANT_DB_POOL_SIZE`: connections for requests, shared out among the HTTP worker
+    /// threads' pools (see [`crate::db::thread_pools`]); background work has a pool as large.
     pub db_pool_size: usize,
     /// `CONFIDANT_LISTEN`: the address to bind; port 0 picks a free port.
     pub listen: SocketAddr,

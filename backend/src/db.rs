@@ -3,6 +3,7 @@
 pub mod models;
 pub mod prepared;
 pub mod schema;
+pub mod thread_pools;
 pub mod watch;
 
 use std::time::Duration;

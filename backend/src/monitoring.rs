@@ -122,8 +122,14 @@ fn describe() {
         Unit::Seconds,
         "SMTP exchanges (connection checkout to the relay's last reply) by outcome"
     );
-    describe_gauge!(DB_POOL_CONNECTIONS, "Database connections by state");
-    describe_gauge!(DB_POOL_MAX, "The most database connections the pool opens");
+    describe_gauge!(
+        DB_POOL_CONNECTIONS,
+        "Database connections by state, all pools of the process"
+    );
+    describe_gauge!(
+        DB_POOL_MAX,
+        "The most database connections the process's pools open"
+    );
     describe_gauge!(DB_POOL_WAITING, "Waiting for a database connection");
     describe_gauge!(EVENT_STREAMS, "Live event streams open on this instance");
     describe_counter!(

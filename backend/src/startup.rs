@@ -15,6 +15,7 @@ use crate::attachments::FileStore;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::contract::Contract;
+use crate::db::thread_pools::{self, ThreadPools};
 use crate::db::watch::DbWatch;
 use crate::db::{self, DbPool};
 use crate::deadline;
@@ -84,6 +85,7 @@ impl Application {
             );
         }
         let state = AppState {
+            pools: ThreadPools::new(&pool),
             pool,
             db_watch,
             files: files.clone(),
@@ -227,7 +229,12 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let shutdown_seconds = state.config.shutdown_timeout.as_secs();
     let hsts = state.config.public_url.scheme() == "https";
     let request_timeout = state.config.request_timeout;
+    // Named, not left to actix's default (the same count), to share the pool size out.
+    let http_workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let pool_per_worker = thread_pools::per_thread(state.config.db_pool_size, http_workers);
     let server = HttpServer::new(move || {
+        // Runs on each worker thread: its requests use connections it opens and drives.
+        let state = state.for_worker_thread(pool_per_worker);
         let (payload, path) = error::extractor_configs();
         let (app, _document) = api_doc::register(
             App::new()
@@ -265,6 +272,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             None => app.default_service(web::to(web_app::fallback)),
         }
     })
+    .workers(http_workers)
     .shutdown_timeout(shutdown_seconds)
     // `run_until_stopped` handles the signals, so that HTTP and the job workers stop together.
     .disable_signals()

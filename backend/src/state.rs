@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::attachments::FileStore;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
+use crate::db::thread_pools::ThreadPools;
 use crate::db::watch::DbWatch;
 use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
@@ -14,8 +15,11 @@ use crate::events::EventHub;
 /// Shared application state, cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    /// The PostgreSQL pool.
+    /// The PostgreSQL pool: in a request, its worker thread's own (see
+    /// [`crate::db::thread_pools`]); elsewhere the process's first.
     pub pool: DbPool,
+    /// Every pool of the process, for the metrics.
+    pub pools: ThreadPools,
     /// Whether the database answers (this instance's probe).
     pub db_watch: DbWatch,
     /// The settings the server was started with.
@@ -29,6 +33,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// This state for an HTTP worker thread: with a pool of `size` connections of its own.
+    pub fn for_worker_thread(&self, size: usize) -> Self {
+        let mut state = self.clone();
+        if let Some(pool) = self.pools.for_this_thread(&self.config, size) {
+            state.pool = pool;
+        }
+        state
+    }
+
     /// A connection from the pool, or 503 when the database does not answer in time (the
     /// pool's own deadlines apply to each step; this bounds them all together), at once while
     /// the probe finds it down.

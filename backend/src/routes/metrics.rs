@@ -66,7 +66,7 @@ pub async fn metrics(
     let Some(recorder) = monitoring::install() else {
         return Err(ApiError::not_found());
     };
-    monitoring::db_pool(state.pool.status());
+    monitoring::db_pool(state.pools.status());
     let census = async {
         let mut conn = state.pool.get().await.ok()?;
         jobs::census(&mut conn).await.ok()
