@@ -1,10 +1,10 @@
 //! `GET /api/v1/blasts/{id}`.
 
 use actix_web::{get, web};
-use confidant_openapi::Problem;
 use confidant_openapi::blasts::BlastDetail;
 use uuid::Uuid;
 
+use super::NotTheSendersBlast;
 use crate::auth::CurrentPerson;
 use crate::db::models::attachment::Attachment;
 use crate::db::models::blast::Blast;
@@ -20,8 +20,7 @@ use crate::state::AppState;
     params(("id" = Uuid, Path, description = "The blast's id")),
     responses(
         (status = 200, description = "The blast", body = BlastDetail),
-        (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Not a blast of the caller", body = Problem, content_type = "application/problem+json"),
+        NotTheSendersBlast,
     )
 )]
 #[get("/blasts/{id}")]

@@ -5,6 +5,7 @@ use confidant_openapi::Problem;
 use confidant_openapi::blasts::{BlastRecipientPage, BlastRecipientsQuery};
 use uuid::Uuid;
 
+use super::NotTheSendersBlast;
 use crate::auth::CurrentPerson;
 use crate::db::models::blast::Blast;
 use crate::error::ApiError;
@@ -22,8 +23,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "A page of the blast's clients", body = BlastRecipientPage),
         (status = 400, description = "A cursor this API did not issue", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Not a blast of the caller", body = Problem, content_type = "application/problem+json"),
+        NotTheSendersBlast,
     )
 )]
 #[get("/blasts/{id}/recipients")]
