@@ -10,6 +10,7 @@ use diesel::sql_types::{Array, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::prepared::Prepared;
 use crate::db::schema::{attachments, blast_attachments, message_attachments, messages};
 
 /// An attachment row.
@@ -202,7 +203,7 @@ impl Attachment {
         person_id: Uuid,
         id: Uuid,
     ) -> QueryResult<Option<Self>> {
-        diesel::sql_query(
+        Prepared::sql(
             "SELECT a.* FROM attachments a \
              WHERE a.id = $1 AND a.practice_id = $2 AND EXISTS ( \
                SELECT 1 FROM message_attachments ma \
@@ -343,7 +344,7 @@ impl Held {
         if self.ids.is_empty() {
             return Ok((Vec::new(), self.links));
         }
-        let removed: Vec<Uuid> = diesel::sql_query(
+        let removed: Vec<Uuid> = Prepared::sql(
             "DELETE FROM attachments a WHERE a.id = ANY($1) \
              AND NOT EXISTS (SELECT 1 FROM message_attachments ma WHERE ma.attachment_id = a.id) \
              AND NOT EXISTS (SELECT 1 FROM blast_attachments ba WHERE ba.attachment_id = a.id) \

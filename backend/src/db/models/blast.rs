@@ -194,7 +194,7 @@ impl Blast {
             .values(self)
             .execute(conn)
             .await?;
-        diesel::sql_query(
+        Prepared::sql(
             "INSERT INTO blast_recipients (blast_id, client_id, practice_id, position) \
              SELECT $1, client, $2, position::int \
              FROM unnest($3::uuid[]) WITH ORDINALITY AS s(client, position)",
@@ -267,7 +267,7 @@ impl Blast {
         conn: &mut AsyncPgConnection,
         limit: i64,
     ) -> QueryResult<Vec<Pending>> {
-        diesel::sql_query(
+        Prepared::sql(
             "SELECT r.client_id, p.status FROM blast_recipients r \
              LEFT JOIN people p ON p.id = r.client_id AND p.practice_id = r.practice_id \
                  AND p.kind = 'client' \
@@ -291,7 +291,7 @@ impl Blast {
         if threads.clients.is_empty() {
             return Ok(());
         }
-        diesel::sql_query(
+        Prepared::sql(
             "INSERT INTO conversations (id, practice_id, subject, kind, started_by, created_at) \
              SELECT id, $2, $3, 'blast', $4, $5 FROM unnest($1::uuid[]) AS c(id)",
         )
@@ -302,7 +302,7 @@ impl Blast {
         .bind::<Timestamptz, _>(threads.at)
         .execute(conn)
         .await?;
-        diesel::sql_query(
+        Prepared::sql(
             "INSERT INTO conversation_participants \
                  (practice_id, conversation_id, person_id, last_message_at, unread_count, \
                   has_received, has_sent) \
@@ -318,7 +318,7 @@ impl Blast {
         .bind::<Array<SqlUuid>, _>(threads.clients)
         .execute(conn)
         .await?;
-        diesel::sql_query(
+        Prepared::sql(
             "INSERT INTO messages (id, practice_id, conversation_id, author_id, body, created_at) \
              SELECT m, $3, c, $4, $5, $6 FROM unnest($1::uuid[], $2::uuid[]) AS t(m, c)",
         )
@@ -330,7 +330,7 @@ impl Blast {
         .bind::<Timestamptz, _>(threads.at)
         .execute(conn)
         .await?;
-        diesel::sql_query(
+        Prepared::sql(
             "INSERT INTO message_attachments (practice_id, message_id, attachment_id, position) \
              SELECT $2, m, a.attachment_id, a.position \
              FROM unnest($1::uuid[]) AS t(m) CROSS JOIN blast_attachments a \
@@ -355,7 +355,7 @@ impl Blast {
         let clients: Vec<Uuid> = outcomes.iter().map(|(c, _, _)| *c).collect();
         let names: Vec<&str> = outcomes.iter().map(|(_, o, _)| *o).collect();
         let threads: Vec<Option<Uuid>> = outcomes.iter().map(|(_, _, t)| *t).collect();
-        diesel::sql_query(
+        Prepared::sql(
             "UPDATE blast_recipients r SET outcome = v.outcome, conversation_id = v.thread \
              FROM unnest($2::uuid[], $3::text[], $4::uuid[]) AS v(client, outcome, thread) \
              WHERE r.blast_id = $1 AND r.client_id = v.client",

@@ -688,7 +688,7 @@ impl Conversation {
         conn: &mut AsyncPgConnection,
         ids: &[Uuid],
     ) -> QueryResult<()> {
-        diesel::sql_query(
+        Prepared::sql(
             "UPDATE conversation_participants p SET \
                unread_count = (SELECT count(*) FROM messages m WHERE m.conversation_id = p.conversation_id \
                                AND m.author_id <> p.person_id \
