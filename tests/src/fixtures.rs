@@ -108,6 +108,38 @@ impl TestApp {
             .expect("an answer")
     }
 
+    /// Every item of a paged list, following `next_cursor` from `path` (which has a query
+    /// string) until the last page: what a client paging through the list would collect.
+    pub async fn every_item<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        path: &str,
+    ) -> Vec<T> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page_path = match &cursor {
+                Some(c) => format!("{path}&cursor={c}"),
+                None => path.to_owned(),
+            };
+            let response = self.get_as(token, &page_path).await;
+            assert_eq!(response.status(), 200, "GET {page_path}");
+            let mut page: serde_json::Value = response.json().await.expect("a page");
+            let on_page: Vec<T> =
+                serde_json::from_value(page["items"].take()).expect("the page's items");
+            assert!(
+                !on_page.is_empty() || cursor.is_none(),
+                "a cursor led to an empty page"
+            );
+            items.extend(on_page);
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        items
+    }
+
     /// `POST /api/v1/auth/refresh` with `token` in the body.
     pub async fn refresh(&self, token: &str) -> reqwest::Response {
         self.client

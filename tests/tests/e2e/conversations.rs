@@ -1,7 +1,8 @@
 //! Conversations (SPEC §2, §3, §5): reply rules, privacy, read state, deletion, notifications.
 
 use confidant_openapi::conversations::{
-    Conversation, ConversationKind, ConversationPage, Message, ReplyBlock, UnreadCounts,
+    Conversation, ConversationKind, ConversationPage, ConversationSummary, Message, ReplyBlock,
+    UnreadCounts,
 };
 use confidant_openapi::people::Person;
 use confidant_openapi::{Problem, ProblemCode};
@@ -740,25 +741,12 @@ async fn the_inbox_pages_newest_first_without_gaps_or_repeats() {
         )
         .await;
     }
-    let mut subjects = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/api/v1/conversations?limit=3&cursor={c}"),
-            None => "/api/v1/conversations?limit=3".to_owned(),
-        };
-        let page: ConversationPage = app
-            .get_as(&p.client.token, &path)
-            .await
-            .json()
-            .await
-            .expect("page");
-        subjects.extend(page.items.into_iter().map(|i| i.subject));
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
+    let subjects: Vec<String> = app
+        .every_item::<ConversationSummary>(&p.client.token, "/api/v1/conversations?limit=3")
+        .await
+        .into_iter()
+        .map(|i| i.subject)
+        .collect();
     let expected: Vec<String> = (0..7).rev().map(|n| format!("Thread {n}")).collect();
     assert_eq!(subjects, expected);
     assert_eq!(
@@ -827,25 +815,13 @@ async fn threads_of_one_minute_and_of_many_page_in_exact_order() {
     .collect();
     assert_eq!(expected.len(), 12);
     for folder in ["inbox", "all"] {
-        let mut ids = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let mut path = format!("/api/v1/conversations?folder={folder}&limit=2");
-            if let Some(c) = &cursor {
-                path.push_str(&format!("&cursor={c}"));
-            }
-            let page: ConversationPage = app
-                .get_as(&p.client.token, &path)
-                .await
-                .json()
-                .await
-                .expect("page");
-            ids.extend(page.items.into_iter().map(|i| i.id));
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
-        }
+        let path = format!("/api/v1/conversations?folder={folder}&limit=2");
+        let ids: Vec<uuid::Uuid> = app
+            .every_item::<ConversationSummary>(&p.client.token, &path)
+            .await
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
         assert_eq!(ids, expected, "{folder}");
     }
 }

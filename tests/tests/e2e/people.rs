@@ -398,26 +398,13 @@ async fn lists_filter_and_page_in_name_order() {
     assert!(wildcard.items.is_empty(), "% is searched for literally");
 
     // Pages of 3 cover everyone exactly once, in order.
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/api/v1/people?limit=3&cursor={c}"),
-            None => "/api/v1/people?limit=3".to_owned(),
-        };
-        let page: PeoplePage = w
-            .app
-            .get_as(&w.owner, &path)
-            .await
-            .json()
-            .await
-            .expect("page");
-        seen.extend(page.items.into_iter().map(|p| p.name));
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
+    let seen: Vec<String> = w
+        .app
+        .every_item::<Person>(&w.owner, "/api/v1/people?limit=3")
+        .await
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
     let mut sorted = seen.clone();
     sorted.sort();
     assert_eq!(seen, sorted);
