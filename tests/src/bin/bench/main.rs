@@ -9,7 +9,9 @@
 //!   its own provider-client thread), and the inbox page and unread badge read under the same
 //!   concurrency: requests per second, p50 and p99, against the limit: the same statements
 //!   (recorded on the wire from one call each) replayed straight on PostgreSQL by as many
-//!   connections, and the ratio of the two (see `limit.rs`).
+//!   connections, and the ratio of the two (see `limit.rs`). Also the floor an HTTP request
+//!   costs here: `GET /healthz` (no database) under the same load, and the ceiling it leaves,
+//!   the rate of one HTTP request plus the limit's statements one after the other.
 //! - `blast [--clients N] [--runs R]`: a blast to N clients (default 10,000), each with a
 //!   portal account: the time to the 202, to `done`, threads per second, what the same rows
 //!   cost as raw SQL in one transaction (the physical limit), and the notification emails:
@@ -279,10 +281,8 @@ async fn inbox(count: i32, seconds: u64) {
         "under load: 2 connections, {seconds} s each after 1 s of warm-up; \
          limit = the same statements replayed on PostgreSQL"
     );
-    println!(
-        "{:<18} {:>5} {:>8} {:>9} {:>9} {:>10} {:>9} {:>6}",
-        "request", "conns", "req/s", "p50", "p99", "limit/s", "limit p50", "ratio"
-    );
+    print_head();
+    let http = http_alone(&app, 2, seconds).await;
     let url = app.database.url().to_owned();
     let mut rates = Vec::new();
     for (name, path, token, replay) in cases {
@@ -298,7 +298,7 @@ async fn inbox(count: i32, seconds: u64) {
         .await;
         let sessions = vec![replay.connect(&url).await, replay.connect(&url).await];
         let limit = replay_under_load(2, seconds, sessions).await;
-        print_against_limit(&name, 2, &read, &limit);
+        print_against_limit(&name, 2, &read, &limit, &http);
         rates.push(read.rate());
     }
     println!(
@@ -417,12 +417,10 @@ async fn send(seconds: u64) {
         inbox_replay.statements(),
         badge_replay.statements()
     );
-    println!(
-        "{:<18} {:>5} {:>8} {:>9} {:>9} {:>10} {:>9} {:>6}",
-        "request", "conns", "req/s", "p50", "p99", "limit/s", "limit p50", "ratio"
-    );
+    print_head();
     let url = app.database.url().to_owned();
     for connections in LEVELS {
+        let http = http_alone(&app, connections, seconds).await;
         let (app_reply, token, reply_path) = (
             Arc::clone(&app),
             p.provider.token.clone(),
@@ -467,9 +465,9 @@ async fn send(seconds: u64) {
                 sessions.push(replay.connect(&url).await);
             }
             let limit = replay_under_load(connections, seconds, sessions).await;
-            print_against_limit(name, connections, &read, &limit);
+            print_against_limit(name, connections, &read, &limit, &http);
         }
-        print_against_limit("reply", connections, &reply, &reply_limit);
+        print_against_limit("reply", connections, &reply, &reply_limit, &http);
     }
 }
 
@@ -544,15 +542,58 @@ async fn replay_under_load(
     .await
 }
 
-fn print_against_limit(name: &str, connections: usize, load: &Load, limit: &Load) {
+fn print_against_limit(name: &str, connections: usize, load: &Load, limit: &Load, http: &Load) {
     let (rate, limit_rate) = (load.rate(), limit.rate());
+    // An HTTP request and then the statements, each at its own measured rate.
+    let ceiling = 1.0 / (1.0 / http.rate() + 1.0 / limit_rate);
     println!(
-        "{name:<18} {connections:>5} {rate:>8.0} {:>7.2}ms {:>7.2}ms {limit_rate:>10.0} {:>7.2}ms {:>6.2}",
+        "{name:<18} {connections:>5} {rate:>8.0} {:>7.2}ms {:>7.2}ms {limit_rate:>10.0} {:>7.2}ms {:>6.2} {ceiling:>8.0} {:>6.2}",
         ms(load.p50),
         ms(load.p99),
         ms(limit.p50),
-        rate / limit_rate
+        rate / limit_rate,
+        rate / ceiling,
     );
+}
+
+/// The table's head for [`print_against_limit`].
+fn print_head() {
+    println!(
+        "{:<18} {:>5} {:>8} {:>9} {:>9} {:>10} {:>9} {:>6} {:>8} {:>6}",
+        "request",
+        "conns",
+        "req/s",
+        "p50",
+        "p99",
+        "limit/s",
+        "limit p50",
+        "ratio",
+        "ceiling",
+        "of it"
+    );
+}
+
+/// `GET /healthz` (no database, no sign-in) from `connections` loops: what the HTTP request
+/// alone costs on this machine, client included.
+async fn http_alone(app: &std::sync::Arc<TestApp>, connections: usize, seconds: u64) -> Load {
+    let app = std::sync::Arc::clone(app);
+    let load = under_load(connections, seconds, move |_| {
+        let app = std::sync::Arc::clone(&app);
+        async move {
+            let response = app.get("/healthz").await;
+            assert!(response.status().is_success());
+            response.bytes().await.expect("a body");
+        }
+    })
+    .await;
+    println!(
+        "{:<18} {connections:>5} {:>8.0} {:>7.2}ms {:>7.2}ms",
+        "HTTP alone",
+        load.rate(),
+        ms(load.p50),
+        ms(load.p99)
+    );
+    load
 }
 
 impl Load {
