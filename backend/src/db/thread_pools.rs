@@ -10,24 +10,31 @@
 //! 1,080 when each worker had its own pool). So each worker thread opens, drives and uses
 //! only its own connections; background work keeps the process's first pool.
 //!
-//! [`ThreadPools`] remembers every pool made, so that the metrics count them all.
+//! [`ThreadPools`] remembers every pool made, so that the metrics count them all. It holds
+//! them weakly: a worker that actix restarts drops its pool and its connections with it.
 
 use std::sync::{Arc, Mutex, PoisonError};
+
+use deadpool::managed::WeakPool;
+use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 
 use crate::config::Config;
 use crate::db::{self, DbPool};
 
+type Weak = WeakPool<AsyncDieselConnectionManager<AsyncPgConnection>>;
+
 /// The process's pools: the first one (background work) and one per HTTP worker thread.
 #[derive(Clone)]
 pub struct ThreadPools {
-    all: Arc<Mutex<Vec<DbPool>>>,
+    all: Arc<Mutex<Vec<Weak>>>,
 }
 
 impl ThreadPools {
     /// Starts with the process's first pool.
     pub fn new(first: &DbPool) -> Self {
         Self {
-            all: Arc::new(Mutex::new(vec![first.clone()])),
+            all: Arc::new(Mutex::new(vec![first.weak()])),
         }
     }
 
@@ -40,7 +47,7 @@ impl ThreadPools {
                 self.all
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .push(pool.clone());
+                    .push(pool.weak());
                 Some(pool)
             }
             Err(error) => {
@@ -52,21 +59,25 @@ impl ThreadPools {
 
     /// All pools' connections and waiters, added up.
     pub fn status(&self) -> deadpool::Status {
-        let all = self.all.lock().unwrap_or_else(PoisonError::into_inner);
-        all.iter().map(DbPool::status).fold(
-            deadpool::Status {
-                max_size: 0,
-                size: 0,
-                available: 0,
-                waiting: 0,
-            },
-            |sum, one| deadpool::Status {
-                max_size: sum.max_size + one.max_size,
-                size: sum.size + one.size,
-                available: sum.available + one.available,
-                waiting: sum.waiting + one.waiting,
-            },
-        )
+        let mut all = self.all.lock().unwrap_or_else(PoisonError::into_inner);
+        all.retain(|pool| pool.upgrade().is_some());
+        all.iter()
+            .filter_map(Weak::upgrade)
+            .map(|pool| pool.status())
+            .fold(
+                deadpool::Status {
+                    max_size: 0,
+                    size: 0,
+                    available: 0,
+                    waiting: 0,
+                },
+                |sum, one| deadpool::Status {
+                    max_size: sum.max_size + one.max_size,
+                    size: sum.size + one.size,
+                    available: sum.available + one.available,
+                    waiting: sum.waiting + one.waiting,
+                },
+            )
     }
 }
 
