@@ -1,0 +1,6 @@
+//! The web app's pure logic, tested on the host by `cargo xtask test`: the web crate builds
+//! for wasm only, so its own `#[cfg(test)]` modules never ran there. Each module named here
+//! uses nothing but `std`.
+
+#[path = "../../frontend/src/pages/messages/sent_merge.rs"]
+mod sent_merge;
