@@ -1,6 +1,7 @@
-//! Lookups made while someone types (a name in To, a client in the blast picker): each waits
-//! for typing to pause, and only the newest one's answer is shown, so that a slow answer to
-//! an older search never replaces a newer one.
+//! Lookups made while someone types (a name in To, a client in the blast picker, the search
+//! box) and loads of a list that can change under them (the folders, a blast's recipients):
+//! only the newest one's answer is shown, so that a slow answer to an older request never
+//! replaces a newer one. Typed lookups also wait for typing to pause.
 //!
 //! Hand-written: it is a counter and a timer, smaller than a dependency would be.
 
@@ -33,6 +34,11 @@ impl LatestOnly {
         let ticket = self.latest.try_get_value()? + 1;
         self.latest.try_set_value(ticket);
         Some(Ticket(ticket))
+    }
+
+    /// Makes every lookup on its way stale, starting none (the list it was for is gone).
+    pub fn cancel(&self) {
+        let _stale = self.next();
     }
 
     /// True while no newer lookup has started (and the field is still there).

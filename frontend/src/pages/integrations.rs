@@ -20,6 +20,7 @@ use crate::api::ApiError;
 use crate::auth::Auth;
 use crate::clipboard;
 use crate::components::confirm::ConfirmPanel;
+use crate::components::lookup::LatestOnly;
 use crate::components::time::Time;
 
 fn scope_label(scope: ApiKeyScope) -> &'static str {
@@ -573,7 +574,7 @@ fn WebhookCard(
     let log_error = RwSignal::new(None::<String>);
     // Which load of the log is the latest: an answer to an earlier one (a refresh clicked
     // while the log was still loading) is dropped.
-    let log_generation = StoredValue::new(0_u32);
+    let log_generation = LatestOnly::new();
 
     let replace = move |changed: Webhook| {
         hooks.update(|list| {
@@ -596,8 +597,9 @@ fn WebhookCard(
         } else {
             None
         };
-        log_generation.update_value(|n| *n = n.wrapping_add(1));
-        let generation = log_generation.get_value();
+        let Some(generation) = log_generation.next() else {
+            return;
+        };
         log_busy.set(true);
         spawn_local(async move {
             let result = auth
@@ -606,7 +608,7 @@ fn WebhookCard(
                     async move { api::webhooks::deliveries(&token, id, after.as_deref()).await }
                 })
                 .await;
-            if log_generation.try_get_value() != Some(generation) {
+            if !log_generation.is_latest(generation) {
                 return;
             }
             match result {

@@ -32,6 +32,7 @@ use wasm_bindgen::JsCast;
 use crate::api;
 use crate::auth::{Auth, messages_title};
 use crate::components::avatar::Avatar;
+use crate::components::lookup::LatestOnly;
 use crate::components::time::Time;
 use crate::components::unread::Unread;
 use crate::live::Live;
@@ -380,7 +381,7 @@ pub fn MessagesPage() -> impl IntoView {
     let blasts_error = RwSignal::new(None::<String>);
     let threads_read = RwSignal::new(false);
     let blasts_read = RwSignal::new(false);
-    let latest_blasts = StoredValue::new(0u64);
+    let latest_blasts = LatestOnly::new();
     // The server's words for a search it cannot run (no letter or digit), shown by the box.
     let invalid = RwSignal::new(None::<String>);
     // What the live region says of the search shown: set only when it changes, so that a
@@ -393,17 +394,16 @@ pub fn MessagesPage() -> impl IntoView {
     };
     let notice = RwSignal::new(None::<Notice>);
     let list = NodeRef::<html::Ul>::new();
-    // The number of the latest request, so that a slow answer never overwrites a newer one.
-    let latest = StoredValue::new(0u64);
+    // A slow answer never overwrites a newer one.
+    let latest = LatestOnly::new();
 
     let load = move |cursor: Option<String>| {
-        let Some(ticket) = latest.try_get_value().map(|n| n + 1) else {
-            return;
-        };
         let Some(request) = listing.try_with_untracked(|l| l.request(cursor)) else {
             return;
         };
-        latest.set_value(ticket);
+        let Some(ticket) = latest.next() else {
+            return;
+        };
         let append = request.cursor.is_some();
         if append {
             loading_more.set(true);
@@ -417,7 +417,7 @@ pub fn MessagesPage() -> impl IntoView {
                     async move { api::conversations::list(&token, &request).await }
                 })
                 .await;
-            if latest.try_get_value() != Some(ticket) {
+            if !latest.is_latest(ticket) {
                 return;
             }
             match result {
@@ -457,10 +457,9 @@ pub fn MessagesPage() -> impl IntoView {
     // A page of the staff member's blasts, for the merged Sent folder; the first page (no
     // `cursor`) in place of those read.
     let load_blasts = move |cursor: Option<String>| {
-        let Some(ticket) = latest_blasts.try_get_value().map(|n| n + 1) else {
+        let Some(ticket) = latest_blasts.next() else {
             return;
         };
-        latest_blasts.set_value(ticket);
         let append = cursor.is_some();
         if append {
             blasts_loading_more.set(true);
@@ -474,7 +473,7 @@ pub fn MessagesPage() -> impl IntoView {
                     async move { api::blasts::list(&token, cursor.as_deref()).await }
                 })
                 .await;
-            if latest_blasts.try_get_value() != Some(ticket) {
+            if !latest_blasts.is_latest(ticket) {
                 return;
             }
             match result {
@@ -515,7 +514,7 @@ pub fn MessagesPage() -> impl IntoView {
             notice.set(None);
             announce(String::new());
             // Blasts still on their way were for the listing before.
-            latest_blasts.update_value(|n| *n += 1);
+            latest_blasts.cancel();
             blasts.set(Vec::new());
             blasts_cursor.set(None);
             blasts_read.set(false);
@@ -912,14 +911,14 @@ fn SearchBox(
     input: NodeRef<html::Input>,
 ) -> impl IntoView {
     let text = RwSignal::new(listing.with_untracked(|l| l.q.clone().unwrap_or_default()));
-    // The number of the latest keystroke: a pause after an earlier one searches nothing.
-    let typed = StoredValue::new(0u64);
+    // A pause after an earlier keystroke searches nothing.
+    let typed = LatestOnly::new();
     // A tab or another person's threads left the search: the box says what is searched for
     // now.
     Effect::new(move |_| {
         let q = listing.with(|l| l.q.clone().unwrap_or_default());
         if text.with_untracked(|t| t.trim() != q) {
-            typed.update_value(|n| *n += 1);
+            typed.cancel();
             text.set(q);
         }
     });
@@ -933,24 +932,23 @@ fn SearchBox(
     let on_input = move |ev: leptos::ev::Event| {
         let words = event_target_value(&ev);
         text.set(words.clone());
-        let Some(ticket) = typed.try_get_value().map(|n| n + 1) else {
+        let Some(ticket) = typed.next() else {
             return;
         };
-        typed.set_value(ticket);
         spawn_local(async move {
             TimeoutFuture::new(SEARCH_DELAY_MS).await;
-            if typed.try_get_value() == Some(ticket) {
+            if typed.is_latest(ticket) {
                 run(words);
             }
         });
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        typed.update_value(|n| *n += 1);
+        typed.cancel();
         run(text.get_untracked());
     };
     let clear = move |_| {
-        typed.update_value(|n| *n += 1);
+        typed.cancel();
         text.set(String::new());
         run(String::new());
         // The button goes with the text: the keyboard stays in the box.

@@ -37,6 +37,7 @@ use crate::components::attachments::{AttachFiles, MessageAttachments, PendingFil
 use crate::components::avatar::Avatar;
 use crate::components::confirm::ConfirmPanel;
 use crate::components::draft::{DraftSaver, DraftStatus};
+use crate::components::lookup::LatestOnly;
 use crate::components::time::Time;
 use crate::components::unread::Unread;
 use crate::live::Live;
@@ -165,7 +166,7 @@ pub fn ThreadPage() -> impl IntoView {
     // in place, which marks it read again; a deleted thread says so. The reload brings the
     // latest page: the earlier messages already shown stay (a deleted one goes at once), except
     // after a resync, which starts again from the latest page.
-    let latest = StoredValue::new(0u64);
+    let latest = LatestOnly::new();
     Live::get().on_event(move |event| {
         let Some(id) = route_id.get_untracked() else {
             return;
@@ -194,16 +195,15 @@ pub fn ThreadPage() -> impl IntoView {
             });
         }
         let keep = event.kind != EventKind::Resync;
-        let Some(request) = latest.try_get_value().map(|n| n + 1) else {
+        let Some(request) = latest.next() else {
             return;
         };
-        latest.set_value(request);
         spawn_local(async move {
             let result = auth
                 .call(|token| async move { api::conversations::get(&token, id).await })
                 .await;
-            let current = route_id.try_get_untracked().flatten() == Some(id)
-                && latest.try_get_value() == Some(request);
+            let current =
+                route_id.try_get_untracked().flatten() == Some(id) && latest.is_latest(request);
             if let (true, Ok(conversation)) = (current, result) {
                 let conversation = if keep {
                     thread.with_untracked(|shown| keep_earlier(shown.as_ref(), conversation))
