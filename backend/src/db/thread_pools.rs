@@ -5,10 +5,11 @@
 //! pool for the process, a request on one worker often borrows a connection opened by
 //! another worker or by the background runtime: each statement then wakes that other thread
 //! to write the query and again to hand back the rows — two thread switches per round trip,
-//! which on two cores cost more than PostgreSQL's own work (measured with `cargo xtask bench
-//! send`: the inbox page went from 1,400 to 2,870 requests per second and a reply from 710 to
-//! 1,080 when each worker had its own pool). So each worker thread opens, drives and uses
-//! only its own connections; background work keeps the process's first pool.
+//! which on two cores cost more than PostgreSQL's own work (`cargo xtask bench send`, 2
+//! connections, medians of 3–5 runs: the inbox page went from 1,404 to 2,324 requests per
+//! second, a reply from 684 to 1,218 and the badge from 3,020 to 5,020 with a pool per worker).
+//! So each worker thread opens, drives and uses only its own connections; background work
+//! keeps the process's first pool.
 //!
 //! [`ThreadPools`] remembers every pool made, so that the metrics count them all. It holds
 //! them weakly: a worker that actix restarts drops its pool and its connections with it.
