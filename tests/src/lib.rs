@@ -8,6 +8,7 @@
 //! - [`browser`] drives Debian's Chromium through chromedriver.
 //! - [`binary`] runs the real `confidant` executable, for command-line behaviour.
 //! - [`live`] reads the live event stream (`GET /api/v1/events`) as an integrator would.
+//! - [`eventually`] waits, with a deadline, for what happens in the background.
 //! - [`wire_count`] counts the statements the server sends PostgreSQL, through a proxy.
 //! - [`webhook_receiver`] is a real HTTP receiver of webhook deliveries on loopback.
 //! - [`smtp`] is a real SMTP server on loopback that keeps the emails it receives; every
@@ -17,6 +18,7 @@ pub mod app;
 pub mod binary;
 pub mod browser;
 pub mod database;
+pub mod eventually;
 pub mod faults;
 pub mod files;
 pub mod fixtures;
@@ -26,3 +28,4 @@ pub mod webhook_receiver;
 pub mod wire_count;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};
+pub use eventually::{eventually, until};

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use confidant_openapi::blasts::{Blast, BlastState};
 use confidant_tests::binary::ServerProcess;
-use confidant_tests::{TestApp, spawn_app};
+use confidant_tests::{TestApp, eventually, spawn_app};
 use serde_json::json;
 
 /// The real server with two workers and a short job lease, so that a dead worker's job is
@@ -91,18 +91,19 @@ async fn a_blast_killed_mid_fan_out_ends_with_exactly_one_thread_per_client() {
 
     // Start again: the job's lease runs out and a worker of the new process resumes it.
     let server = start_server(&app).await;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let done = loop {
-        let now = progress(&client, &server, &p.provider.token, blast.id).await;
-        if now.state == BlastState::Done {
-            break now;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the fan-out did not finish: {now:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let done = eventually(
+        "the fan-out finishes",
+        Duration::from_secs(120),
+        async || {
+            let now = progress(&client, &server, &p.provider.token, blast.id).await;
+            if now.state == BlastState::Done {
+                Ok(now)
+            } else {
+                Err(now)
+            }
+        },
+    )
+    .await;
     assert_eq!(i64::from(done.sent), eligible);
     assert_eq!(done.skipped as usize, inactive.len());
     assert_eq!(done.failed, 0);

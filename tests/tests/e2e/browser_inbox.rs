@@ -4,6 +4,7 @@
 
 use confidant_tests::app::spawn_app_with_web;
 use confidant_tests::browser::Browser;
+use confidant_tests::eventually;
 
 #[tokio::test]
 async fn a_client_archives_a_thread_and_moves_it_back_to_the_inbox() {
@@ -158,21 +159,25 @@ async fn a_draft_survives_a_reload_and_a_search_stays_out_of_the_address() {
         .wait_for_text("[data-testid=draft-status]", "Draft saved")
         .await;
     // (The last ~800 ms of typing are saved after a pause: wait until the server has it all.)
-    let started = std::time::Instant::now();
-    loop {
-        let draft = app.get_as(&p.provider.token, "/api/v1/drafts/new").await;
-        if draft.status() == 200 {
-            let draft: serde_json::Value = draft.json().await.expect("the draft");
-            if draft["body"] == "Try the breathing exercise" {
-                break;
+    eventually(
+        "the whole draft reaches the server",
+        std::time::Duration::from_secs(10),
+        async || {
+            let draft = app.get_as(&p.provider.token, "/api/v1/drafts/new").await;
+            if draft.status() != 200 {
+                return Err(format!("status {}", draft.status()));
             }
-        }
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(10),
-            "the draft reached the server"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+            let draft: serde_json::Value = draft.json().await.expect("the draft");
+            match draft["body"].as_str() {
+                Some("Try the breathing exercise") => Ok(()),
+                other => Err(format!(
+                    "a body of {} characters",
+                    other.map_or(0, str::len)
+                )),
+            }
+        },
+    )
+    .await;
     // …and back after a reload, To included; nothing of it in the browser's storage.
     browser.client.refresh().await.expect("reload");
     browser

@@ -8,6 +8,7 @@
 use confidant_tests::TestApp;
 use confidant_tests::app::spawn_app_with_web;
 use confidant_tests::browser::Browser;
+use confidant_tests::eventually;
 use confidant_tests::fixtures::{Account, Member};
 use fantoccini::key::Key;
 
@@ -338,18 +339,15 @@ async fn the_keyboard_signs_in_skips_to_content_and_closes_menus_and_confirmatio
 
 /// Waits (up to 5 s) until the focused element's name satisfies `wanted`.
 async fn wait_until(browser: &Browser, what: &str, wanted: impl Fn(&str) -> bool) {
-    let started = std::time::Instant::now();
-    loop {
+    eventually(what, std::time::Duration::from_secs(5), async || {
         let now = focused(browser).await;
         if wanted(&now) {
-            return;
+            Ok(())
+        } else {
+            Err(format!("the focus is on {now:?}"))
         }
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(5),
-            "{what}: the focus is on {now:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    })
+    .await;
 }
 
 /// Presses Tab until the element with `data-testid` `testid` has the focus (a keyboard user

@@ -2,9 +2,12 @@
 //! link lands on its thread after signing in (and so does a thread's address opened while
 //! signed out), and admins fix people's records in place.
 
+use std::time::Duration;
+
 use confidant_openapi::people::{Person, PersonStatus, Role};
 use confidant_tests::app::spawn_app_with_web;
 use confidant_tests::browser::Browser;
+use confidant_tests::eventually;
 use confidant_tests::fixtures::Account;
 
 /// Signs in on the sign-in page the browser is on, without waiting for the inbox.
@@ -131,24 +134,23 @@ async fn admins_fix_a_clients_record_and_a_refused_change_reverts_with_the_serve
         .await;
     browser.click("[data-testid=confirm-delete]").await;
     // The notice of the rename still says "Saved": wait for the server instead.
-    let started = std::time::Instant::now();
-    loop {
-        let archived: Person = app
-            .get_as(&p.admin.token, &format!("/api/v1/people/{client_id}"))
-            .await
-            .json()
-            .await
-            .expect("the client");
-        if archived.status == PersonStatus::Archived {
-            break;
-        }
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(10),
-            "the archiving was never stored: {:?}",
-            archived.status
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    eventually(
+        "the archiving is stored",
+        Duration::from_secs(10),
+        async || {
+            let archived: Person = app
+                .get_as(&p.admin.token, &format!("/api/v1/people/{client_id}"))
+                .await
+                .json()
+                .await
+                .expect("the client");
+            match archived.status {
+                PersonStatus::Archived => Ok(()),
+                other => Err(other),
+            }
+        },
+    )
+    .await;
     browser.wait_for_text(".notice", "Saved").await;
 
     // An admin is not offered the Owner role.

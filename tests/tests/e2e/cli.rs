@@ -2,10 +2,11 @@
 
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use confidant_tests::binary::confidant_command;
 use confidant_tests::database::TestDatabase;
+use confidant_tests::{eventually, until};
 
 fn run(envs: &[(&str, &str)], args: &[&str]) -> (bool, String) {
     let output = confidant_command()
@@ -99,23 +100,18 @@ async fn serve_stops_gracefully_on_sigterm() {
 
     let client = reqwest::Client::new();
     let url = format!("http://127.0.0.1:{port}/healthz");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if client
-            .get(&url)
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the server did not come up");
+    until("the server comes up", Duration::from_secs(30), async || {
         assert!(
             child.try_wait().expect("poll").is_none(),
             "the server exited early"
         );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        client
+            .get(&url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
 
     // Requests whose paths and queries carry private words: none may reach the log.
     for path in [
@@ -136,17 +132,12 @@ async fn serve_stops_gracefully_on_sigterm() {
         .status()
         .expect("send SIGTERM");
     assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("poll") {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server did not stop after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let status = eventually(
+        "the server stops after SIGTERM",
+        Duration::from_secs(15),
+        async || child.try_wait().expect("poll").ok_or("still running"),
+    )
+    .await;
     assert!(status.success(), "a clean exit after SIGTERM: {status}");
     let mut stdout = String::new();
     child

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use confidant_tests::binary::{ServerProcess, confidant_command};
 use confidant_tests::faults::{OwnDatabase, SilentRelay};
 use confidant_tests::files::files_under;
-use confidant_tests::{TestApp, spawn_app};
+use confidant_tests::{TestApp, eventually, spawn_app, until};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::{Value, json};
 
@@ -139,24 +139,26 @@ async fn a_mail_relay_that_never_answers_holds_up_nothing_and_loses_nothing() {
     .expect("a blast");
     let path = format!("/api/v1/blasts/{}", blast["id"].as_str().expect("an id"));
     let started = Instant::now();
-    let mut state = String::new();
-    while state != "done" && started.elapsed() < Duration::from_secs(15) {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let progress: Value = client
-            .get(server.url(&path))
-            .bearer_auth(&p.provider.token)
-            .send()
-            .await
-            .expect("progress")
-            .json()
-            .await
-            .expect("json");
-        state = progress["state"].as_str().unwrap_or_default().to_owned();
-    }
-    assert_eq!(
-        state, "done",
-        "the blast finished while the relay held every email"
-    );
+    eventually(
+        "the blast finishes while the relay holds every email",
+        Duration::from_secs(15),
+        async || {
+            let progress: Value = client
+                .get(server.url(&path))
+                .bearer_auth(&p.provider.token)
+                .send()
+                .await
+                .expect("progress")
+                .json()
+                .await
+                .expect("json");
+            match progress["state"].as_str() {
+                Some("done") => Ok(()),
+                other => Err(other.map(str::to_owned)),
+            }
+        },
+    )
+    .await;
     eprintln!(
         "blast done in {:?} with the relay silent",
         started.elapsed()
@@ -166,17 +168,19 @@ async fn a_mail_relay_that_never_answers_holds_up_nothing_and_loses_nothing() {
 
     // The attempts time out and wait for a retry; a working relay appears.
     let mut conn = app.database.connect().await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while count(
-        &mut conn,
-        "SELECT count(*) AS n FROM jobs WHERE kind = 'send_message_notification' AND state = 'available' AND attempts > 0",
+    until(
+        "the stuck sends are given up for a retry",
+        Duration::from_secs(15),
+        async || {
+            count(
+                &mut conn,
+                "SELECT count(*) AS n FROM jobs WHERE kind = 'send_message_notification' AND state = 'available' AND attempts > 0",
+            )
+            .await
+                >= 2
+        },
     )
-    .await
-        < 2
-    {
-        assert!(Instant::now() < deadline, "the stuck sends were given up for a retry");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    .await;
     relay.pass_to(app.mail.address());
     diesel::sql_query("UPDATE jobs SET run_at = now() WHERE state = 'available'")
         .execute(&mut conn)
@@ -242,17 +246,19 @@ async fn an_email_is_sent_once_when_the_database_stops_during_data() {
     let mut conn = AsyncPgConnection::establish(&db.url)
         .await
         .expect("connect");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while count(
-        &mut conn,
-        "SELECT count(*) AS n FROM jobs WHERE kind = 'send_message_notification' AND state = 'completed'",
+    until(
+        "the send is recorded once the database is back",
+        Duration::from_secs(30),
+        async || {
+            count(
+                &mut conn,
+                "SELECT count(*) AS n FROM jobs WHERE kind = 'send_message_notification' AND state = 'completed'",
+            )
+            .await
+                >= 1
+        },
     )
-    .await
-        < 1
-    {
-        assert!(Instant::now() < deadline, "the send was recorded once the database was back");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(app.mail.messages().len(), 1, "exactly one email");
     let attempts = count(
@@ -303,16 +309,12 @@ async fn a_frozen_database_answers_503_quickly_and_recovers_without_a_restart() 
 
     db.thaw();
     let started = Instant::now();
-    loop {
-        if me().await.is_ok_and(|r| r.status() == 200) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "recovered without a restart"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    until(
+        "recovered without a restart",
+        Duration::from_secs(15),
+        async || me().await.is_ok_and(|r| r.status() == 200),
+    )
+    .await;
     eprintln!("recovered {:?} after the thaw", started.elapsed());
 }
 

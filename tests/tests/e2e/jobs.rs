@@ -12,7 +12,7 @@ use confidant::jobs::{
 use confidant_tests::binary::confidant_command;
 use confidant_tests::database::TestDatabase;
 use confidant_tests::smtp::SmtpSink;
-use confidant_tests::{TestApp, spawn_app};
+use confidant_tests::{TestApp, eventually, spawn_app, until};
 use diesel::sql_types::{BigInt, Bool, Double, Integer, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
@@ -221,15 +221,11 @@ async fn enqueue<J: BackgroundJob>(conn: &mut AsyncPgConnection, job: &J) {
 }
 
 /// Waits until `check` holds, polling the database; panics after `timeout`.
-async fn eventually<F>(conn: &mut AsyncPgConnection, timeout: Duration, what: &str, check: F)
+async fn until_in_db<F>(conn: &mut AsyncPgConnection, timeout: Duration, what: &str, check: F)
 where
     F: AsyncFn(&mut AsyncPgConnection) -> bool,
 {
-    let deadline = Instant::now() + timeout;
-    while !check(conn).await {
-        assert!(Instant::now() < deadline, "timed out waiting: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until(what, timeout, async || check(&mut *conn).await).await;
 }
 
 // ---- Enqueueing -----------------------------------------------------------------------------
@@ -604,7 +600,7 @@ async fn heartbeat_keeps_a_long_job_from_being_claimed_again() {
     )
     .await;
     let workers = Workers::start(app.job_context().clone(), registry(), quick_workers(1));
-    eventually(
+    until_in_db(
         &mut conn,
         Duration::from_secs(10),
         "job running",
@@ -616,7 +612,7 @@ async fn heartbeat_keeps_a_long_job_from_being_claimed_again() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(jobs::run_pending(app.job_context(), &registry()).await, 0);
 
-    eventually(
+    until_in_db(
         &mut conn,
         Duration::from_secs(10),
         "job completed",
@@ -639,7 +635,7 @@ async fn workers_run_jobs_as_they_are_enqueued() {
         };
         enqueue(&mut conn, &job).await;
     }
-    eventually(
+    until_in_db(
         &mut conn,
         Duration::from_secs(10),
         "all completed",
@@ -674,7 +670,7 @@ async fn shutdown_lets_the_job_in_hand_finish() {
     )
     .await;
     let workers = Workers::start(app.job_context().clone(), registry(), quick_workers(1));
-    eventually(
+    until_in_db(
         &mut conn,
         Duration::from_secs(10),
         "job running",
@@ -701,7 +697,7 @@ async fn shutdown_gives_back_a_job_that_outlasts_the_grace_period() {
     )
     .await;
     let workers = Workers::start(app.job_context().clone(), registry(), quick_workers(1));
-    eventually(
+    until_in_db(
         &mut conn,
         Duration::from_secs(10),
         "job running",
@@ -750,7 +746,7 @@ async fn confidant_serve_workers_pick_up_jobs_from_the_database() {
             .expect("start confidant serve"),
     );
 
-    eventually(
+    until_in_db(
         &mut conn,
         Duration::from_secs(30),
         "job buried",
@@ -771,17 +767,12 @@ async fn confidant_serve_workers_pick_up_jobs_from_the_database() {
         .status()
         .expect("send SIGTERM");
     assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = child.0.try_wait().expect("poll") {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "serve did not stop after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let status = eventually(
+        "serve stops after SIGTERM",
+        Duration::from_secs(15),
+        async || child.0.try_wait().expect("poll").ok_or("still running"),
+    )
+    .await;
     assert!(status.success(), "a clean exit: {status}");
 }
 

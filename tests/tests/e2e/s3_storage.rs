@@ -12,7 +12,7 @@ use confidant_openapi::attachments::Attachment;
 use confidant_openapi::conversations::Conversation;
 use confidant_tests::binary::ServerProcess;
 use confidant_tests::files::{files_under, pdf};
-use confidant_tests::spawn_app;
+use confidant_tests::{spawn_app, until};
 use serde_json::json;
 
 const BUCKET: &str = "confidant-files";
@@ -79,14 +79,6 @@ fn s3s_fs() -> PathBuf {
         );
         fallback
     })
-}
-
-async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done() {
-        assert!(Instant::now() < deadline, "{what} did not happen");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test]
@@ -173,9 +165,11 @@ async fn attachments_go_to_an_s3_bucket_encrypted_and_leave_it_with_their_thread
         .await
         .expect("an answer");
     assert_eq!(deleted.status(), 204);
-    wait_until("the object's removal", || {
-        s3.objects("practice-files").is_empty()
-    })
+    until(
+        "the object's removal",
+        Duration::from_secs(20),
+        async || s3.objects("practice-files").is_empty(),
+    )
     .await;
     server.kill();
 }
