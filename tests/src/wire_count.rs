@@ -8,8 +8,12 @@
 //! the server's database probe (`application_name` [`PROBE_APPLICATION`]), which asks
 //! `SELECT 1` every second whatever the requests do.
 //!
+//! It reads the backend side only as far as its `ReadyForQuery` messages, to tell round trips
+//! from statements: a statement sent while an earlier one's answer is still on its way is
+//! *pipelined* with it, and the client waits for both at once.
+//!
 //! It can also record what was run, with its bound values ([`WireCount::recording`]), for a
-//! benchmark to replay the same statements straight on PostgreSQL.
+//! benchmark to replay the same statements straight on PostgreSQL, pipelined as they were.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,6 +30,9 @@ pub struct Counts {
     pub statements: u64,
     /// Statements parsed (prepared): a statement cache hit parses nothing.
     pub parses: u64,
+    /// Times the client waited for the database: statements not pipelined with an earlier
+    /// one.
+    pub round_trips: u64,
 }
 
 /// One statement as the server was asked to run it.
@@ -43,6 +50,8 @@ pub enum Recorded {
         values: Vec<Option<Vec<u8>>>,
         /// Whether each value is in binary format.
         binary: Vec<bool>,
+        /// Sent before the answer to the statement before it had come back.
+        pipelined: bool,
     },
 }
 
@@ -50,6 +59,7 @@ pub enum Recorded {
 struct Shared {
     statements: AtomicU64,
     parses: AtomicU64,
+    round_trips: AtomicU64,
     /// Whether statements are being recorded.
     recording: AtomicBool,
     recorded: std::sync::Mutex<Vec<Recorded>>,
@@ -105,6 +115,7 @@ impl WireCount {
         Counts {
             statements: self.shared.statements.load(Ordering::SeqCst),
             parses: self.shared.parses.load(Ordering::SeqCst),
+            round_trips: self.shared.round_trips.load(Ordering::SeqCst),
         }
     }
 
@@ -112,6 +123,7 @@ impl WireCount {
     pub fn reset(&self) {
         self.shared.statements.store(0, Ordering::SeqCst);
         self.shared.parses.store(0, Ordering::SeqCst);
+        self.shared.round_trips.store(0, Ordering::SeqCst);
         self.texts_lock().clear();
     }
 
@@ -148,14 +160,33 @@ impl Drop for WireCount {
     }
 }
 
-/// Copies both ways; reads the client's messages as they pass.
+/// Copies both ways; reads the client's messages, and the server's `ReadyForQuery`, as they
+/// pass.
 async fn carry(client: TcpStream, server: TcpStream, counters: Arc<Shared>) {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
+    let in_flight = Arc::new(InFlight::default());
+    let answers = Arc::clone(&in_flight);
     let back = tokio::spawn(async move {
-        let _ended = tokio::io::copy(&mut server_read, &mut client_write).await;
+        let mut reader = Backend::default();
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            let read = match server_read.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(read) => read,
+            };
+            // Counted before the client can see it: a client that waits for an answer
+            // sends its next statement only after this.
+            reader.take(&buffer[..read], &answers);
+            if client_write.write_all(&buffer[..read]).await.is_err() {
+                break;
+            }
+        }
     });
-    let mut reader = Frontend::default();
+    let mut reader = Frontend {
+        in_flight,
+        ..Frontend::default()
+    };
     let mut buffer = vec![0u8; 64 * 1024];
     loop {
         let read = match client_read.read(&mut buffer).await {
@@ -170,10 +201,65 @@ async fn carry(client: TcpStream, server: TcpStream, counters: Arc<Shared>) {
     back.abort();
 }
 
+/// What one connection's client has asked for and not yet had answered.
+#[derive(Default)]
+struct InFlight {
+    /// `Sync` and `Query` messages sent whose `ReadyForQuery` has not come back.
+    syncs: AtomicU64,
+    /// SSL or GSS requests sent: the server answers each with a single byte.
+    single_bytes: AtomicU64,
+}
+
+/// The backend side of one connection: after any single-byte answers, messages of a type
+/// byte and a length that counts itself; only `ReadyForQuery` matters here.
+#[derive(Default)]
+struct Backend {
+    pending: Vec<u8>,
+}
+
+impl Backend {
+    fn take(&mut self, bytes: &[u8], in_flight: &InFlight) {
+        self.pending.extend_from_slice(bytes);
+        loop {
+            if !self.pending.is_empty()
+                && in_flight
+                    .single_bytes
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok()
+            {
+                self.pending.remove(0);
+                continue;
+            }
+            if self.pending.len() < 5 {
+                return;
+            }
+            let length = u32::from_be_bytes([
+                self.pending[1],
+                self.pending[2],
+                self.pending[3],
+                self.pending[4],
+            ]) as usize;
+            if self.pending.len() < 1 + length {
+                return;
+            }
+            if self.pending[0] == b'Z' {
+                // The first one, after the startup, answers no `Sync`.
+                let _answered =
+                    in_flight
+                        .syncs
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+            }
+            self.pending.drain(..1 + length);
+        }
+    }
+}
+
 /// The frontend side of one connection: a startup packet (no type byte), then messages of a
 /// type byte and a length that counts itself.
 #[derive(Default)]
 struct Frontend {
+    /// What the server has still to answer.
+    in_flight: Arc<InFlight>,
     pending: Vec<u8>,
     started: bool,
     /// The event listener's or the probe's connection: not counted.
@@ -211,6 +297,9 @@ impl Frontend {
                 // An SSL or GSS request comes before the real startup packet.
                 let code = u32::from_be_bytes([message[4], message[5], message[6], message[7]]);
                 self.started = code == 196_608;
+                if matches!(code, 80_877_103 | 80_877_104) {
+                    self.in_flight.single_bytes.fetch_add(1, Ordering::SeqCst);
+                }
                 // The startup parameters: NUL-ended names and values.
                 let mut fields = message[8..].split(|byte| *byte == 0);
                 while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
@@ -223,13 +312,19 @@ impl Frontend {
             if self.listener {
                 continue;
             }
+            // Whether a statement run now waits on its own, or rides with one still in flight.
+            let pipelined = self.in_flight.syncs.load(Ordering::SeqCst) > 0;
             match message[0] {
                 b'Q' => {
                     let text = String::from_utf8_lossy(&message[5..]).into_owned();
+                    self.in_flight.syncs.fetch_add(1, Ordering::SeqCst);
                     if text.contains("LISTEN ") {
                         self.listener = true;
                     } else {
                         counters.statements.fetch_add(1, Ordering::SeqCst);
+                        if !pipelined {
+                            counters.round_trips.fetch_add(1, Ordering::SeqCst);
+                        }
                         let text = text.trim_end_matches('\0').to_owned();
                         record(counters, || Recorded::Simple(text.clone()));
                         keep(counters, format!("query: {text}"));
@@ -237,6 +332,9 @@ impl Frontend {
                 }
                 b'E' => {
                     counters.statements.fetch_add(1, Ordering::SeqCst);
+                    if !pipelined {
+                        counters.round_trips.fetch_add(1, Ordering::SeqCst);
+                    }
                     if let Some((name, binary, values)) = self.bound.take()
                         && let Some((text, types)) = self.statements.get(&name)
                     {
@@ -245,8 +343,12 @@ impl Frontend {
                             types: types.clone(),
                             values,
                             binary,
+                            pipelined,
                         });
                     }
+                }
+                b'S' => {
+                    self.in_flight.syncs.fetch_add(1, Ordering::SeqCst);
                 }
                 b'P' => {
                     counters.parses.fetch_add(1, Ordering::SeqCst);

@@ -1,8 +1,9 @@
 //! The limit an API call is measured against: the very statements it ran, recorded on the wire
 //! (`WireCount::recording`, texts and bound values as the server sent them), replayed straight
-//! on PostgreSQL by as many connections, each preparing them once and running them one after
-//! the other as the server does. What is left between the two is HTTP, JSON, auth, Rust and
-//! waiting on the pool.
+//! on PostgreSQL by as many connections, each preparing them once and running them as the
+//! server did: one after the other, except that statements the server pipelined (sent before
+//! the answer to the one before came back) are pipelined here too. What is left between the
+//! two is HTTP, JSON, auth, Rust and waiting on the pool.
 //!
 //! Rows a call creates get new ids on every replay: a UUID (v7) made during the recorded call
 //! is replaced, wherever it occurs in the values (binary, or as text inside JSON and keys), by
@@ -61,21 +62,45 @@ impl Replay {
         self.steps.len()
     }
 
+    /// How many times one call waited for the database (statements not pipelined).
+    pub fn round_trips(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|step| {
+                !matches!(
+                    step,
+                    Recorded::Prepared {
+                        pipelined: true,
+                        ..
+                    }
+                )
+            })
+            .count()
+    }
+
     /// A connection to `url` with every statement prepared.
     pub async fn connect(&self, url: &str) -> Session {
         let (client, connection) = tokio_postgres::connect(url, NoTls)
             .await
             .expect("connect for the replay");
         tokio::spawn(connection);
-        let mut steps = Vec::new();
+        let mut trips: Vec<Vec<Step>> = Vec::new();
         for step in &self.steps {
-            steps.push(match step {
+            let pipelined = matches!(
+                step,
+                Recorded::Prepared {
+                    pipelined: true,
+                    ..
+                }
+            );
+            let step = match step {
                 Recorded::Simple(text) => Step::Simple(text.clone()),
                 Recorded::Prepared {
                     text,
                     types,
                     values,
                     binary,
+                    ..
                 } => {
                     let known: Option<Vec<Type>> =
                         types.iter().map(|oid| Type::from_oid(*oid)).collect();
@@ -94,11 +119,15 @@ impl Replay {
                         .collect();
                     Step::Prepared(statement, values)
                 }
-            });
+            };
+            match trips.last_mut() {
+                Some(trip) if pipelined => trip.push(step),
+                _ => trips.push(vec![step]),
+            }
         }
         Session {
             client,
-            steps,
+            trips,
             made: self.made.clone(),
         }
     }
@@ -107,7 +136,8 @@ impl Replay {
 /// One connection's replay.
 pub struct Session {
     client: Client,
-    steps: Vec<Step>,
+    /// The statements, by round trip: those of one trip are sent together.
+    trips: Vec<Vec<Step>>,
     made: Vec<Uuid>,
 }
 
@@ -121,21 +151,25 @@ impl Session {
     pub async fn run(&self) {
         let renamed: Vec<(Uuid, Uuid)> =
             self.made.iter().map(|old| (*old, Uuid::now_v7())).collect();
-        for step in &self.steps {
-            match step {
-                Step::Simple(text) => self
-                    .client
-                    .batch_execute(text)
+        for trip in &self.trips {
+            // Polled together, tokio-postgres sends them before it waits for any answer.
+            futures_util::future::join_all(trip.iter().map(|step| self.step(step, &renamed))).await;
+        }
+    }
+
+    async fn step(&self, step: &Step, renamed: &[(Uuid, Uuid)]) {
+        match step {
+            Step::Simple(text) => self
+                .client
+                .batch_execute(text)
+                .await
+                .unwrap_or_else(|error| panic!("replay {text}: {error}")),
+            Step::Prepared(statement, values) => {
+                let values: Vec<Raw> = values.iter().map(|value| value.renamed(renamed)).collect();
+                self.client
+                    .execute_raw(statement, values.iter().map(|value| value as &dyn ToSql))
                     .await
-                    .unwrap_or_else(|error| panic!("replay {text}: {error}")),
-                Step::Prepared(statement, values) => {
-                    let values: Vec<Raw> =
-                        values.iter().map(|value| value.renamed(&renamed)).collect();
-                    self.client
-                        .execute_raw(statement, values.iter().map(|value| value as &dyn ToSql))
-                        .await
-                        .unwrap_or_else(|error| panic!("replay a statement: {error:?}"));
-                }
+                    .unwrap_or_else(|error| panic!("replay a statement: {error:?}"));
             }
         }
     }

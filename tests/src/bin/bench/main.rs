@@ -411,11 +411,14 @@ async fn send(seconds: u64) {
     drop(recorder);
     println!(
         "send benchmark: {seconds} s per level after 1 s of warm-up, in-process server, loopback; \
-         limit = the same statements replayed on PostgreSQL \
-         (reply {}, inbox page {}, badge {} statements)",
+         limit = the same statements replayed on PostgreSQL, pipelined as the server did \
+         (statements/round trips: reply {}/{}, inbox page {}/{}, badge {}/{})",
         reply_replays[0].statements(),
+        reply_replays[0].round_trips(),
         inbox_replay.statements(),
-        badge_replay.statements()
+        inbox_replay.round_trips(),
+        badge_replay.statements(),
+        badge_replay.round_trips(),
     );
     print_head();
     let url = app.database.url().to_owned();
