@@ -12,4 +12,4 @@ pub mod throttle;
 pub mod tokens;
 pub mod totp;
 
-pub use current::{CurrentPerson, SignedIn};
+pub use current::{Caller, CurrentPerson, SignedIn};

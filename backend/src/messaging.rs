@@ -274,7 +274,7 @@ impl BackgroundJob for SendNotificationDigestJob {
 
     async fn run(self, ctx: JobContext) -> Result<(), JobError> {
         let mut conn = ctx.pool.get().await?;
-        let (unread, _) = Conversation::unread(&mut conn, self.person_id).await?;
+        let (unread, _) = Conversation::unread(&conn, self.person_id).await?;
         if unread == 0 {
             return Ok(());
         }

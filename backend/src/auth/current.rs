@@ -9,6 +9,11 @@
 //! are in an enrolment-only state: [`CurrentPerson`] refuses them (403
 //! `mfa_enrolment_required`) and only routes that take [`SignedIn`] (their own account: who
 //! they are, setting up MFA, passwords, sessions) answer. The check is part of the same query.
+//!
+//! [`Caller`] is the same check left to the handler, for a read that needs only the caller's
+//! id: it goes to the database together with the check, in one round trip.
+
+use std::future::Future;
 
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
@@ -16,12 +21,13 @@ use chrono::{DateTime, Utc};
 use confidant_openapi::ProblemCode;
 use confidant_openapi::people::{PersonKind, Role};
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
-use futures_util::future::LocalBoxFuture;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::future::{BoxFuture, LocalBoxFuture};
 use uuid::Uuid;
 
 use crate::auth::refresh::token_hash;
 use crate::auth::throttle::peer_address;
+use crate::auth::tokens::Claims;
 use crate::db::models::api_key::ApiKeyRow;
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::person::Person;
@@ -110,18 +116,8 @@ impl FromRequest for CurrentPerson {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let signed_in = authenticate(request);
-        Box::pin(async move {
-            let me = signed_in.await?;
-            if me.enrolment_required {
-                return Err(ApiError::new(
-                    ProblemCode::MfaEnrolmentRequired,
-                    "Your practice requires a second sign-in step: set up an authenticator app \
-                     under Your account first.",
-                ));
-            }
-            Ok(me)
-        })
+        let caller = Caller::of(request);
+        Box::pin(async move { refuse_while_enrolling(caller?.authenticate().await?) })
     }
 }
 
@@ -130,66 +126,183 @@ impl FromRequest for SignedIn {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let signed_in = authenticate(request);
-        Box::pin(async move { signed_in.await.map(Self) })
+        let caller = Caller::of(request);
+        Box::pin(async move { caller?.authenticate().await.map(Self) })
     }
 }
 
-/// Checks the bearer token against the database (one query).
-fn authenticate(request: &HttpRequest) -> LocalBoxFuture<'static, Result<CurrentPerson, ApiError>> {
-    let state = request.app_data::<web::Data<AppState>>().cloned();
-    let source_address = peer_address(request);
-    let method = request.method().as_str().to_owned();
-    let pattern = request.match_pattern().unwrap_or_default();
-    let token = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(|token| token.trim().to_owned());
-    Box::pin(async move {
-        let state = state.ok_or_else(unauthorized)?;
-        let token = token.ok_or_else(unauthorized)?;
-        if token.starts_with(API_KEY_PREFIX) {
-            return by_api_key(&state, &token, &method, &pattern, source_address).await;
-        }
-        let claims = state.tokens.verify(&token).map_err(|_| unauthorized())?;
-        let mut conn = state.conn().await?;
-        // A session idle past the limit ends for its access tokens too, not only at the
-        // next refresh (automatic logoff).
-        let idle_since = chrono::Utc::now()
-            - chrono::Duration::from_std(state.config.session_idle)
-                .unwrap_or(chrono::Duration::minutes(30));
-        let found: Option<(Person, bool, Option<DateTime<Utc>>)> = people::table
-            .inner_join(sessions::table.on(sessions::person_id.eq(people::id)))
-            .inner_join(practices::table.on(practices::id.eq(people::practice_id)))
-            .left_join(totp_authenticators::table.on(totp_authenticators::person_id.eq(people::id)))
-            .filter(people::id.eq(claims.sub))
-            .filter(people::practice_id.eq(claims.pid))
-            .filter(people::security_stamp.eq(claims.stm))
-            .filter(people::status.ne("deactivated"))
-            .filter(sessions::id.eq(claims.sid))
-            .filter(sessions::revoked_at.is_null())
-            .filter(sessions::last_active_at.gt(idle_since))
-            .select((
-                Person::as_select(),
-                practices::require_staff_mfa,
-                totp_authenticators::confirmed_at.nullable(),
-            ))
-            .first(&mut conn)
-            .await
-            .optional()?;
-        let (person, required, confirmed) = found.ok_or_else(unauthorized)?;
-        let enrolment_required =
-            required && person.kind() == PersonKind::Staff && confirmed.is_none();
-        Ok(CurrentPerson {
-            person,
-            session_id: claims.sid,
-            token_expires_at: claims.exp,
-            source_address,
-            enrolment_required,
-            api_key_id: None,
+/// [`CurrentPerson`] refuses a staff member who must set up a second factor first.
+fn refuse_while_enrolling(me: CurrentPerson) -> Result<CurrentPerson, ApiError> {
+    if me.enrolment_required {
+        return Err(ApiError::new(
+            ProblemCode::MfaEnrolmentRequired,
+            "Your practice requires a second sign-in step: set up an authenticator app under \
+             Your account first.",
+        ));
+    }
+    Ok(me)
+}
+
+/// The credential a request presents, read and (an access token) verified, but not yet
+/// checked against the database.
+///
+/// As an extractor it serves read routes whose first statement needs only the caller's id
+/// (the unread badge): [`Caller::check_with`] sends that statement together with the session
+/// check, so the request waits for the database once instead of twice. Every other route
+/// takes [`CurrentPerson`] or [`SignedIn`], which make the same check on its own.
+pub struct Caller {
+    state: web::Data<AppState>,
+    credential: Credential,
+    source_address: String,
+    method: String,
+    pattern: String,
+}
+
+enum Credential {
+    /// A genuine, unexpired access token.
+    Token(Claims),
+    /// Something that looks like an API key.
+    Key(String),
+}
+
+impl Caller {
+    /// The request's credential, or 401 when it has none or its token is not genuine.
+    fn of(request: &HttpRequest) -> Result<Self, ApiError> {
+        let state = request
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(unauthorized)?;
+        let token = request
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(unauthorized)?;
+        let credential = if token.starts_with(API_KEY_PREFIX) {
+            Credential::Key(token.to_owned())
+        } else {
+            Credential::Token(state.tokens.verify(token).map_err(|_| unauthorized())?)
+        };
+        Ok(Self {
+            credential,
+            source_address: peer_address(request),
+            method: request.method().as_str().to_owned(),
+            pattern: request.match_pattern().unwrap_or_default(),
+            state,
         })
+    }
+
+    /// Who the caller is, when the database agrees (one query).
+    async fn authenticate(self) -> Result<CurrentPerson, ApiError> {
+        match self.credential {
+            Credential::Key(key) => {
+                by_api_key(
+                    &self.state,
+                    &key,
+                    &self.method,
+                    &self.pattern,
+                    self.source_address,
+                )
+                .await
+            }
+            Credential::Token(claims) => {
+                let conn = self.state.conn().await?;
+                let found = session_check(&conn, &claims, idle_since(&self.state)).await?;
+                signed_in(found, &claims, self.source_address)
+            }
+        }
+    }
+
+    /// Checks the caller as [`CurrentPerson`] does and runs `read` for them on `conn`, sent
+    /// in the same round trip as the session check (pipelined: PostgreSQL still runs the two
+    /// one after the other). The read's answer is used only once the check has passed, so a
+    /// revoked session learns nothing from it; it must only read.
+    ///
+    /// An API key is looked up first, as the read needs the person it belongs to.
+    pub async fn check_with<T>(
+        self,
+        conn: &AsyncPgConnection,
+        read: impl for<'c> FnOnce(&'c AsyncPgConnection, Uuid) -> BoxFuture<'c, QueryResult<T>>,
+    ) -> Result<(CurrentPerson, T), ApiError> {
+        let claims = match self.credential {
+            Credential::Token(claims) => claims,
+            Credential::Key(_) => {
+                let me = refuse_while_enrolling(self.authenticate().await?)?;
+                let value = read(conn, me.id()).await?;
+                return Ok((me, value));
+            }
+        };
+        let (found, value) = futures_util::join!(
+            session_check(conn, &claims, idle_since(&self.state)),
+            read(conn, claims.sub),
+        );
+        let me = refuse_while_enrolling(signed_in(found?, &claims, self.source_address)?)?;
+        Ok((me, value?))
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        std::future::ready(Self::of(request))
+    }
+}
+
+/// A session idle past the limit ends for its access tokens too, not only at the next
+/// refresh (automatic logoff).
+fn idle_since(state: &AppState) -> DateTime<Utc> {
+    Utc::now()
+        - chrono::Duration::from_std(state.config.session_idle)
+            .unwrap_or(chrono::Duration::minutes(30))
+}
+
+/// The person behind a token, their practice's second-factor rule and their authenticator.
+type SessionRow = (Person, bool, Option<DateTime<Utc>>);
+
+/// The session check, one statement: the row of the person behind `claims`, when their
+/// session is current (see the module comment).
+fn session_check<'c>(
+    mut conn: &'c AsyncPgConnection,
+    claims: &Claims,
+    idle_since: DateTime<Utc>,
+) -> impl Future<Output = QueryResult<Option<SessionRow>>> + Send + 'c {
+    let query = people::table
+        .inner_join(sessions::table.on(sessions::person_id.eq(people::id)))
+        .inner_join(practices::table.on(practices::id.eq(people::practice_id)))
+        .left_join(totp_authenticators::table.on(totp_authenticators::person_id.eq(people::id)))
+        .filter(people::id.eq(claims.sub))
+        .filter(people::practice_id.eq(claims.pid))
+        .filter(people::security_stamp.eq(claims.stm))
+        .filter(people::status.ne("deactivated"))
+        .filter(sessions::id.eq(claims.sid))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::last_active_at.gt(idle_since))
+        .select((
+            Person::as_select(),
+            practices::require_staff_mfa,
+            totp_authenticators::confirmed_at.nullable(),
+        ));
+    async move { query.first(&mut conn).await.optional() }
+}
+
+/// The signed-in person the session check found, or 401.
+fn signed_in(
+    found: Option<SessionRow>,
+    claims: &Claims,
+    source_address: String,
+) -> Result<CurrentPerson, ApiError> {
+    let (person, required, confirmed) = found.ok_or_else(unauthorized)?;
+    let enrolment_required = required && person.kind() == PersonKind::Staff && confirmed.is_none();
+    Ok(CurrentPerson {
+        person,
+        session_id: claims.sid,
+        token_expires_at: claims.exp,
+        source_address,
+        enrolment_required,
+        api_key_id: None,
     })
 }
 

@@ -441,3 +441,84 @@ async fn a_token_of_another_practice_cannot_pose_as_this_one() {
     let response = app.get_as(&sign(&claims, TEST_SECRET), "/api/v1/me").await;
     assert_eq!(response.status(), 401);
 }
+
+#[tokio::test]
+async fn the_badge_sent_with_the_session_check_answers_only_when_the_check_passes() {
+    // The badge's count goes to the database in the same round trip as the session check
+    // (`Caller::check_with`): whatever the check refuses, the badge refuses, and tells nothing.
+    use confidant_openapi::conversations::UnreadCounts;
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Badge Clinic").await;
+    app.start_thread(&p.provider, p.client.person.id, "Hello", "One.")
+        .await;
+    let badge = async |token: &str| app.get_as(token, "/api/v1/unread").await;
+    let refused = async |token: &str, status: u16, code: ProblemCode| {
+        let response = badge(token).await;
+        assert_eq!(response.status(), status);
+        let problem: Problem = response.json().await.expect("a problem");
+        assert_eq!(problem.code, code);
+    };
+
+    let signed_in = app.sign_in(&p.client.account()).await;
+    let counts: UnreadCounts = badge(&signed_in.access_token)
+        .await
+        .json()
+        .await
+        .expect("counts");
+    assert_eq!((counts.conversations, counts.messages), (1, 1));
+
+    // An API key with the scope reads its person's badge; one without it is refused.
+    let key = async |scope: &str| -> String {
+        let created = app
+            .send_as(
+                Method::POST,
+                &p.provider.token,
+                "/api/v1/me/api-keys",
+                Some(serde_json::json!({"name": "badge", "scopes": [scope]})),
+            )
+            .await;
+        assert_eq!(created.status(), 201);
+        let created: serde_json::Value = created.json().await.expect("a key");
+        created["key"].as_str().expect("the key").to_owned()
+    };
+    let counts: UnreadCounts = badge(&key("conversations:read").await)
+        .await
+        .json()
+        .await
+        .expect("counts");
+    assert_eq!((counts.conversations, counts.messages), (0, 0));
+    refused(&key("people:read").await, 403, ProblemCode::Forbidden).await;
+
+    // Staff who must first set up a second factor get no badge; clients are not concerned.
+    let required = app
+        .send_as(
+            Method::PATCH,
+            &p.admin.token,
+            "/api/v1/practice",
+            Some(serde_json::json!({"require_staff_mfa": true})),
+        )
+        .await;
+    assert_eq!(required.status(), 200);
+    refused(&p.provider.token, 403, ProblemCode::MfaEnrolmentRequired).await;
+    assert_eq!(badge(&p.client.token).await.status(), 200);
+
+    // A session ended by logout, and tokens older than a new security stamp, get 401.
+    let logout = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .json(&serde_json::json!({"refresh_token": signed_in.refresh_token}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(logout.status(), 204);
+    refused(&signed_in.access_token, 401, ProblemCode::Unauthorized).await;
+    let mut conn = app.database.connect().await;
+    diesel::sql_query("UPDATE people SET security_stamp = gen_random_uuid()")
+        .execute(&mut conn)
+        .await
+        .expect("update");
+    refused(&p.client.token, 401, ProblemCode::Unauthorized).await;
+    // A token that is not genuine never reaches the database.
+    refused("not-a-token", 401, ProblemCode::Unauthorized).await;
+}

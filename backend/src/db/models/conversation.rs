@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use confidant_openapi::conversations::ConversationKind;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
 use uuid::Uuid;
 
 use crate::db::models::audit::AuditEvent;
@@ -728,16 +730,21 @@ impl Conversation {
     /// The badge: conversations with unread messages, and those messages — one row kept by
     /// the database with every change (`unread_counters`), so it costs the same for 5 unread
     /// threads or 100,000.
-    pub async fn unread(conn: &mut AsyncPgConnection, person_id: Uuid) -> QueryResult<(i64, i64)> {
-        let counted: Option<(i32, i64)> = unread_counters::table
-            .find(person_id)
-            .select((
-                unread_counters::unread_conversations,
-                unread_counters::unread_messages,
-            ))
-            .first(conn)
-            .await
-            .optional()?;
-        Ok(counted.map_or((0, 0), |(threads, messages)| (i64::from(threads), messages)))
+    ///
+    /// On a shared connection, so that it can be sent together with the session check
+    /// ([`crate::auth::current::Caller::check_with`]).
+    pub fn unread(
+        mut conn: &AsyncPgConnection,
+        person_id: Uuid,
+    ) -> BoxFuture<'_, QueryResult<(i64, i64)>> {
+        let query = unread_counters::table.find(person_id).select((
+            unread_counters::unread_conversations,
+            unread_counters::unread_messages,
+        ));
+        async move {
+            let counted: Option<(i32, i64)> = query.first(&mut conn).await.optional()?;
+            Ok(counted.map_or((0, 0), |(threads, messages)| (i64::from(threads), messages)))
+        }
+        .boxed()
     }
 }
