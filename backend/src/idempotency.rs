@@ -15,7 +15,7 @@ use std::pin::Pin;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
-use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, web};
@@ -27,7 +27,7 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::auth::current::API_KEY_PREFIX;
+use crate::auth::current::{API_KEY_PREFIX, bearer_token};
 use crate::auth::refresh::token_hash;
 use crate::db::models::idempotency_key::IdempotencyKey;
 use crate::db::schema::api_keys;
@@ -176,13 +176,7 @@ fn in_progress() -> ApiError {
 
 /// The person the request's bearer credential names, if it is valid.
 async fn caller(state: &AppState, request: &ServiceRequest) -> Result<Option<Uuid>, ApiError> {
-    let Some(token) = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim)
-    else {
+    let Some(token) = bearer_token(request.headers()) else {
         return Ok(None);
     };
     if token.starts_with(API_KEY_PREFIX) {

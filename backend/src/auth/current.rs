@@ -15,7 +15,7 @@
 
 use std::future::Future;
 
-use actix_web::http::header::AUTHORIZATION;
+use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use chrono::{DateTime, Utc};
 use confidant_openapi::ProblemCode;
@@ -172,13 +172,7 @@ impl Caller {
             .app_data::<web::Data<AppState>>()
             .cloned()
             .ok_or_else(unauthorized)?;
-        let token = request
-            .headers()
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(unauthorized)?;
+        let token = bearer_token(request.headers()).ok_or_else(unauthorized)?;
         let credential = if token.starts_with(API_KEY_PREFIX) {
             Credential::Key(token.to_owned())
         } else {
@@ -304,6 +298,15 @@ fn signed_in(
         enrolment_required,
         api_key_id: None,
     })
+}
+
+/// The credential of an `Authorization: Bearer …` header, if the request has one.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
 }
 
 /// What every API key begins with, so that a key is recognised at a glance (and by secret

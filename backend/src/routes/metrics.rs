@@ -4,10 +4,11 @@
 
 use std::time::Duration;
 
-use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use confidant_openapi::ProblemCode;
 
+use crate::auth::current::bearer_token;
 use crate::error::ApiError;
 use crate::jobs;
 use crate::monitoring;
@@ -46,13 +47,7 @@ pub async fn metrics(
             "Send the server's metrics token as `Authorization: Bearer <token>`.",
         )
     };
-    let presented = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim)
-        .ok_or_else(unauthorized)?;
+    let presented = bearer_token(request.headers()).ok_or_else(unauthorized)?;
     // Only someone who brings a token learns whether metrics are on.
     let Some(token) = &state.config.metrics_token else {
         return Err(ApiError::new(
