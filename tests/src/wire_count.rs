@@ -163,42 +163,55 @@ impl Drop for WireCount {
 /// Copies both ways; reads the client's messages, and the server's `ReadyForQuery`, as they
 /// pass.
 async fn carry(client: TcpStream, server: TcpStream, counters: Arc<Shared>) {
-    let (mut client_read, mut client_write) = client.into_split();
-    let (mut server_read, mut server_write) = server.into_split();
+    let (client_read, client_write) = client.into_split();
+    let (server_read, server_write) = server.into_split();
     let in_flight = Arc::new(InFlight::default());
-    let answers = Arc::clone(&in_flight);
-    let back = tokio::spawn(async move {
-        let mut reader = Backend::default();
-        let mut buffer = vec![0u8; 64 * 1024];
-        loop {
-            let read = match server_read.read(&mut buffer).await {
-                Ok(0) | Err(_) => break,
-                Ok(read) => read,
-            };
-            // Counted before the client can see it: a client that waits for an answer
-            // sends its next statement only after this.
-            reader.take(&buffer[..read], &answers);
-            if client_write.write_all(&buffer[..read]).await.is_err() {
-                break;
-            }
-        }
-    });
-    let mut reader = Frontend {
+    let mut answers = Backend {
+        in_flight: Arc::clone(&in_flight),
+        ..Backend::default()
+    };
+    // Each answer is read before the client can see it: a client that waits for one sends
+    // its next statement only after it was counted.
+    let back = tokio::spawn(pump(server_read, client_write, move |bytes| {
+        answers.take(bytes);
+    }));
+    let mut asked = Frontend {
         in_flight,
         ..Frontend::default()
     };
+    pump(client_read, server_write, |bytes| {
+        asked.take(bytes, &counters)
+    })
+    .await;
+    back.abort();
+}
+
+/// Copies `from` to `to` until either ends, showing `look` each chunk before passing it on.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut look: impl FnMut(&[u8]),
+) {
     let mut buffer = vec![0u8; 64 * 1024];
     loop {
-        let read = match client_read.read(&mut buffer).await {
-            Ok(0) | Err(_) => break,
+        let read = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
             Ok(read) => read,
         };
-        reader.take(&buffer[..read], &counters);
-        if server_write.write_all(&buffer[..read]).await.is_err() {
-            break;
+        look(&buffer[..read]);
+        if to.write_all(&buffer[..read]).await.is_err() {
+            return;
         }
     }
-    back.abort();
+}
+
+/// The next whole message at the front of `pending`, taken off it: a type byte (when
+/// `typed`), then a length that counts itself and what follows.
+fn next_message(pending: &mut Vec<u8>, typed: bool) -> Option<Vec<u8>> {
+    let at = usize::from(typed);
+    let length = pending.get(at..at + 4)?;
+    let total = at + u32::from_be_bytes([length[0], length[1], length[2], length[3]]) as usize;
+    (pending.len() >= total).then(|| pending.drain(..total).collect())
 }
 
 /// What one connection's client has asked for and not yet had answered.
@@ -215,41 +228,30 @@ struct InFlight {
 #[derive(Default)]
 struct Backend {
     pending: Vec<u8>,
+    in_flight: Arc<InFlight>,
 }
 
 impl Backend {
-    fn take(&mut self, bytes: &[u8], in_flight: &InFlight) {
+    fn take(&mut self, bytes: &[u8]) {
         self.pending.extend_from_slice(bytes);
-        loop {
-            if !self.pending.is_empty()
-                && in_flight
-                    .single_bytes
-                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                    .is_ok()
-            {
+        let in_flight = &self.in_flight;
+        let less = |count: &AtomicU64| {
+            count
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        };
+        while !self.pending.is_empty() {
+            if less(&in_flight.single_bytes) {
                 self.pending.remove(0);
                 continue;
             }
-            if self.pending.len() < 5 {
+            let Some(message) = next_message(&mut self.pending, true) else {
                 return;
+            };
+            if message[0] == b'Z' {
+                // The first one, after the startup, answers no `Sync`: nothing to take off.
+                less(&in_flight.syncs);
             }
-            let length = u32::from_be_bytes([
-                self.pending[1],
-                self.pending[2],
-                self.pending[3],
-                self.pending[4],
-            ]) as usize;
-            if self.pending.len() < 1 + length {
-                return;
-            }
-            if self.pending[0] == b'Z' {
-                // The first one, after the startup, answers no `Sync`.
-                let _answered =
-                    in_flight
-                        .syncs
-                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
-            }
-            self.pending.drain(..1 + length);
         }
     }
 }
@@ -276,23 +278,7 @@ type Bound = (String, Vec<bool>, Vec<Option<Vec<u8>>>);
 impl Frontend {
     fn take(&mut self, bytes: &[u8], counters: &Shared) {
         self.pending.extend_from_slice(bytes);
-        loop {
-            let header = if self.started { 5 } else { 4 };
-            if self.pending.len() < header {
-                return;
-            }
-            let at = if self.started { 1 } else { 0 };
-            let length = u32::from_be_bytes([
-                self.pending[at],
-                self.pending[at + 1],
-                self.pending[at + 2],
-                self.pending[at + 3],
-            ]) as usize;
-            let total = at + length;
-            if self.pending.len() < total {
-                return;
-            }
-            let message: Vec<u8> = self.pending.drain(..total).collect();
+        while let Some(message) = next_message(&mut self.pending, self.started) {
             if !self.started {
                 // An SSL or GSS request comes before the real startup packet.
                 let code = u32::from_be_bytes([message[4], message[5], message[6], message[7]]);
