@@ -155,6 +155,52 @@ pub fn password_changed(practice_name: &str, sign_in_link: &str) -> (String, Str
     render(subject, &practice, &blocks)
 }
 
+/// To a person whose sign-in with an authenticator app was just turned off.
+pub fn second_factor_off(practice_name: &str, account_link: &str) -> (String, String, String) {
+    let practice = one_line(practice_name);
+    let subject = format!("Your second sign-in step for {practice}'s secure portal was turned off");
+    let blocks = [
+        Block::Heading("Your second sign-in step was turned off".to_owned()),
+        Block::Paragraph(format!(
+            "Signing in to your account on {practice}'s secure messaging portal no longer asks \
+             for a code from your authenticator app: your password alone now signs in."
+        )),
+        Block::Paragraph(format!(
+            "If you did not do this, change your password at once, turn the second step back \
+             on under Your account, and tell {practice}."
+        )),
+        Block::Button {
+            label: "Open your account",
+            link: account_link,
+        },
+    ];
+    render(subject, &practice, &blocks)
+}
+
+/// To a person who just signed in with one of their recovery codes.
+pub fn recovery_code_used(practice_name: &str, account_link: &str) -> (String, String, String) {
+    let practice = one_line(practice_name);
+    let subject = format!("A recovery code was used to sign in to {practice}'s secure portal");
+    let blocks = [
+        Block::Heading("A recovery code was used".to_owned()),
+        Block::Paragraph(format!(
+            "Someone just signed in to your account on {practice}'s secure messaging portal \
+             with one of your recovery codes instead of a code from your authenticator app. \
+             That code cannot be used again."
+        )),
+        Block::Paragraph(format!(
+            "If it was not you, change your password at once, end your other sessions under \
+             Your account, and tell {practice}. If your phone is lost, set up your \
+             authenticator app again there."
+        )),
+        Block::Button {
+            label: "Open your account",
+            link: account_link,
+        },
+    ];
+    render(subject, &practice, &blocks)
+}
+
 /// To a practice's owners: one of its webhook endpoints failed for days and was turned off.
 /// Names neither the endpoint's address nor anything it was sent.
 pub fn webhook_disabled(
@@ -364,11 +410,39 @@ mod tests {
     }
 
     #[test]
+    fn second_factor_notices_name_the_practice_and_the_account_link_only() {
+        // R-MFA: they say what happened and what to do, and vary with nothing else.
+        let link = "https://confidant.example.com/account";
+        for notice in [second_factor_off, recovery_code_used] {
+            let (subject, text, html) = notice("Riverside Therapy", link);
+            assert!(subject.contains("Riverside Therapy"), "{subject}");
+            assert!(
+                text.contains(link) && text.contains("change your password"),
+                "{text}"
+            );
+            assert!(html.contains(link), "{html}");
+            let (other_subject, other_text, _) = notice("Lakeside Clinic", "https://x.example/a");
+            assert_eq!(
+                subject.replace("Riverside Therapy", "P"),
+                other_subject.replace("Lakeside Clinic", "P")
+            );
+            assert_eq!(
+                text.replace("Riverside Therapy", "P").replace(link, "L"),
+                other_text
+                    .replace("Lakeside Clinic", "P")
+                    .replace("https://x.example/a", "L")
+            );
+        }
+    }
+
+    #[test]
     fn html_special_characters_in_the_practice_name_are_escaped() {
         let practice = "Smith & <b>Jones</b> \"Care\"";
         for (subject, text, html) in [
             invitation(practice, LINK),
             secure_message_waiting(practice, LINK),
+            second_factor_off(practice, LINK),
+            recovery_code_used(practice, LINK),
         ] {
             assert!(subject.contains(practice), "{subject}");
             assert!(text.contains(practice), "{text}");

@@ -32,6 +32,22 @@ fn code(app: &Totp, offset_steps: i64) -> String {
         .to_string()
 }
 
+/// The subjects and text of the emails `member`'s sign-in address received, in order,
+/// checked for what no such email may carry: the person's name or any code.
+fn notices_to(app: &TestApp, member: &Member) -> Vec<String> {
+    app.mail
+        .messages()
+        .iter()
+        .filter(|mail| mail.recipients.contains(&member.person.email))
+        .map(|mail| {
+            let mail = mail.parse();
+            let text = format!("{}\n{}", mail.subject, mail.text.unwrap_or_default());
+            assert!(!text.contains(&member.person.name), "{text}");
+            text
+        })
+        .collect()
+}
+
 async fn enrol(app: &TestApp, member: &Member) -> (Totp, Vec<String>) {
     let started = app
         .send_as(Method::POST, &member.token, "/api/v1/me/mfa/totp", None)
@@ -132,10 +148,19 @@ async fn a_person_enrols_then_signs_in_with_a_code_once_and_a_recovery_code_once
     let replayed = code_step(&app, &replay_token, &current).await;
     assert_eq!(replayed.status(), 401, "a code works once");
 
-    // A recovery code signs in once, typed any way.
+    // A recovery code signs in once, typed any way, and the account hears of it.
+    app.run_jobs().await;
+    let before = notices_to(&app, &p.provider).len();
     let typed = recovery[0].to_uppercase().replace('-', " ");
     let with_recovery = code_step(&app, &replay_token, &typed).await;
     assert_eq!(with_recovery.status(), 200);
+    app.run_jobs().await;
+    let notices = notices_to(&app, &p.provider);
+    assert_eq!(notices.len(), before + 1, "{notices:?}");
+    assert!(
+        notices[before].contains("A recovery code was used"),
+        "{notices:?}"
+    );
     let again_token = password_step(&app, &p.provider).await;
     assert_eq!(
         code_step(&app, &again_token, &recovery[0]).await.status(),
@@ -169,6 +194,13 @@ async fn a_person_enrols_then_signs_in_with_a_code_once_and_a_recovery_code_once
         )
         .await;
     assert_eq!(off.status(), 204);
+    app.run_jobs().await;
+    let notices = notices_to(&app, &p.provider);
+    assert_eq!(notices.len(), before + 2, "{notices:?}");
+    assert!(
+        notices[before + 1].contains("was turned off"),
+        "{notices:?}"
+    );
     let account = p.provider.account();
     let plain: Value = app
         .login(&account.email, &account.password)

@@ -17,7 +17,9 @@ use crate::db::models::totp::TotpAuthenticator;
 use crate::db::schema::people;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::jobs;
 use crate::routes::auth::{refresh_cookie, start_session};
+use crate::sign_in_emails::{SecondFactorChange, SendSecondFactorNoticeJob};
 use crate::state::AppState;
 
 fn step_expired() -> ApiError {
@@ -28,7 +30,8 @@ fn step_expired() -> ApiError {
 }
 
 /// Finish signing in with a code from the authenticator app, or a recovery code (each
-/// recovery code works once). A TOTP code is accepted once; a challenge allows five wrong
+/// recovery code works once, and its use is told to the account's sign-in address by email).
+/// A TOTP code is accepted once; a challenge allows five wrong
 /// codes in its five minutes. Wrong codes are 401 and limited per person (10 per 15 minutes)
 /// and per address (20 per 15 minutes) beyond which 429.
 #[utoipa::path(
@@ -116,6 +119,9 @@ pub async fn login_mfa(
     by_address.refund(&mut conn).await?;
     let tokens = start_session(&state, &mut conn, &person, &request).await?;
     if accepted == second_factor::Accepted::RecoveryCode {
+        let notice =
+            SendSecondFactorNoticeJob::new(person.id, SecondFactorChange::RecoveryCodeUsed);
+        jobs::enqueue(&mut conn, &notice, Some(&notice.idempotency_key())).await?;
         AuditEvent::new(
             AuditAction::RecoveryCodeUsed,
             Some(person.practice_id),

@@ -21,7 +21,7 @@ use crate::db::schema::portal_accounts;
 use crate::error::{ApiError, unknown_ids};
 use crate::extract::ApiJson;
 use crate::jobs;
-use crate::password_emails::{SendPasswordChangedNoticeJob, SendPasswordResetJob};
+use crate::sign_in_emails::{SendPasswordChangedNoticeJob, SendPasswordResetJob};
 use crate::state::AppState;
 
 /// Ask for a password reset link.

@@ -17,6 +17,8 @@ use crate::db::models::totp::{RecoveryCodes, TotpAuthenticator};
 use crate::encryption;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::jobs;
+use crate::sign_in_emails::{SecondFactorChange, SendSecondFactorNoticeJob};
 use crate::state::AppState;
 
 fn already_on() -> ApiError {
@@ -125,7 +127,8 @@ pub async fn confirm_totp(
 }
 
 /// Turn sign-in with an authenticator app off, with a current code from it (or a recovery
-/// code). Refused while the practice requires a second factor of staff.
+/// code). Refused while the practice requires a second factor of staff. The account's
+/// sign-in address is told by email.
 #[utoipa::path(
     tag = "me",
     security(("bearer" = [])),
@@ -168,6 +171,8 @@ pub async fn disable_totp(
                 second_factor::check(&state, conn, &me.person, &row, &body.code, true).await?;
             if let Some(kind) = accepted {
                 TotpAuthenticator::remove(conn, me.id()).await?;
+                let notice = SendSecondFactorNoticeJob::new(me.id(), SecondFactorChange::TurnedOff);
+                jobs::enqueue(conn, &notice, Some(&notice.idempotency_key())).await?;
                 me.audit(AuditAction::MfaDisabled)
                     .target("person", me.id())
                     .details(serde_json::json!({"with": kind.as_str()}))

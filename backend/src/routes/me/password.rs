@@ -15,8 +15,8 @@ use crate::db::schema::portal_accounts;
 use crate::error::{ApiError, field_error};
 use crate::extract::ApiJson;
 use crate::jobs;
-use crate::password_emails::SendPasswordChangedNoticeJob;
 use crate::routes::auth::{refresh_cookie, start_session};
+use crate::sign_in_emails::SendPasswordChangedNoticeJob;
 use crate::state::AppState;
 
 /// Change your password (the current one is required).

@@ -1,5 +1,7 @@
-//! Emails about a person's password (R-RESET): the reset link, and the notice that the
-//! password changed. Both go to the account's sign-in address only.
+//! Emails about how a person signs in, to the account's sign-in address only: the reset link
+//! and the notice that the password changed (R-RESET), and the notices that the second
+//! sign-in step was turned off or a recovery code was used (R-MFA), so that someone who did
+//! not do it notices at once. None names more than the practice.
 //!
 //! The reset request enqueues a job whether or not the email belongs to an account (`person_id`
 //! is then `None` and the job sends nothing), so that the request does the same work and
@@ -33,6 +35,43 @@ pub struct SendPasswordChangedNoticeJob {
     pub change_id: Uuid,
     /// Whose password.
     pub person_id: Uuid,
+}
+
+/// Tells the account of `person_id` of a change to its second sign-in step.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendSecondFactorNoticeJob {
+    /// The change (one notice per change).
+    pub change_id: Uuid,
+    /// Whose account.
+    pub person_id: Uuid,
+    /// What happened.
+    pub change: SecondFactorChange,
+}
+
+/// What happened to a person's second sign-in step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecondFactorChange {
+    /// Sign-in with an authenticator app was turned off.
+    TurnedOff,
+    /// A recovery code was used to sign in (and is now spent).
+    RecoveryCodeUsed,
+}
+
+impl SendSecondFactorNoticeJob {
+    /// A notice for `change`, just made to `person_id`'s account.
+    pub fn new(person_id: Uuid, change: SecondFactorChange) -> Self {
+        Self {
+            change_id: Uuid::now_v7(),
+            person_id,
+            change,
+        }
+    }
+
+    /// The queue's idempotency key: one notice per change.
+    pub fn idempotency_key(&self) -> String {
+        format!("second-factor:{}", self.change_id)
+    }
 }
 
 impl SendPasswordResetJob {
@@ -139,6 +178,37 @@ impl BackgroundJob for SendPasswordChangedNoticeJob {
         drop(conn);
         let link = email::app_link(&ctx.config.public_url, "/sign-in", None);
         let content = templates::password_changed(&delivery.practice_name, &link);
+        ctx.mailer
+            .send(&OutgoingEmail::new(delivery.email, content))
+            .await
+            .map_err(JobError::from)
+    }
+}
+
+impl BackgroundJob for SendSecondFactorNoticeJob {
+    const KIND: &'static str = "send_second_factor_notice";
+    const LANE: Lane = Lane::Mail;
+    const DEADLINE: std::time::Duration = MAIL_JOB_DEADLINE;
+
+    async fn run(self, ctx: JobContext) -> Result<(), JobError> {
+        let mut conn = ctx
+            .pool
+            .get()
+            .await
+            .map_err(|_| JobError::retryable("no database connection"))?;
+        let Some(delivery) = delivery(&mut conn, self.person_id).await? else {
+            return Ok(());
+        };
+        drop(conn);
+        let link = email::app_link(&ctx.config.public_url, "/account", None);
+        let content = match self.change {
+            SecondFactorChange::TurnedOff => {
+                templates::second_factor_off(&delivery.practice_name, &link)
+            }
+            SecondFactorChange::RecoveryCodeUsed => {
+                templates::recovery_code_used(&delivery.practice_name, &link)
+            }
+        };
         ctx.mailer
             .send(&OutgoingEmail::new(delivery.email, content))
             .await
