@@ -13,6 +13,7 @@ pub mod lookup;
 pub mod menu;
 pub mod new_password;
 pub mod page_focus;
+pub mod recipient_labels;
 pub mod recipient_summary;
 pub mod sidebar;
 pub mod status_line;

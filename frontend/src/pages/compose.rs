@@ -37,9 +37,10 @@ use crate::components::blast_handoff::{self, BlastHandoff};
 use crate::components::discard::DiscardButton;
 use crate::components::draft::{DraftSaver, DraftStatus};
 use crate::components::lookup::{LatestOnly, Ticket};
-use crate::components::recipient_summary::{
-    RecipientSummary, can_receive, mask_email, person_id, recipient_name, spoken_label,
+use crate::components::recipient_labels::{
+    can_receive, mask_email, person_id, recipient_name, spoken_label,
 };
+use crate::components::recipient_summary::RecipientSummary;
 use crate::components::unread::Unread;
 use crate::pages::thread::body_problem;
 
