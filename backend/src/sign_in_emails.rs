@@ -167,21 +167,13 @@ impl BackgroundJob for SendPasswordChangedNoticeJob {
     const DEADLINE: std::time::Duration = MAIL_JOB_DEADLINE;
 
     async fn run(self, ctx: JobContext) -> Result<(), JobError> {
-        let mut conn = ctx
-            .pool
-            .get()
-            .await
-            .map_err(|_| JobError::retryable("no database connection"))?;
-        let Some(delivery) = delivery(&mut conn, self.person_id).await? else {
-            return Ok(());
-        };
-        drop(conn);
-        let link = email::app_link(&ctx.config.public_url, "/sign-in", None);
-        let content = templates::password_changed(&delivery.practice_name, &link);
-        ctx.mailer
-            .send(&OutgoingEmail::new(delivery.email, content))
-            .await
-            .map_err(JobError::from)
+        send_notice(
+            &ctx,
+            self.person_id,
+            "/sign-in",
+            templates::password_changed,
+        )
+        .await
     }
 }
 
@@ -191,27 +183,35 @@ impl BackgroundJob for SendSecondFactorNoticeJob {
     const DEADLINE: std::time::Duration = MAIL_JOB_DEADLINE;
 
     async fn run(self, ctx: JobContext) -> Result<(), JobError> {
-        let mut conn = ctx
-            .pool
-            .get()
-            .await
-            .map_err(|_| JobError::retryable("no database connection"))?;
-        let Some(delivery) = delivery(&mut conn, self.person_id).await? else {
-            return Ok(());
+        let render = match self.change {
+            SecondFactorChange::TurnedOff => templates::second_factor_off,
+            SecondFactorChange::RecoveryCodeUsed => templates::recovery_code_used,
         };
-        drop(conn);
-        let link = email::app_link(&ctx.config.public_url, "/account", None);
-        let content = match self.change {
-            SecondFactorChange::TurnedOff => {
-                templates::second_factor_off(&delivery.practice_name, &link)
-            }
-            SecondFactorChange::RecoveryCodeUsed => {
-                templates::recovery_code_used(&delivery.practice_name, &link)
-            }
-        };
-        ctx.mailer
-            .send(&OutgoingEmail::new(delivery.email, content))
-            .await
-            .map_err(JobError::from)
+        send_notice(&ctx, self.person_id, "/account", render).await
     }
+}
+
+/// Sends `person_id`'s account a notice that names its practice and links to `path` in the
+/// app; nothing when the account has gone since.
+async fn send_notice(
+    ctx: &JobContext,
+    person_id: Uuid,
+    path: &str,
+    render: fn(&str, &str) -> (String, String, String),
+) -> Result<(), JobError> {
+    let mut conn = ctx
+        .pool
+        .get()
+        .await
+        .map_err(|_| JobError::retryable("no database connection"))?;
+    let Some(delivery) = delivery(&mut conn, person_id).await? else {
+        return Ok(());
+    };
+    drop(conn);
+    let link = email::app_link(&ctx.config.public_url, path, None);
+    let content = render(&delivery.practice_name, &link);
+    ctx.mailer
+        .send(&OutgoingEmail::new(delivery.email, content))
+        .await
+        .map_err(JobError::from)
 }
