@@ -154,15 +154,14 @@ pub struct Caller {
     state: web::Data<AppState>,
     credential: Credential,
     source_address: String,
-    method: String,
-    pattern: String,
 }
 
 enum Credential {
     /// A genuine, unexpired access token.
     Token(Claims),
-    /// Something that looks like an API key.
-    Key(String),
+    /// Something that looks like an API key, and what the route needs of one (only keys
+    /// need the route's method and pattern, so tokens skip working them out).
+    Key(String, Needs),
 }
 
 impl Caller {
@@ -174,15 +173,17 @@ impl Caller {
             .ok_or_else(unauthorized)?;
         let token = bearer_token(request.headers()).ok_or_else(unauthorized)?;
         let credential = if token.starts_with(API_KEY_PREFIX) {
-            Credential::Key(token.to_owned())
+            let pattern = request.match_pattern().unwrap_or_default();
+            Credential::Key(
+                token.to_owned(),
+                key_scopes::needs(request.method().as_str(), &pattern),
+            )
         } else {
             Credential::Token(state.tokens.verify(token).map_err(|_| unauthorized())?)
         };
         Ok(Self {
             credential,
             source_address: peer_address(request),
-            method: request.method().as_str().to_owned(),
-            pattern: request.match_pattern().unwrap_or_default(),
             state,
         })
     }
@@ -190,15 +191,8 @@ impl Caller {
     /// Who the caller is, when the database agrees (one query).
     async fn authenticate(self) -> Result<CurrentPerson, ApiError> {
         match self.credential {
-            Credential::Key(key) => {
-                by_api_key(
-                    &self.state,
-                    &key,
-                    &self.method,
-                    &self.pattern,
-                    self.source_address,
-                )
-                .await
+            Credential::Key(key, needs) => {
+                by_api_key(&self.state, &key, needs, self.source_address).await
             }
             Credential::Token(claims) => {
                 let conn = self.state.conn().await?;
@@ -221,7 +215,7 @@ impl Caller {
     ) -> Result<(CurrentPerson, T), ApiError> {
         let claims = match self.credential {
             Credential::Token(claims) => claims,
-            Credential::Key(_) => {
+            Credential::Key(..) => {
                 let me = refuse_while_enrolling(self.authenticate().await?)?;
                 let value = read(conn, me.id()).await?;
                 return Ok((me, value));
@@ -318,8 +312,7 @@ pub const API_KEY_PREFIX: &str = "cfk_";
 async fn by_api_key(
     state: &AppState,
     key: &str,
-    method: &str,
-    pattern: &str,
+    needs: Needs,
     source_address: String,
 ) -> Result<CurrentPerson, ApiError> {
     let mut conn = state.conn().await?;
@@ -331,7 +324,7 @@ async fn by_api_key(
                 "This API key is not valid: it was revoked, has expired, or its person no longer has access.",
             )
         })?;
-    match key_scopes::needs(method, pattern) {
+    match needs {
         Needs::Nothing => {}
         Needs::Scope(scope) if row.scopes().contains(&scope) => {}
         Needs::Scope(scope) => {
