@@ -41,3 +41,25 @@ pub async fn until(what: &str, within: Duration, mut holds: impl AsyncFnMut() ->
     })
     .await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn returns_what_it_waited_for_once_it_comes() {
+        let mut looks = 0;
+        let found = eventually("the third look", Duration::from_secs(5), async || {
+            looks += 1;
+            if looks == 3 { Ok(looks) } else { Err(looks) }
+        })
+        .await;
+        assert_eq!(found, 3);
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "never: not within 200ms; last seen \"not yet\"")]
+    async fn fails_after_the_deadline_naming_what_it_last_saw() {
+        until("never", Duration::from_millis(200), async || false).await;
+    }
+}
