@@ -1,14 +1,15 @@
 //! Keeping the event log short: every hour, events older than `CONFIDANT_EVENT_RETENTION_HOURS`
-//! (24 by default) are removed. One job per hour across every instance (its idempotency key
-//! names the hour); each run schedules the next. A stream asking to resume from a pruned
-//! event is told to fetch afresh. Stream tickets past their minute go at the same time.
+//! (24 by default) are removed, once the webhook dispatcher has read them. One job per hour
+//! across every instance (its idempotency key names the hour); each run schedules the next. A
+//! stream asking to resume from a pruned event is told to fetch afresh. Stream tickets past
+//! their minute go at the same time.
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 
-use crate::db::schema::events;
+use crate::db::schema::{events, webhook_dispatch_cursor};
 use crate::jobs::{self, BackgroundJob, JobContext, JobError};
 
 /// The pruning of one hour.
@@ -42,11 +43,21 @@ impl PruneEventsJob {
     }
 }
 
-/// Removes the events recorded before `before`; answers how many.
+/// Removes the events recorded before `before` that the webhook dispatcher has read;
+/// answers how many. An event past the window that webhooks have not carried yet (every
+/// instance was down for longer than the window) stays until the dispatcher moves past it,
+/// so a long outage delays deliveries but never loses them.
 pub async fn prune(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
-    diesel::delete(events::table.filter(events::created_at.lt(before)))
-        .execute(conn)
-        .await
+    let dispatched = webhook_dispatch_cursor::table
+        .select(webhook_dispatch_cursor::last_event_id)
+        .single_value();
+    diesel::delete(
+        events::table
+            .filter(events::created_at.lt(before))
+            .filter(events::id.nullable().le(dispatched)),
+    )
+    .execute(conn)
+    .await
 }
 
 impl BackgroundJob for PruneEventsJob {

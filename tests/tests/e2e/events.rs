@@ -340,6 +340,48 @@ async fn events_older_than_the_retention_window_are_pruned_by_the_hourly_job() {
     assert!(left.contains(&rows[1].id), "the recent one stays");
 }
 
+// R-WEBHOOK: a long outage delays deliveries but loses none.
+#[tokio::test]
+async fn events_past_the_window_that_webhooks_have_not_carried_are_kept_until_dispatched() {
+    let app = spawn_app().await;
+    let p: StaffedPractice = app.staffed_practice("Events Clinic").await;
+    start_thread(&app, &p.provider.token, &[p.client.person.id], "Before").await;
+    let mut conn = connect(&app).await;
+    diesel::sql_query("UPDATE events SET created_at = now() - interval '25 hours'")
+        .execute(&mut conn)
+        .await
+        .expect("old events");
+    let old: Vec<i64> = events_after(&app, 0)
+        .await
+        .iter()
+        .map(|row| row.id)
+        .collect();
+    assert!(!old.is_empty());
+
+    // The hourly job alone, without the dispatcher reading first (every instance was down).
+    let prune = confidant::events::retention::PruneEventsJob::this_hour();
+    confidant::jobs::enqueue(&mut conn, &prune, Some(&prune.idempotency_key()))
+        .await
+        .expect("the pruning job");
+    app.run_jobs_with(&confidant::startup::job_registry()).await;
+    let kept: Vec<i64> = events_after(&app, 0)
+        .await
+        .iter()
+        .map(|row| row.id)
+        .collect();
+    assert_eq!(kept, old, "events the dispatcher has not read stay");
+
+    confidant::webhooks::dispatch::run(&app.job_context().pool)
+        .await
+        .expect("a dispatch");
+    let cutoff = chrono::Utc::now() - chrono::Duration::hours(24);
+    let pruned = confidant::events::retention::prune(&mut conn, cutoff)
+        .await
+        .expect("a pruning");
+    assert_eq!(pruned, old.len(), "once read, they go");
+    assert!(events_after(&app, 0).await.is_empty());
+}
+
 #[tokio::test]
 async fn committing_events_notifies_listeners_once_per_statement_with_the_newest_id() {
     use futures_util::StreamExt;
