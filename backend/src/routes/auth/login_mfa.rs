@@ -91,6 +91,24 @@ pub async fn login_mfa(
             match second_factor::check(&state, conn, &person, &row, &body.code, true).await? {
                 Some(accepted) => {
                     MfaChallenge::spend(conn, challenge.id).await?;
+                    if accepted == second_factor::Accepted::RecoveryCode {
+                        // With the code's spending: a used code is always told, and a notice
+                        // never goes out for a code the rollback kept.
+                        let notice = SendSecondFactorNoticeJob::new(
+                            person.id,
+                            SecondFactorChange::RecoveryCodeUsed,
+                        );
+                        jobs::enqueue(conn, &notice, Some(&notice.idempotency_key())).await?;
+                        AuditEvent::new(
+                            AuditAction::RecoveryCodeUsed,
+                            Some(person.practice_id),
+                            Some(person.id),
+                        )
+                        .target("person", person.id)
+                        .from_address(&address)
+                        .record(conn)
+                        .await?;
+                    }
                     Ok(Ok(accepted))
                 }
                 None => {
@@ -118,20 +136,6 @@ pub async fn login_mfa(
     by_person.refund(&mut conn).await?;
     by_address.refund(&mut conn).await?;
     let tokens = start_session(&state, &mut conn, &person, &request).await?;
-    if accepted == second_factor::Accepted::RecoveryCode {
-        let notice =
-            SendSecondFactorNoticeJob::new(person.id, SecondFactorChange::RecoveryCodeUsed);
-        jobs::enqueue(&mut conn, &notice, Some(&notice.idempotency_key())).await?;
-        AuditEvent::new(
-            AuditAction::RecoveryCodeUsed,
-            Some(person.practice_id),
-            Some(person.id),
-        )
-        .target("person", person.id)
-        .from_address(&address)
-        .record(&mut conn)
-        .await?;
-    }
     AuditEvent::new(
         AuditAction::SignIn,
         Some(person.practice_id),
