@@ -190,6 +190,15 @@ struct Pending {
     state: Upload,
 }
 
+/// A file uploaded for one form and handed, unsent, to another (the new-message composer's
+/// files going along to the blast composer).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UploadedFile {
+    pub id: Uuid,
+    pub name: String,
+    pub size: u64,
+}
+
 /// The files chosen for one message, owned by its form. `Copy`, so it goes into every closure.
 #[derive(Clone, Copy)]
 pub struct PendingFiles {
@@ -231,6 +240,38 @@ impl PendingFiles {
                 })
                 .collect()
         })
+    }
+
+    /// The uploaded files, in the order they were chosen, to hand to another form.
+    pub fn uploaded(&self) -> Vec<UploadedFile> {
+        self.list.with_untracked(|list| {
+            list.iter()
+                .filter_map(|p| match p.state {
+                    Upload::Done(id) => Some(UploadedFile {
+                        id,
+                        name: p.name.clone(),
+                        size: p.size,
+                    }),
+                    _ => None,
+                })
+                .collect()
+        })
+    }
+
+    /// Lists files another form uploaded, as attached (up to the per-message limit).
+    pub fn adopt(&self, files: Vec<UploadedFile>) {
+        for file in files.into_iter().take(MAX_ATTACHMENTS_PER_MESSAGE) {
+            let key = self.next_key.get_value();
+            self.next_key.set_value(key + 1);
+            self.list.update(|list| {
+                list.push(Pending {
+                    key,
+                    name: file.name,
+                    size: file.size,
+                    state: Upload::Done(file.id),
+                });
+            });
+        }
     }
 
     /// Checks the list just before sending; says what is wrong next to the files if anything.

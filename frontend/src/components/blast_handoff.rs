@@ -1,6 +1,6 @@
 //! What the new-message composer hands to the blast composer when the writer switches to a
-//! blast ("Send as a blast instead"): the subject, the message and the clients from To, so
-//! that nothing is typed or picked twice.
+//! blast ("Send as a blast instead"): the subject, the message, the clients from To and the
+//! uploaded files, so that nothing is typed, picked or uploaded twice.
 //!
 //! It is held in this page's memory only, and taken once: never in the address (it would stay
 //! in the history) nor in the browser's storage (clinic computers are shared, and subjects and
@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use confidant_openapi::people::Person;
 use uuid::Uuid;
 
+use super::attachments::UploadedFile;
+
 /// How long an offer waits for the blast composer (which opens on the same click).
 const TAKE_WITHIN_MS: f64 = 10_000.0;
 
@@ -23,12 +25,14 @@ const TAKE_WITHIN_MS: f64 = 10_000.0;
 pub struct BlastHandoff {
     pub subject: String,
     pub body: String,
-    /// The clients in To, in its order: what the blast composer's selection picks (staff and
-    /// groups stay behind: a blast goes to clients).
-    pub client_ids: Vec<Uuid>,
+    /// The clients in To, in its order, with the names their chips showed: what the blast
+    /// composer's selection picks (staff and groups stay behind: a blast goes to clients).
+    pub clients: Vec<(Uuid, String)>,
     /// The records of those clients the picker had read (staff see them there), by id: email,
     /// status, providers. A To put back from a saved draft may lack some.
     pub known: HashMap<Uuid, Person>,
+    /// The files already uploaded, unsent: a blast may carry them (they are the writer's).
+    pub files: Vec<UploadedFile>,
 }
 
 /// An offer: by whom, and when (milliseconds since the epoch).

@@ -1,6 +1,6 @@
 //! What the To picker says about an entry, as plain text: its name, its kind (a staff
 //! member's role), a partly masked email, the person's status, and all of it in one line for a
-//! screen reader. Pure functions of the wire types, so that `cargo xtask test` runs their
+//! screen reader; and which of a blast's selected clients its chips show. Pure functions of the wire types, so that `cargo xtask test` runs their
 //! tests on the host (`tests/tests/web_logic.rs`); the component that shows them is
 //! [`super::recipient_summary`].
 
@@ -100,9 +100,47 @@ pub fn spoken_label(
     parts.join(", ")
 }
 
+/// The chips of a selection, by name (then id, so that equal names keep their place), and
+/// how many more there are beyond the first `room`.
+pub fn shown_chips(
+    mut chips: Vec<(uuid::Uuid, String)>,
+    room: usize,
+) -> (Vec<(uuid::Uuid, String)>, usize) {
+    chips.sort_by(|a, b| {
+        a.1.to_lowercase()
+            .cmp(&b.1.to_lowercase())
+            .then(a.0.cmp(&b.0))
+    });
+    let more = chips.len().saturating_sub(room);
+    chips.truncate(room);
+    (chips, more)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selection_chips_go_by_name_and_count_what_does_not_fit() {
+        let id = |n: u128| uuid::Uuid::from_u128(n);
+        let chips = vec![
+            (id(3), "cleo".to_owned()),
+            (id(2), "Ben".to_owned()),
+            (id(1), "Cleo".to_owned()),
+            (id(4), "Ava".to_owned()),
+        ];
+        let (shown, more) = shown_chips(chips.clone(), 3);
+        assert_eq!(
+            shown,
+            vec![
+                (id(4), "Ava".to_owned()),
+                (id(2), "Ben".to_owned()),
+                (id(1), "Cleo".to_owned()),
+            ]
+        );
+        assert_eq!(more, 1);
+        assert_eq!(shown_chips(chips, 10).1, 0);
+    }
 
     #[test]
     fn masks_all_but_the_first_two_characters_of_the_local_part() {

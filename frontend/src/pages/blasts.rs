@@ -25,6 +25,7 @@ use crate::components::blast_handoff;
 use crate::components::discard::DiscardButton;
 use crate::components::lookup::LatestOnly;
 use crate::components::menu::MenuButton;
+use crate::components::recipient_labels::shown_chips;
 use crate::components::time::Time;
 use crate::live::Live;
 use crate::pages::thread::body_problem;
@@ -172,6 +173,8 @@ pub fn NewBlastPage() -> impl IntoView {
     let me = move || auth.session().map(|s| s.me.person.id);
     let clients = RwSignal::new(Vec::<Person>::new());
     let known = RwSignal::new(HashMap::<Uuid, Person>::new());
+    // Names of clients picked elsewhere (carried from To) whose records were not read here.
+    let names = RwSignal::new(HashMap::<Uuid, String>::new());
     let next_cursor = RwSignal::new(None::<String>);
     let search = RwSignal::new(String::new());
     let loading = RwSignal::new(true);
@@ -189,9 +192,11 @@ pub fn NewBlastPage() -> impl IntoView {
     // come along, handed over in memory (never in the address or the browser's storage).
     if let Some(handoff) = untrack(me).and_then(blast_handoff::take) {
         known.update(|map| map.extend(handoff.known));
-        selection.update(|s| s.picked.extend(handoff.client_ids));
+        selection.update(|s| s.picked.extend(handoff.clients.iter().map(|(id, _)| *id)));
+        names.update(|map| map.extend(handoff.clients));
         subject.set(handoff.subject);
         body.set(handoff.body);
+        files.adopt(handoff.files);
     }
 
     // "Mine": assigned to me and active — what "All my active clients" takes.
@@ -423,6 +428,7 @@ pub fn NewBlastPage() -> impl IntoView {
                             </li>
                         </MenuButton>
                     </div>
+                    <SelectionChips selection known names audience />
                     {move || list_error.get().map(|text| view! {
                         <p class="form-error" role="alert">{format!("Could not load clients: {text}")}</p>
                     })}
@@ -498,6 +504,93 @@ pub fn NewBlastPage() -> impl IntoView {
                 <DiscardButton href="/blasts" typed=Signal::derive(typed) />
             </div>
         </form>
+    }
+}
+
+/// How many selected clients show as chips; the rest are counted.
+const CHIPS_SHOWN: usize = 12;
+
+/// The selection as removable chips above the list, so that what is selected stays in sight
+/// whatever the list shows: clients picked under an earlier search, carried from the
+/// new-message composer, or further down than the loaded pages; "All my active clients" is
+/// one chip.
+#[component]
+fn SelectionChips(
+    selection: RwSignal<Selection>,
+    known: RwSignal<HashMap<Uuid, Person>>,
+    names: RwSignal<HashMap<Uuid, String>>,
+    audience: RwSignal<Option<i64>>,
+) -> impl IntoView {
+    let name_of = move |id: &Uuid| {
+        known
+            .with(|map| map.get(id).map(|person| person.name.clone()))
+            .or_else(|| names.with(|map| map.get(id).cloned()))
+            .unwrap_or_else(|| "A client".to_owned())
+    };
+    let chips = Memo::new(move |_| {
+        let picked: Vec<(Uuid, String)> =
+            selection.with(|s| s.picked.iter().map(|id| (*id, name_of(id))).collect());
+        shown_chips(picked, CHIPS_SHOWN)
+    });
+    let all_mine = move || {
+        selection.with(|s| {
+            s.all_mine.then(|| {
+                let all = match audience.get() {
+                    Some(n) => format!("All my active clients ({n})"),
+                    None => "All my active clients".to_owned(),
+                };
+                match s.excluded.len() {
+                    0 => all,
+                    out => format!("{all}, {out} taken out"),
+                }
+            })
+        })
+    };
+    view! {
+        <Show when=move || selection.with(|s| s.all_mine || !s.picked.is_empty())>
+            <ul class="chips picked-chips" aria-label="Selected clients" data-testid="picked-chips">
+                {move || all_mine().map(|text| view! {
+                    <li class="chip" data-testid="picked-chip">
+                        <span>{text}</span>
+                        <button
+                            class="chip-remove"
+                            type="button"
+                            aria-label="Remove all my active clients"
+                            on:click=move |_| selection.update(|s| {
+                                s.all_mine = false;
+                                s.excluded.clear();
+                            })
+                        >
+                            "×"
+                        </button>
+                    </li>
+                })}
+                <For each=move || chips.get().0 key=|chip| chip.clone() let:chip>
+                    {
+                        let (id, name) = chip;
+                        view! {
+                            <li class="chip" data-testid="picked-chip">
+                                <span>{name.clone()}</span>
+                                <button
+                                    class="chip-remove"
+                                    type="button"
+                                    aria-label=format!("Remove {name}")
+                                    on:click=move |_| selection.update(|s| {
+                                        s.picked.remove(&id);
+                                    })
+                                >
+                                    "×"
+                                </button>
+                            </li>
+                        }
+                    }
+                </For>
+                {move || match chips.get().1 {
+                    0 => None,
+                    more => Some(view! { <li class="chip-more" data-testid="picked-more">{format!("and {more} more")}</li> }),
+                }}
+            </ul>
+        </Show>
     }
 }
 

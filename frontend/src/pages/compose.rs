@@ -8,7 +8,7 @@
 //! masked email and status (two clients of the same name, an inactive one); a client sees
 //! their own providers first; and two or more clients in To bring a warning, before anything
 //! is sent, that they would share one thread they cannot reply to (R-MULTI-CLIENT), with the
-//! way out: a blast, which opens with the clients, subject and message written here.
+//! way out: a blast, which opens with the clients, subject, message and files given here.
 //!
 //! What is written is kept as a draft on the server while typing (never in the browser: clinic
 //! computers are shared) and put back when the page opens again; Discard removes it, and the
@@ -377,28 +377,29 @@ fn Composer() -> impl IntoView {
     let subject_count = move || subject.with(|s| s.trim().chars().count());
     let typed =
         move || subject.with(|s| !s.trim().is_empty()) || body.with(|b| !b.trim().is_empty());
-    // R-MULTI-CLIENT's way out: the blast composer opens with the clients, subject and message
-    // written here. The draft stays as it is, for coming back.
+    // R-MULTI-CLIENT's way out: the blast composer opens with the clients, subject, message and
+    // uploaded files given here (a file still uploading stays behind). The draft stays as it
+    // is, for coming back.
     let hand_over = move || {
         let Some(me) = me else {
             return;
         };
-        let client_ids = chosen.with_untracked(|list| {
+        let clients = chosen.with_untracked(|list| {
             list.iter()
                 .filter_map(|recipient| match recipient {
                     Recipient::Person {
                         id,
                         kind: PersonKind::Client,
                         ..
-                    } => Some(*id),
+                    } => Some((*id, recipient_name(recipient))),
                     _ => None,
                 })
                 .collect::<Vec<_>>()
         });
         let known = details.with_untracked(|known| {
-            client_ids
+            clients
                 .iter()
-                .filter_map(|id| known.get(id).map(|person| (*id, person.clone())))
+                .filter_map(|(id, _)| known.get(id).map(|person| (*id, person.clone())))
                 .collect()
         });
         blast_handoff::offer(
@@ -406,8 +407,9 @@ fn Composer() -> impl IntoView {
             BlastHandoff {
                 subject: subject.get_untracked(),
                 body: body.get_untracked(),
-                client_ids,
+                clients,
                 known,
+                files: files.uploaded(),
             },
         );
     };

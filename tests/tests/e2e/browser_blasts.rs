@@ -276,6 +276,16 @@ async fn a_message_to_two_clients_becomes_a_blast_with_what_was_written() {
     browser.wait_for_count("[data-testid=to-chip]", 2).await;
     browser.fill("[data-testid=subject]", "Group session").await;
     browser.fill("[data-testid=body]", "Thursday at 6.").await;
+    // A file uploaded here goes along too, not uploaded twice.
+    let folder = tempfile::tempdir().expect("a folder of files to attach");
+    let agenda = folder.path().join("agenda.txt");
+    std::fs::write(&agenda, b"6 pm: welcome\n").expect("a file to attach");
+    browser
+        .choose_files("input[type=file][data-testid=attach]", &[&agenda])
+        .await;
+    browser
+        .wait_for_all_attribute("[data-testid=attachment-chip]", "data-state", "done")
+        .await;
     browser
         .wait_for_text("[data-testid=multi-client-warning]", "go with you")
         .await;
@@ -283,6 +293,18 @@ async fn a_message_to_two_clients_becomes_a_blast_with_what_was_written() {
     browser.wait_for_path("/blasts/new").await;
     browser
         .wait_for_text("[data-testid=selected-count]", "2 clients selected")
+        .await;
+    // Both carried clients are in sight as chips, whatever the list below shows.
+    browser.wait_for_count("[data-testid=picked-chip]", 2).await;
+    let chips = browser
+        .wait_for_text("[data-testid=picked-chips]", "Otto Other")
+        .await;
+    assert!(chips.contains(&p.client.person.name), "{chips}");
+    browser
+        .wait_for_all_attribute("[data-testid=attachment-chip]", "data-state", "done")
+        .await;
+    browser
+        .wait_for_text("[data-testid=attachment-chips]", "agenda.txt")
         .await;
     let carried = browser
         .client
@@ -320,4 +342,103 @@ async fn a_message_to_two_clients_becomes_a_blast_with_what_was_written() {
         2,
         "one private thread each"
     );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) AS n FROM message_attachments ma JOIN messages m ON m.id = ma.message_id \
+             JOIN conversations c ON c.id = m.conversation_id \
+             WHERE c.kind = 'blast' AND c.subject = 'Group session'"
+        )
+        .await,
+        2,
+        "each thread carries the file uploaded in the first composer"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM attachments").await,
+        1,
+        "uploaded once"
+    );
+}
+
+// R-BLAST-NEW
+#[tokio::test]
+async fn the_blast_picker_keeps_what_is_selected_in_sight_across_searches() {
+    let app = spawn_app_with_web().await;
+    let p = app.staffed_practice("Chips Browser").await;
+    let browser = Browser::start().await;
+    browser.sign_in(&app, &p.provider.account()).await;
+    browser.click("[data-testid=nav-blasts]").await;
+    browser.click("[data-testid=new-blast]").await;
+    browser.wait_for_path("/blasts/new").await;
+    assert_eq!(
+        browser.count("[data-testid=picked-chips]").await,
+        0,
+        "nothing selected yet"
+    );
+
+    // Picked under one search, then another: the first stays as a chip while hidden below.
+    browser.fill("[data-testid=client-search]", "Otto").await;
+    browser.wait_for_count("[data-testid=client-row]", 1).await;
+    browser
+        .click_text("[data-testid=client-row]", "Otto Other")
+        .await;
+    browser
+        .fill("[data-testid=client-search]", &p.client.person.name)
+        .await;
+    browser.wait_for_count("[data-testid=client-row]", 1).await;
+    browser
+        .click_text("[data-testid=client-row]", &p.client.person.name)
+        .await;
+    browser
+        .wait_for_text("[data-testid=selected-count]", "2 clients selected")
+        .await;
+    browser.wait_for_count("[data-testid=picked-chip]", 2).await;
+    browser
+        .wait_for_text("[data-testid=picked-chips]", "Otto Other")
+        .await;
+    browser.screenshot("blast-picker-chips").await;
+
+    // Its × takes one out again, and the list's box follows.
+    browser.click("[aria-label='Remove Otto Other']").await;
+    browser
+        .wait_for_text("[data-testid=selected-count]", "1 client selected")
+        .await;
+    browser.wait_for_count("[data-testid=picked-chip]", 1).await;
+    browser.fill("[data-testid=client-search]", "Otto").await;
+    browser
+        .wait_for_text("[data-testid=client-list]", "Otto Other")
+        .await;
+    let ticked = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=client-row]')] \
+                 .filter(row => row.textContent.includes('Otto Other')) \
+                 .map(row => row.querySelector('input').checked);",
+            vec![],
+        )
+        .await
+        .expect("the box");
+    assert_eq!(ticked, json!([false]));
+
+    // "All my active clients" is one chip; removing it clears that part only.
+    browser.click("[data-testid=select-menu]").await;
+    browser.click("[data-testid=select-all-mine]").await;
+    browser
+        .wait_for_text("[data-testid=picked-chips]", "All my active clients")
+        .await;
+    browser
+        .click("[aria-label='Remove all my active clients']")
+        .await;
+    browser.wait_for_absent("[data-testid=picked-chips]").await;
+    browser
+        .wait_for_text("[data-testid=selected-count]", "0 clients selected")
+        .await;
+    browser.phone_size().await;
+    browser
+        .click_text("[data-testid=client-row]", "Otto Other")
+        .await;
+    browser.wait_for_count("[data-testid=picked-chip]", 1).await;
+    assert_eq!(browser.touch_misfits().await, Vec::<String>::new());
+    assert_eq!(browser.axe_serious().await, Vec::<String>::new());
+    browser.screenshot("blast-picker-chips-phone").await;
+    browser.close().await;
 }
