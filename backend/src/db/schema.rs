@@ -103,6 +103,11 @@ diesel::table! {
         archived_at -> Nullable<Timestamptz>,
         /// Generated: `inbox_minute(last_message_at)`, the folder indexes' key.
         last_message_minute -> Timestamptz,
+        /// A row of a blast thread (set when the blast writes it; a thread's kind never
+        /// changes): such rows have folder indexes of their own, in exact order.
+        in_blast -> Bool,
+        /// Generated: `last_message_at` in a blast thread, else NULL; the blast indexes' key.
+        blast_message_at -> Nullable<Timestamptz>,
     }
 }
 

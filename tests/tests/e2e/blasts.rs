@@ -920,3 +920,169 @@ async fn sent_can_leave_blast_threads_out() {
         .expect("a page");
     assert_eq!(inbox.items.len(), 1, "only the direct thread");
 }
+
+/// The rows PostgreSQL read from `conversation_participants` to run `sql` with `params`: each
+/// scan's rows (over its loops) and those its filter dropped, from `EXPLAIN ANALYZE`.
+async fn participant_rows_read(
+    app: &TestApp,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> f64 {
+    fn walk(node: &Value, total: &mut f64) {
+        if node["Relation Name"] == "conversation_participants" {
+            let loops = node["Actual Loops"].as_f64().unwrap_or(1.0);
+            let rows = node["Actual Rows"].as_f64().unwrap_or(0.0);
+            let removed = node["Rows Removed by Filter"].as_f64().unwrap_or(0.0);
+            *total += rows * loops + removed;
+        }
+        for child in node["Plans"].as_array().into_iter().flatten() {
+            walk(child, total);
+        }
+    }
+    let (client, connection) = tokio_postgres::connect(app.database.url(), tokio_postgres::NoTls)
+        .await
+        .expect("a connection");
+    tokio::spawn(connection);
+    let row = client
+        .query_one(&format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}"), params)
+        .await
+        .expect("a plan");
+    let plan: Value = row.get(0);
+    let mut total = 0.0;
+    walk(&plan[0]["Plan"], &mut total);
+    total
+}
+
+// R-BLAST-NEW: a blast writes its sender into hundreds of threads within one second; their
+// folders still read only a page's rows, and page through every thread once, newest first.
+#[tokio::test]
+async fn after_a_big_blast_the_senders_folders_read_a_page_not_the_blast() {
+    use confidant::db::models::conversation::{FolderFilter, page_sql};
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Big Blast Clinic").await;
+    let provider = p.provider.person.id;
+    app.add_clients_directly(p.id, Some(provider), 600, "active")
+        .await;
+    let before = app
+        .start_thread(&p.provider, p.client.person.id, "Before", "Hello.")
+        .await;
+    accepted(
+        &app,
+        &p.provider,
+        json!({"all_my_active_clients": true, "subject": "Closed", "body": "Closed Monday."}),
+    )
+    .await;
+    app.run_jobs().await;
+    let after = app
+        .start_thread(&p.provider, p.client.person.id, "After", "Hello again.")
+        .await;
+
+    // Rows of blast threads, and only they, are marked as such (their own indexes).
+    assert_eq!(
+        app.count(
+            "SELECT count(*) AS n FROM conversation_participants p \
+             JOIN conversations c ON c.id = p.conversation_id \
+             WHERE p.in_blast <> (c.kind = 'blast') \
+                OR p.blast_message_at IS DISTINCT FROM \
+                   CASE WHEN c.kind = 'blast' THEN p.last_message_at END"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM conversation_participants WHERE in_blast")
+            .await,
+        2 * 601
+    );
+
+    // Every thread once, newest first, across pages of both kinds.
+    for folder in ["sent", "all"] {
+        let items: Vec<confidant_openapi::conversations::ConversationSummary> = app
+            .every_item(
+                &p.provider.token,
+                &format!("/api/v1/conversations?folder={folder}&limit=50"),
+            )
+            .await;
+        assert_eq!(items.len(), 603, "{folder}: 601 blast threads and 2 others");
+        let ids: std::collections::HashSet<Uuid> = items.iter().map(|c| c.id).collect();
+        assert_eq!(ids.len(), items.len(), "{folder}: no thread twice");
+        assert!(
+            items
+                .windows(2)
+                .all(|w| w[0].last_message_at >= w[1].last_message_at),
+            "{folder}: newest first"
+        );
+        assert_eq!(items[0].id, after.id);
+        assert_eq!(items[602].id, before.id);
+        assert_eq!(
+            items[1..602]
+                .iter()
+                .filter(|c| c.subject == "Closed")
+                .count(),
+            601
+        );
+    }
+    let without: Vec<confidant_openapi::conversations::ConversationSummary> = app
+        .every_item(
+            &p.provider.token,
+            "/api/v1/conversations?folder=sent&blast_threads=false&limit=1",
+        )
+        .await;
+    assert_eq!(
+        without.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [after.id, before.id]
+    );
+
+    // What PostgreSQL reads for a first page of 25: about a page from each kind of thread,
+    // not the 601 rows of the blast's one second. With statistics, as autovacuum keeps them.
+    diesel::sql_query("ANALYZE")
+        .execute(&mut app.database.connect().await)
+        .await
+        .expect("analyze");
+    for (folder, blast_threads) in [
+        (FolderFilter::Sent, true),
+        (FolderFilter::Sent, false),
+        (FolderFilter::All, true),
+        (FolderFilter::Inbox, true),
+    ] {
+        let read = participant_rows_read(
+            &app,
+            page_sql(folder, false),
+            &[&provider, &25_i64, &None::<Uuid>, &true, &blast_threads],
+        )
+        .await;
+        assert!(
+            read <= 60.0,
+            "{folder:?} (blast threads {blast_threads}): read {read} participant rows for a page of 25"
+        );
+    }
+
+    // A client's reply moves their blast thread to the top of the sender's folders.
+    let theirs = threads(&app, &p.client)
+        .await
+        .items
+        .into_iter()
+        .find(|c| c.subject == "Closed")
+        .expect("the client's blast thread");
+    let replied = app
+        .send_as(
+            Method::POST,
+            &p.client.token,
+            &format!("/api/v1/conversations/{}/messages", theirs.id),
+            Some(json!({"body": "Noted, thanks."})),
+        )
+        .await;
+    assert_eq!(replied.status(), 201);
+    for folder in ["all", "inbox"] {
+        let page: ConversationPage = app
+            .get_as(
+                &p.provider.token,
+                &format!("/api/v1/conversations?folder={folder}&limit=5"),
+            )
+            .await
+            .json()
+            .await
+            .expect("a page");
+        assert_eq!(page.items[0].id, theirs.id, "{folder}");
+    }
+}

@@ -174,7 +174,8 @@ async fn a_busy_thread_rewrites_its_participants_in_place_and_leaves_no_bloat() 
         }
     }
     let after = app.count(SIZE).await;
-    // Six relations (the table, its key and four folder indexes); a page each at most.
+    // The table, its key and the four folder indexes this direct thread's rows are in; a
+    // page each at most. (The three blast indexes hold none of its rows.)
     assert!(
         after - before <= 6 * 8192,
         "1,000 replies grew the participants' table and indexes from {before} to {after} bytes"

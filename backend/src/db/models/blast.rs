@@ -281,7 +281,8 @@ impl Blast {
     }
 
     /// Writes one chunk's threads with a statement per table: the conversations (kind
-    /// `blast`, R-BLAST-NEW), the sender and the client as the only participants, the
+    /// `blast`, R-BLAST-NEW), the sender and the client as the only participants (marked
+    /// `in_blast`: their rows have folder indexes of their own, see `inbox_page_sql!`), the
     /// messages, and the blast's files on each message.
     pub async fn write_threads(
         &self,
@@ -305,10 +306,10 @@ impl Blast {
         Prepared::sql(
             "INSERT INTO conversation_participants \
                  (practice_id, conversation_id, person_id, last_message_at, unread_count, \
-                  has_received, has_sent) \
-             SELECT $1, c, $2, $3, 0, false, true FROM unnest($4::uuid[]) AS s(c) \
+                  has_received, has_sent, in_blast) \
+             SELECT $1, c, $2, $3, 0, false, true, true FROM unnest($4::uuid[]) AS s(c) \
              UNION ALL \
-             SELECT $1, c, client, $3, 1, true, false \
+             SELECT $1, c, client, $3, 1, true, false, true \
              FROM unnest($4::uuid[], $5::uuid[]) AS r(c, client)",
         )
         .bind::<SqlUuid, _>(self.practice_id)

@@ -174,39 +174,91 @@ macro_rules! with_filter {
 /// A page of one folder, after a cursor or from the top (see [`Conversation::page`]): one
 /// constant text per folder and start, so that each is prepared once per connection.
 ///
-/// The order is `(last_message_minute, last_message_at, conversation_id)`, the same order as
-/// `(last_message_at, conversation_id)` (the minute is that time cut to the minute), but the
-/// folder indexes hold only the minute: a reply rewrites the participants' `last_message_at`
-/// without changing any indexed value, so PostgreSQL updates the rows in place (HOT) and a
-/// busy thread leaves neither dead index entries nor bloat. The index gives the rows minute
-/// by minute and an incremental sort orders each minute's few. The page is chosen first and
-/// only its rows then look up their latest message.
+/// The order is `(last_message_at, conversation_id)`, newest first, taken from two kinds of
+/// rows with indexes of their own (migration 000020), each read only as far as the page needs:
+///
+/// - **Other threads** (`NOT in_blast`): their folder indexes hold only the minute of the
+///   latest message, so that a reply rewrites the participants' `last_message_at` without
+///   changing any indexed value: PostgreSQL updates the rows in place (HOT) and a busy thread
+///   leaves neither dead index entries nor bloat. The index gives the rows minute by minute
+///   (`last_message_minute` is that time cut to the minute, so the order is the same) and an
+///   incremental sort orders each minute's few.
+/// - **Blast threads** (`in_blast`): a blast writes its sender into thousands of threads
+///   within a second, which would make one minute of thousands of rows to read and sort on
+///   every page. Their indexes hold the exact time (`blast_message_at`, `last_message_at`
+///   in these rows and NULL in others, so that other rows' updates stay in place) and the
+///   thread, so the page's rows come in order. In a blast thread (the sender and one client)
+///   everyone sees everyone, so `with` needs no look at the thread's kind there; `$5` leaves
+///   them out.
+///
+/// The page is chosen first and only its rows then look up their latest message. `$after_minute`
+/// and `$after_exact` continue after a cursor (`$6`, `$7`) in each kind's own index order.
 macro_rules! inbox_page_sql {
-    ($folder:literal, $after:literal) => {
+    ($folder:literal, $after_minute:literal, $after_exact:literal) => {
         concat!(
             "SELECT page.*, latest.body AS latest_body FROM ( \
-                 SELECT c.id, c.practice_id, c.subject, c.kind, c.started_by, \
+                 (SELECT c.id, c.practice_id, c.subject, c.kind, c.started_by, \
                      p.conversation_id, p.person_id, p.last_message_at, p.unread_count, \
                      p.archived_at, p.last_message_minute \
                  FROM conversation_participants p \
                  JOIN conversations c ON c.id = p.conversation_id \
-                 WHERE p.person_id = $1 ",
+                 WHERE p.person_id = $1 AND NOT p.in_blast ",
             with_filter!("$3", "$4"),
-            " AND ($5 OR c.kind <> 'blast') ",
+            " ",
             $folder,
             " ",
-            $after,
+            $after_minute,
             " ORDER BY p.last_message_minute DESC, p.last_message_at DESC, \
-                     p.conversation_id DESC LIMIT $2 \
+                     p.conversation_id DESC LIMIT $2) \
+                 UNION ALL \
+                 (SELECT c.id, c.practice_id, c.subject, c.kind, c.started_by, \
+                     p.conversation_id, p.person_id, p.last_message_at, p.unread_count, \
+                     p.archived_at, p.last_message_minute \
+                 FROM (SELECT * FROM conversation_participants p \
+                     WHERE p.person_id = $1 AND p.in_blast AND $5 \
+                     AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM conversation_participants w \
+                         WHERE w.conversation_id = p.conversation_id AND w.person_id = $3)) ",
+            $folder,
+            " ",
+            $after_exact,
+            " ORDER BY p.blast_message_at DESC, p.conversation_id DESC LIMIT $2) AS p \
+                 JOIN conversations c ON c.id = p.conversation_id) \
+                 ORDER BY last_message_at DESC, conversation_id DESC LIMIT $2 \
              ) AS page \
              LEFT JOIN LATERAL ( \
                  SELECT body FROM messages WHERE messages.conversation_id = page.conversation_id \
                  ORDER BY created_at DESC, id DESC LIMIT 1 \
              ) AS latest ON true \
-             ORDER BY page.last_message_minute DESC, page.last_message_at DESC, \
-                 page.conversation_id DESC"
+             ORDER BY page.last_message_at DESC, page.conversation_id DESC"
         )
     };
+}
+
+/// The text of [`Conversation::page`] for `folder`, after a cursor or not: public so that a
+/// test can ask PostgreSQL how it runs it.
+///
+/// A row comparison, not `a < x OR (a = x AND b < y)`: PostgreSQL turns it into a range on
+/// the index, so a page deep in 100k threads costs no more to find.
+pub fn page_sql(folder: FolderFilter, after: bool) -> &'static str {
+    macro_rules! folder {
+        ($folder:literal) => {
+            if after {
+                inbox_page_sql!(
+                    $folder,
+                    "AND (p.last_message_minute, p.last_message_at, p.conversation_id) < (inbox_minute($6), $6, $7)",
+                    "AND (p.blast_message_at, p.conversation_id) < ($6, $7)"
+                )
+            } else {
+                inbox_page_sql!($folder, "", "")
+            }
+        };
+    }
+    match folder {
+        FolderFilter::Inbox => folder!("AND p.has_received AND p.archived_at IS NULL"),
+        FolderFilter::Sent => folder!("AND p.has_sent"),
+        FolderFilter::Archived => folder!("AND p.archived_at IS NOT NULL"),
+        FolderFilter::All => folder!(""),
+    }
 }
 
 /// Which folder of a person's conversations.
@@ -409,8 +461,8 @@ impl Conversation {
     }
 
     /// A page of `person_id`'s conversations, newest activity first, after `after`, each with
-    /// its latest message's text: one statement, the folder's index read minute by minute
-    /// (see `inbox_page_sql!`) and one step back along each chosen thread's messages
+    /// its latest message's text: one statement, the folder's indexes read as far as the page
+    /// needs (see `inbox_page_sql!`) and one step back along each chosen thread's messages
     /// (`LATERAL … LIMIT 1`, which diesel cannot write).
     /// With `with`, only threads where the viewer sees that person take part; without
     /// `blast_threads`, none a blast made.
@@ -423,36 +475,7 @@ impl Conversation {
         after: Option<(DateTime<Utc>, Uuid)>,
         limit: i64,
     ) -> QueryResult<Vec<InboxRow>> {
-        // A row comparison, not `a < x OR (a = x AND b < y)`: PostgreSQL turns its minute into
-        // a range on the folder index, so a page deep in 100k threads costs no more to find.
-        let text = match (folder, after.is_some()) {
-            (FolderFilter::Inbox, true) => inbox_page_sql!(
-                "AND p.has_received AND p.archived_at IS NULL",
-                "AND (p.last_message_minute, p.last_message_at, p.conversation_id) < (inbox_minute($6), $6, $7)"
-            ),
-            (FolderFilter::Inbox, false) => {
-                inbox_page_sql!("AND p.has_received AND p.archived_at IS NULL", "")
-            }
-            (FolderFilter::Sent, true) => inbox_page_sql!(
-                "AND p.has_sent",
-                "AND (p.last_message_minute, p.last_message_at, p.conversation_id) < (inbox_minute($6), $6, $7)"
-            ),
-            (FolderFilter::Sent, false) => inbox_page_sql!("AND p.has_sent", ""),
-            (FolderFilter::Archived, true) => inbox_page_sql!(
-                "AND p.archived_at IS NOT NULL",
-                "AND (p.last_message_minute, p.last_message_at, p.conversation_id) < (inbox_minute($6), $6, $7)"
-            ),
-            (FolderFilter::Archived, false) => {
-                inbox_page_sql!("AND p.archived_at IS NOT NULL", "")
-            }
-            (FolderFilter::All, true) => {
-                inbox_page_sql!(
-                    "",
-                    "AND (p.last_message_minute, p.last_message_at, p.conversation_id) < (inbox_minute($6), $6, $7)"
-                )
-            }
-            (FolderFilter::All, false) => inbox_page_sql!("", ""),
-        };
+        let text = page_sql(folder, after.is_some());
         let query = Prepared::sql(text)
             .bind::<diesel::sql_types::Uuid, _>(viewer.id)
             .bind::<diesel::sql_types::BigInt, _>(limit)
