@@ -3,8 +3,9 @@
 //!
 //! - `inbox [--threads N] [--seconds S]`: one person with N threads (default 100,000) against
 //!   one with 10: the first inbox page, a page halfway down, and the unread badge, as medians;
-//!   then the first page and the badge of both under load from 2 connections against the
-//!   limit (as for `send`).
+//!   the first page of Sent of a blast's sender (10,000 threads written within a second or
+//!   two), with and without the blast's threads; then the first page and the badge of both
+//!   under load from 2 connections against the limit (as for `send`).
 //! - `send [--seconds S]`: replies under load, from 2, 8 and 32 concurrent connections (each
 //!   its own provider-client thread), and the inbox page and unread badge read under the same
 //!   concurrency: requests per second, p50 and p99, against the limit: the same statements
@@ -233,6 +234,38 @@ async fn inbox(count: i32, seconds: u64) {
         .expect("vacuum");
     let badge_few_unread = median(&app, busy, "/api/v1/unread").await;
 
+    // A blast's sender: its 10,000 threads are written within a second or two.
+    const BLAST_CLIENTS: usize = 10_000;
+    eprintln!("bench: sending a blast to {BLAST_CLIENTS} clients…");
+    app.add_clients_directly(p.id, Some(p.owner.person.id), BLAST_CLIENTS, "active")
+        .await;
+    let sent = app
+        .send_as(
+            reqwest::Method::POST,
+            &p.owner.token,
+            "/api/v1/blasts",
+            Some(serde_json::json!({
+                "all_my_active_clients": true,
+                "subject": "Closed on Monday",
+                "body": "The office is closed on Monday.",
+            })),
+        )
+        .await;
+    assert_eq!(sent.status(), 202, "the blast is accepted");
+    app.run_jobs().await;
+    diesel::sql_query("VACUUM ANALYZE")
+        .execute(&mut conn)
+        .await
+        .expect("vacuum");
+    let sender = &p.owner.token;
+    let sent_with_blast = median(&app, sender, "/api/v1/conversations?folder=sent&limit=25").await;
+    let sent_without_blast = median(
+        &app,
+        sender,
+        "/api/v1/conversations?folder=sent&blast_threads=false&limit=25",
+    )
+    .await;
+
     println!("inbox benchmark: medians of {RUNS} requests, in-process server, loopback");
     println!("{:<44} {:>9}", "request", "median");
     for (name, time) in [
@@ -251,6 +284,14 @@ async fn inbox(count: i32, seconds: u64) {
             badge_few_unread,
         ),
         ("badge, 10 threads".to_owned(), badge_quiet),
+        (
+            format!("Sent, first page, {BLAST_CLIENTS}-client blast"),
+            sent_with_blast,
+        ),
+        (
+            "Sent without blast threads, same sender".to_owned(),
+            sent_without_blast,
+        ),
     ] {
         println!("{name:<44} {:>7.2} ms", ms(time));
     }
@@ -259,6 +300,11 @@ async fn inbox(count: i32, seconds: u64) {
         ms(first_busy) / ms(first_quiet),
         ms(deep_busy) / ms(first_quiet),
         ms(badge_few_unread) / ms(badge_quiet),
+    );
+    println!(
+        "a blast's sender against the 10-thread person's first page: Sent {:.2}x, Sent without blast threads {:.2}x",
+        ms(sent_with_blast) / ms(first_quiet),
+        ms(sent_without_blast) / ms(first_quiet),
     );
 
     // Under load from 2 connections, against the limit (the same statements replayed on
