@@ -565,7 +565,8 @@ fn MultiClientWarning(
     sending: Signal<bool>,
     /// Sends to all in one thread.
     confirm: impl Fn() + 'static,
-    /// Hands the clients, subject and message to the blast composer, just before it opens.
+    /// Hands the clients, subject, message and files to the blast composer, just before it
+    /// opens.
     to_blast: impl Fn() + 'static,
     /// The panel, focused when plain Send is pressed.
     panel: NodeRef<html::Div>,
@@ -573,6 +574,9 @@ fn MultiClientWarning(
     // Plain Send focuses the panel: it then says why nothing was sent, which a focus ring
     // alone would not tell someone using a mouse.
     let asked = RwSignal::new(false);
+    // "Send as a blast" pressed while files were still uploading: it waits, and says why
+    // (an upload belongs to this page and would stop as it closes).
+    let held_back = RwSignal::new(false);
     view! {
         <div
             class="notice notice-block multi-client-warning"
@@ -600,7 +604,13 @@ fn MultiClientWarning(
                     // before the router, listening on the window, opens the blast composer,
                     // which takes what is handed over as it opens. A new tab or window (a
                     // modified click) opens without it.
+                    aria-disabled=move || sending.get().to_string()
                     on:click=move |ev| {
+                        if sending.get_untracked() {
+                            ev.prevent_default();
+                            held_back.set(true);
+                            return;
+                        }
                         let plain = ev.button() == 0
                             && !(ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key());
                         if plain {
@@ -622,8 +632,13 @@ fn MultiClientWarning(
                     "Send to all in one thread"
                 </button>
             </div>
+            {move || (held_back.get() && sending.get()).then(|| view! {
+                <p class="field-hint strong" data-testid="blast-waits-for-files">
+                    "Files are still uploading: send as a blast once they are attached, so that they go with you."
+                </p>
+            })}
             <span class="field-hint">
-                "Your clients, subject and message go with you, and stay here as a draft; files must be attached again."
+                "Your clients, subject, message and attached files go with you; what is written stays here as a draft."
             </span>
         </div>
     }

@@ -276,18 +276,32 @@ async fn a_message_to_two_clients_becomes_a_blast_with_what_was_written() {
     browser.wait_for_count("[data-testid=to-chip]", 2).await;
     browser.fill("[data-testid=subject]", "Group session").await;
     browser.fill("[data-testid=body]", "Thursday at 6.").await;
-    // A file uploaded here goes along too, not uploaded twice.
+    // A file uploaded here goes along too, not uploaded twice. While it is still going up
+    // (a slow line), the blast waits for it and says so: the upload would stop with the page.
     let folder = tempfile::tempdir().expect("a folder of files to attach");
     let agenda = folder.path().join("agenda.txt");
-    std::fs::write(&agenda, b"6 pm: welcome\n").expect("a file to attach");
+    std::fs::write(&agenda, "6 pm: welcome\n".repeat(12_000)).expect("a file to attach");
+    browser.throttle(Some(60_000)).await;
     browser
         .choose_files("input[type=file][data-testid=attach]", &[&agenda])
         .await;
     browser
-        .wait_for_all_attribute("[data-testid=attachment-chip]", "data-state", "done")
+        .wait_for_attribute("[data-testid=attachment-chip]", "data-state", "uploading")
         .await;
     browser
         .wait_for_text("[data-testid=multi-client-warning]", "go with you")
+        .await;
+    browser.click("[data-testid=send-as-blast]").await;
+    browser
+        .wait_for_text("[data-testid=blast-waits-for-files]", "still uploading")
+        .await;
+    browser.wait_for_path("/messages/new").await;
+    browser
+        .wait_for_all_attribute("[data-testid=attachment-chip]", "data-state", "done")
+        .await;
+    browser.throttle(None).await;
+    browser
+        .wait_for_absent("[data-testid=blast-waits-for-files]")
         .await;
     browser.click("[data-testid=send-as-blast]").await;
     browser.wait_for_path("/blasts/new").await;
