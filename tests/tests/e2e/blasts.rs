@@ -921,8 +921,9 @@ async fn sent_can_leave_blast_threads_out() {
     assert_eq!(inbox.items.len(), 1, "only the direct thread");
 }
 
-/// The rows PostgreSQL read from `conversation_participants` to run `sql` with `params`: each
-/// scan's rows (over its loops) and those its filter dropped, from `EXPLAIN ANALYZE`.
+/// The rows PostgreSQL read from `conversation_participants` to run the page text `sql` with
+/// `params` (`$1` … `$5` of [`confidant::db::models::conversation::page_sql`]): each scan's
+/// rows (over its loops) and those its filter dropped, from `EXPLAIN ANALYZE`.
 async fn participant_rows_read(
     app: &TestApp,
     sql: &str,
@@ -943,10 +944,16 @@ async fn participant_rows_read(
         .await
         .expect("a connection");
     tokio::spawn(connection);
-    let row = client
-        .query_one(&format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}"), params)
+    // Typed as the server binds them: a text that leaves a parameter out still runs.
+    use tokio_postgres::types::Type;
+    let statement = client
+        .prepare_typed(
+            &format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}"),
+            &[Type::UUID, Type::INT8, Type::UUID, Type::BOOL, Type::BOOL],
+        )
         .await
-        .expect("a plan");
+        .expect("the statement");
+    let row = client.query_one(&statement, params).await.expect("a plan");
     let plan: Value = row.get(0);
     let mut total = 0.0;
     walk(&plan[0]["Plan"], &mut total);
@@ -961,7 +968,8 @@ async fn after_a_big_blast_the_senders_folders_read_a_page_not_the_blast() {
     let app = spawn_app().await;
     let p = app.staffed_practice("Big Blast Clinic").await;
     let provider = p.provider.person.id;
-    app.add_clients_directly(p.id, Some(provider), 600, "active")
+    let added = app
+        .add_clients_directly(p.id, Some(provider), 600, "active")
         .await;
     let before = app
         .start_thread(&p.provider, p.client.person.id, "Before", "Hello.")
@@ -1047,7 +1055,7 @@ async fn after_a_big_blast_the_senders_folders_read_a_page_not_the_blast() {
     ] {
         let read = participant_rows_read(
             &app,
-            page_sql(folder, false),
+            page_sql(folder, false, false),
             &[&provider, &25_i64, &None::<Uuid>, &true, &blast_threads],
         )
         .await;
@@ -1056,6 +1064,27 @@ async fn after_a_big_blast_the_senders_folders_read_a_page_not_the_blast() {
             "{folder:?} (blast threads {blast_threads}): read {read} participant rows for a page of 25"
         );
     }
+    // The threads with one client: that client's rows and the sender's in those threads.
+    let with = participant_rows_read(
+        &app,
+        page_sql(FolderFilter::All, false, true),
+        &[&provider, &25_i64, &Some(added[0]), &true, &true],
+    )
+    .await;
+    assert!(
+        with <= 10.0,
+        "read {with} participant rows for one client's thread"
+    );
+    let with_them: ConversationPage = app
+        .get_as(
+            &p.provider.token,
+            &format!("/api/v1/conversations?folder=all&with={}", added[0]),
+        )
+        .await
+        .json()
+        .await
+        .expect("a page");
+    assert_eq!(with_them.items.len(), 1, "their blast thread");
 
     // A client's reply moves their blast thread to the top of the sender's folders.
     let theirs = threads(&app, &p.client)

@@ -150,11 +150,24 @@ pub struct InboxRow {
     pub latest_body: Option<String>,
 }
 
+/// Whether the caller (`$1`) sees the participant `w` of the thread `c`: always when
+/// `$sees_all`, else in a thread sent to several clients only themselves and those who wrote
+/// (R-MULTI-CLIENT).
+macro_rules! sees_in_thread {
+    ($sees_all:literal) => {
+        concat!(
+            "(",
+            $sees_all,
+            " OR c.kind <> 'multi_client' OR w.person_id = $1 OR w.has_sent \
+             OR w.person_id = c.started_by)"
+        )
+    };
+}
+
 /// `AND` the thread has `$with` (a person's id, or NULL for any thread) among the people the
-/// caller (`$1`) can see in it: everyone when `$sees_all` (the caller sees everyone in a
-/// thread sent to several clients: `domain::conversations::sees_everyone`), else in such a
-/// thread only themselves and those who wrote (R-MULTI-CLIENT).
-/// Written for a query where `p` is the caller's participant row and `c` the conversation.
+/// caller (`$1`) can see in it ([`sees_in_thread!`]; `$sees_all` is
+/// `domain::conversations::sees_everyone`). Written for a query where `p` is the caller's
+/// participant row and `c` the conversation.
 macro_rules! with_filter {
     ($with:literal, $sees_all:literal) => {
         concat!(
@@ -163,10 +176,9 @@ macro_rules! with_filter {
             "::uuid IS NULL OR EXISTS (SELECT 1 FROM conversation_participants w \
              WHERE w.conversation_id = p.conversation_id AND w.person_id = ",
             $with,
-            " AND (",
-            $sees_all,
-            " OR c.kind <> 'multi_client' OR w.person_id = $1 OR w.has_sent \
-             OR w.person_id = c.started_by)))"
+            " AND ",
+            sees_in_thread!($sees_all),
+            "))"
         )
     };
 }
@@ -187,14 +199,13 @@ macro_rules! with_filter {
 ///   within a second, which would make one minute of thousands of rows to read and sort on
 ///   every page. Their indexes hold the exact time (`blast_message_at`, `last_message_at`
 ///   in these rows and NULL in others, so that other rows' updates stay in place) and the
-///   thread, so the page's rows come in order. In a blast thread (the sender and one client)
-///   everyone sees everyone, so `with` needs no look at the thread's kind there; `$5` leaves
-///   them out.
+///   thread, so the page's rows come in order. `$5` leaves them out.
 ///
+/// With `$with_other` and `$with_blast` (see [`page_sql`]), only threads shared with `$3`.
 /// The page is chosen first and only its rows then look up their latest message. `$after_minute`
 /// and `$after_exact` continue after a cursor (`$6`, `$7`) in each kind's own index order.
 macro_rules! inbox_page_sql {
-    ($folder:literal, $after_minute:literal, $after_exact:literal) => {
+    ($folder:literal, $with_other:expr, $with_blast:expr, $after_minute:literal, $after_exact:literal) => {
         concat!(
             "SELECT page.*, latest.body AS latest_body FROM ( \
                  (SELECT c.id, c.practice_id, c.subject, c.kind, c.started_by, \
@@ -203,7 +214,7 @@ macro_rules! inbox_page_sql {
                  FROM conversation_participants p \
                  JOIN conversations c ON c.id = p.conversation_id \
                  WHERE p.person_id = $1 AND NOT p.in_blast ",
-            with_filter!("$3", "$4"),
+            $with_other,
             " ",
             $folder,
             " ",
@@ -215,9 +226,9 @@ macro_rules! inbox_page_sql {
                      p.conversation_id, p.person_id, p.last_message_at, p.unread_count, \
                      p.archived_at, p.last_message_minute \
                  FROM (SELECT * FROM conversation_participants p \
-                     WHERE p.person_id = $1 AND p.in_blast AND $5 \
-                     AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM conversation_participants w \
-                         WHERE w.conversation_id = p.conversation_id AND w.person_id = $3)) ",
+                     WHERE p.person_id = $1 AND p.in_blast AND $5 ",
+            $with_blast,
+            " ",
             $folder,
             " ",
             $after_exact,
@@ -234,30 +245,67 @@ macro_rules! inbox_page_sql {
     };
 }
 
-/// The text of [`Conversation::page`] for `folder`, after a cursor or not: public so that a
-/// test can ask PostgreSQL how it runs it.
+/// The text of [`Conversation::page`] for `folder`, after a cursor or not, for the threads
+/// with one person (`with`) or all: public so that a test can ask PostgreSQL how it runs it.
 ///
 /// A row comparison, not `a < x OR (a = x AND b < y)`: PostgreSQL turns it into a range on
 /// the index, so a page deep in 100k threads costs no more to find.
-pub fn page_sql(folder: FolderFilter, after: bool) -> &'static str {
-    macro_rules! folder {
+///
+/// The threads with `$3` are a text of their own, not `$3 IS NULL OR …`: a plain `EXISTS` is
+/// a semi-join, so PostgreSQL chooses per person whether to walk the caller's folder in order
+/// until the page is full (many shared threads) or to start from the other person's few rows
+/// (a blast's sender or a 100k inbox looking for one client's threads). In a blast thread
+/// (the sender and one client) everyone sees everyone.
+pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
+    macro_rules! with_other {
+        () => {
+            concat!(
+                "AND EXISTS (SELECT 1 FROM conversation_participants w \
+                 WHERE w.conversation_id = p.conversation_id AND w.person_id = $3 AND ",
+                sees_in_thread!("$4"),
+                ")"
+            )
+        };
+    }
+    macro_rules! with_blast {
+        () => {
+            "AND EXISTS (SELECT 1 FROM conversation_participants w \
+             WHERE w.conversation_id = p.conversation_id AND w.person_id = $3)"
+        };
+    }
+    macro_rules! variants {
         ($folder:literal) => {
-            if after {
-                inbox_page_sql!(
+            match (with, after) {
+                (true, true) => inbox_page_sql!(
                     $folder,
+                    with_other!(),
+                    with_blast!(),
                     "AND (p.last_message_minute, p.last_message_at, p.conversation_id) < (inbox_minute($6), $6, $7)",
                     "AND (p.blast_message_at, p.conversation_id) < ($6, $7)"
-                )
-            } else {
-                inbox_page_sql!($folder, "", "")
+                ),
+                (true, false) => inbox_page_sql!(
+                    $folder,
+                    with_other!(),
+                    with_blast!(),
+                    "",
+                    ""
+                ),
+                (false, true) => inbox_page_sql!(
+                    $folder,
+                    "",
+                    "",
+                    "AND (p.last_message_minute, p.last_message_at, p.conversation_id) < (inbox_minute($6), $6, $7)",
+                    "AND (p.blast_message_at, p.conversation_id) < ($6, $7)"
+                ),
+                (false, false) => inbox_page_sql!($folder, "", "", "", ""),
             }
         };
     }
     match folder {
-        FolderFilter::Inbox => folder!("AND p.has_received AND p.archived_at IS NULL"),
-        FolderFilter::Sent => folder!("AND p.has_sent"),
-        FolderFilter::Archived => folder!("AND p.archived_at IS NOT NULL"),
-        FolderFilter::All => folder!(""),
+        FolderFilter::Inbox => variants!("AND p.has_received AND p.archived_at IS NULL"),
+        FolderFilter::Sent => variants!("AND p.has_sent"),
+        FolderFilter::Archived => variants!("AND p.archived_at IS NOT NULL"),
+        FolderFilter::All => variants!(""),
     }
 }
 
@@ -475,7 +523,7 @@ impl Conversation {
         after: Option<(DateTime<Utc>, Uuid)>,
         limit: i64,
     ) -> QueryResult<Vec<InboxRow>> {
-        let text = page_sql(folder, after.is_some());
+        let text = page_sql(folder, after.is_some(), with.is_some());
         let query = Prepared::sql(text)
             .bind::<diesel::sql_types::Uuid, _>(viewer.id)
             .bind::<diesel::sql_types::BigInt, _>(limit)
