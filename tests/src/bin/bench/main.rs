@@ -265,6 +265,40 @@ async fn inbox(count: i32, seconds: u64) {
         "/api/v1/conversations?folder=sent&blast_threads=false&limit=25",
     )
     .await;
+    // The threads with one person: one client of the blast's 10,000 (one shared thread), and
+    // the client the busy person shares all `count` threads with.
+    let with_one_of_blast = {
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = SqlUuid)]
+            id: Uuid,
+        }
+        let client: Id = diesel::sql_query(
+            "SELECT p.person_id AS id FROM conversation_participants p \
+             WHERE p.in_blast AND p.has_received LIMIT 1",
+        )
+        .get_result(&mut conn)
+        .await
+        .expect("a client of the blast");
+        median(
+            &app,
+            sender,
+            &format!(
+                "/api/v1/conversations?folder=all&with={}&limit=25",
+                client.id
+            ),
+        )
+        .await
+    };
+    let with_busy = median(
+        &app,
+        busy,
+        &format!(
+            "/api/v1/conversations?folder=all&with={}&limit=25",
+            p.client.person.id
+        ),
+    )
+    .await;
 
     println!("inbox benchmark: medians of {RUNS} requests, in-process server, loopback");
     println!("{:<44} {:>9}", "request", "median");
@@ -292,6 +326,11 @@ async fn inbox(count: i32, seconds: u64) {
             "Sent without blast threads, same sender".to_owned(),
             sent_without_blast,
         ),
+        (
+            "threads with one of the blast's clients".to_owned(),
+            with_one_of_blast,
+        ),
+        (format!("threads with the client of all {count}"), with_busy),
     ] {
         println!("{name:<44} {:>7.2} ms", ms(time));
     }
