@@ -4,7 +4,8 @@
 //! - `inbox [--threads N] [--seconds S]`: one person with N threads (default 100,000) against
 //!   one with 10: the first inbox page, a page halfway down, and the unread badge, as medians;
 //!   the first page of Sent of a blast's sender (10,000 threads written within a second or
-//!   two), with and without the blast's threads; then the first page and the badge of both
+//!   two), with and without the blast's threads; the threads with one person (one of that
+//!   blast's clients, and the client of all N threads); then the first page and the badge of both
 //!   under load from 2 connections against the limit (as for `send`).
 //! - `send [--seconds S]`: replies under load, from 2, 8 and 32 concurrent connections (each
 //!   its own provider-client thread), and the inbox page and unread badge read under the same
