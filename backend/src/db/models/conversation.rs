@@ -205,7 +205,7 @@ macro_rules! with_filter {
 /// The page is chosen first and only its rows then look up their latest message. `$after_minute`
 /// and `$after_exact` continue after a cursor (`$6`, `$7`) in each kind's own index order.
 macro_rules! inbox_page_sql {
-    ($folder:literal, $with_other:expr, $with_blast:expr, $after_minute:literal, $after_exact:literal) => {
+    ($folder:literal, $with_other:expr, $with_blast:expr, $after_minute:expr, $after_exact:expr) => {
         concat!(
             "SELECT page.*, latest.body AS latest_body FROM ( \
                  (SELECT c.id, c.practice_id, c.subject, c.kind, c.started_by, \
@@ -273,6 +273,18 @@ pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
              WHERE w.conversation_id = p.conversation_id AND w.person_id = $3)"
         };
     }
+    // After a cursor: each kind of thread in its own index order.
+    macro_rules! after_minute {
+        () => {
+            "AND (p.last_message_minute, p.last_message_at, p.conversation_id) \
+             < (inbox_minute($6), $6, $7)"
+        };
+    }
+    macro_rules! after_exact {
+        () => {
+            "AND (p.blast_message_at, p.conversation_id) < ($6, $7)"
+        };
+    }
     macro_rules! variants {
         ($folder:literal) => {
             match (with, after) {
@@ -280,23 +292,11 @@ pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
                     $folder,
                     with_other!(),
                     with_blast!(),
-                    "AND (p.last_message_minute, p.last_message_at, p.conversation_id) < (inbox_minute($6), $6, $7)",
-                    "AND (p.blast_message_at, p.conversation_id) < ($6, $7)"
+                    after_minute!(),
+                    after_exact!()
                 ),
-                (true, false) => inbox_page_sql!(
-                    $folder,
-                    with_other!(),
-                    with_blast!(),
-                    "",
-                    ""
-                ),
-                (false, true) => inbox_page_sql!(
-                    $folder,
-                    "",
-                    "",
-                    "AND (p.last_message_minute, p.last_message_at, p.conversation_id) < (inbox_minute($6), $6, $7)",
-                    "AND (p.blast_message_at, p.conversation_id) < ($6, $7)"
-                ),
+                (true, false) => inbox_page_sql!($folder, with_other!(), with_blast!(), "", ""),
+                (false, true) => inbox_page_sql!($folder, "", "", after_minute!(), after_exact!()),
                 (false, false) => inbox_page_sql!($folder, "", "", "", ""),
             }
         };
