@@ -9,11 +9,12 @@
 //! token as it sends: only its hash is stored, never the token, not even in the queue.
 
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::refresh::{new_token, token_hash};
+use crate::db::DbConn;
 use crate::db::models::password_reset::PasswordReset;
 use crate::db::schema::{people, portal_accounts, practices};
 use crate::email::{self, OutgoingEmail, templates};
@@ -103,24 +104,37 @@ struct Delivery {
     practice_name: String,
 }
 
+/// A connection and where `person_id`'s email goes; `None` when the account has gone (or its
+/// person been deactivated) since the job was queued. The connection is handed back for what
+/// the job stores next.
 async fn delivery(
-    conn: &mut AsyncPgConnection,
+    ctx: &JobContext,
     person_id: Uuid,
-) -> Result<Option<Delivery>, JobError> {
+) -> Result<Option<(DbConn, Delivery)>, JobError> {
+    let mut conn = ctx
+        .pool
+        .get()
+        .await
+        .map_err(|_| JobError::retryable("no database connection"))?;
     let found: Option<(Uuid, String, String)> = portal_accounts::table
         .inner_join(people::table.on(people::id.eq(portal_accounts::person_id)))
         .inner_join(practices::table.on(practices::id.eq(people::practice_id)))
         .filter(portal_accounts::person_id.eq(person_id))
         .filter(people::status.is_distinct_from("deactivated"))
         .select((practices::id, portal_accounts::email, practices::name))
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()
         .map_err(|_| JobError::retryable("loading the account failed"))?;
-    Ok(found.map(|(practice_id, email, practice_name)| Delivery {
-        practice_id,
-        email,
-        practice_name,
+    Ok(found.map(|(practice_id, email, practice_name)| {
+        (
+            conn,
+            Delivery {
+                practice_id,
+                email,
+                practice_name,
+            },
+        )
     }))
 }
 
@@ -133,13 +147,7 @@ impl BackgroundJob for SendPasswordResetJob {
         let Some(person_id) = self.person_id else {
             return Ok(());
         };
-        let mut conn = ctx
-            .pool
-            .get()
-            .await
-            .map_err(|_| JobError::retryable("no database connection"))?;
-        // The account may have gone (or its person been deactivated) since the request.
-        let Some(delivery) = delivery(&mut conn, person_id).await? else {
+        let Some((mut conn, delivery)) = delivery(&ctx, person_id).await? else {
             return Ok(());
         };
         let token = new_token();
@@ -199,12 +207,7 @@ async fn send_notice(
     path: &str,
     render: fn(&str, &str) -> (String, String, String),
 ) -> Result<(), JobError> {
-    let mut conn = ctx
-        .pool
-        .get()
-        .await
-        .map_err(|_| JobError::retryable("no database connection"))?;
-    let Some(delivery) = delivery(&mut conn, person_id).await? else {
+    let Some((conn, delivery)) = delivery(ctx, person_id).await? else {
         return Ok(());
     };
     drop(conn);
