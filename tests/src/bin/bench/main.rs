@@ -9,8 +9,9 @@
 //!   under load from 2 connections against the limit (as for `send`).
 //! - `send [--seconds S]`: replies under load, from 2, 8 and 32 concurrent connections (each
 //!   its own provider-client thread), and the inbox page and unread badge read under the same
-//!   concurrency: requests per second, p50 and p99, against the limit: the same statements
-//!   (recorded on the wire from one call each) replayed straight on PostgreSQL by as many
+//!   concurrency (each lane its own bare HTTP/1.1 connection, see `http_load.rs`): requests
+//!   per second, p50 and p99, against the limit: the same statements (recorded on the wire
+//!   from one call each, the best-pipelined of five) replayed straight on PostgreSQL by as many
 //!   connections, and the ratio of the two (see `limit.rs`). Also the floor an HTTP request
 //!   costs here: `GET /healthz` (no database) under the same load, and the ceiling it leaves,
 //!   the rate of one HTTP request plus the limit's statements one after the other.
@@ -34,12 +35,17 @@ use confidant_tests::wire_count::WireCount;
 use confidant_tests::{TestApp, spawn_app, spawn_app_with};
 use diesel::sql_types::{Integer, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
+use http_load::Call;
 use uuid::Uuid;
 
 mod events;
+mod http_load;
 mod limit;
 
 const RUNS: usize = 21;
+
+/// The reply every send under load posts.
+const REPLY: &str = r#"{"body": "Another line."}"#;
 
 #[tokio::main]
 async fn main() {
@@ -372,16 +378,8 @@ async fn inbox(count: i32, seconds: u64) {
     let url = app.database.url().to_owned();
     let mut rates = Vec::new();
     for (name, path, token, replay) in cases {
-        let app_read = std::sync::Arc::clone(&app);
-        let read = under_load(2, seconds, move |_| {
-            let (app, token) = (std::sync::Arc::clone(&app_read), token.clone());
-            async move {
-                let response = app.get_as(&token, path).await;
-                assert!(response.status().is_success());
-                response.bytes().await.expect("a body");
-            }
-        })
-        .await;
+        let read =
+            http_under_load(&app, seconds, 200, vec![Call::get(path, Some(&token)); 2]).await;
         let sessions = vec![replay.connect(&url).await, replay.connect(&url).await];
         let limit = replay_under_load(2, seconds, sessions).await;
         print_against_limit(&name, 2, &read, &limit, &http);
@@ -510,26 +508,10 @@ async fn send(seconds: u64) {
     let url = app.database.url().to_owned();
     for connections in LEVELS {
         let http = http_alone(&app, connections, seconds).await;
-        let (app_reply, token, reply_path) = (
-            Arc::clone(&app),
-            p.provider.token.clone(),
-            reply_path.clone(),
-        );
-        let reply = under_load(connections, seconds, move |lane| {
-            let (app, token, path) = (Arc::clone(&app_reply), token.clone(), reply_path(lane));
-            async move {
-                let sent = app
-                    .send_as(
-                        reqwest::Method::POST,
-                        &token,
-                        &path,
-                        Some(serde_json::json!({"body": "Another line."})),
-                    )
-                    .await;
-                assert_eq!(sent.status(), 201);
-            }
-        })
-        .await;
+        let replies = (0..connections)
+            .map(|lane| Call::post(&reply_path(lane), &p.provider.token, REPLY))
+            .collect();
+        let reply = http_under_load(&app, seconds, 201, replies).await;
         let mut sessions = Vec::new();
         for replay in reply_replays.iter().take(connections) {
             sessions.push(replay.connect(&url).await);
@@ -539,16 +521,8 @@ async fn send(seconds: u64) {
             ("inbox first page", INBOX, &inbox_replay),
             ("unread badge", BADGE, &badge_replay),
         ] {
-            let (app_read, token) = (Arc::clone(&app), p.client.token.clone());
-            let read = under_load(connections, seconds, move |_| {
-                let (app, token) = (Arc::clone(&app_read), token.clone());
-                async move {
-                    let response = app.get_as(&token, path).await;
-                    assert!(response.status().is_success());
-                    response.bytes().await.expect("a body");
-                }
-            })
-            .await;
+            let calls = vec![Call::get(path, Some(&p.client.token)); connections];
+            let read = http_under_load(&app, seconds, 200, calls).await;
             let mut sessions = Vec::new();
             for _ in 0..connections {
                 sessions.push(replay.connect(&url).await);
@@ -592,7 +566,9 @@ impl Recorder {
             .request(method.clone(), self.twin.url(path))
             .bearer_auth(token);
         let request = if method == reqwest::Method::POST {
-            request.json(&serde_json::json!({"body": "Another line."}))
+            request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(REPLY)
         } else {
             request
         };
@@ -605,16 +581,47 @@ impl Recorder {
     }
 
     /// What one warm call of `method path` runs.
+    ///
+    /// A few calls are recorded and the one that waited least for the database is kept: two
+    /// statements the server sends together can reach the wire apart (its connection task
+    /// flushed the first before it took the second), and the proxy then sees the first's
+    /// answer before the second. That is the machine's scheduling, not what the server asks
+    /// for, and it would make the limit sequential for one run and pipelined for the next.
     async fn record(&self, method: reqwest::Method, path: &str, token: &str) -> limit::Replay {
         // Warm: the twin's one connection prepares what the call runs.
         for _ in 0..3 {
             self.call(&method, path, token).await;
         }
-        self.wire.recording();
-        let since_ms = u64::try_from(Utc::now().timestamp_millis()).expect("after 1970");
-        self.call(&method, path, token).await;
-        limit::Replay::new(self.wire.take_recorded(), since_ms)
+        let mut kept: Option<limit::Replay> = None;
+        for _ in 0..5 {
+            self.wire.recording();
+            let since_ms = u64::try_from(Utc::now().timestamp_millis()).expect("after 1970");
+            self.call(&method, path, token).await;
+            let replay = limit::Replay::new(self.wire.take_recorded(), since_ms);
+            if kept
+                .as_ref()
+                .is_none_or(|best| replay.round_trips() < best.round_trips())
+            {
+                kept = Some(replay);
+            }
+        }
+        kept.expect("five recordings")
     }
+}
+
+/// [`under_load`] over HTTP: lane `n` sends `calls[n]` on its own connection, and every
+/// answer must have `status`.
+async fn http_under_load(app: &TestApp, seconds: u64, status: u16, calls: Vec<Call>) -> Load {
+    let lanes = http_load::Lanes::open(app.address, calls.len()).await;
+    let calls = std::sync::Arc::new(calls);
+    under_load(calls.len(), seconds, move |lane| {
+        let (lanes, calls) = (std::sync::Arc::clone(&lanes), std::sync::Arc::clone(&calls));
+        async move {
+            let answered = lanes.send(lane, &calls[lane]).await;
+            assert_eq!(answered.as_u16(), status, "{}", calls[lane].path);
+        }
+    })
+    .await
 }
 
 /// [`under_load`] for replays: lane `n` runs `sessions[n]`.
@@ -665,15 +672,12 @@ fn print_head() {
 /// `GET /healthz` (no database, no sign-in) from `connections` loops: what the HTTP request
 /// alone costs on this machine, client included.
 async fn http_alone(app: &std::sync::Arc<TestApp>, connections: usize, seconds: u64) -> Load {
-    let app = std::sync::Arc::clone(app);
-    let load = under_load(connections, seconds, move |_| {
-        let app = std::sync::Arc::clone(&app);
-        async move {
-            let response = app.get("/healthz").await;
-            assert!(response.status().is_success());
-            response.bytes().await.expect("a body");
-        }
-    })
+    let load = http_under_load(
+        app,
+        seconds,
+        200,
+        vec![Call::get("/healthz", None); connections],
+    )
     .await;
     println!(
         "{:<18} {connections:>5} {:>8.0} {:>7.2}ms {:>7.2}ms",
