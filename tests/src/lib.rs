@@ -9,6 +9,7 @@
 //! - [`binary`] runs the real `confidant` executable, for command-line behaviour.
 //! - [`live`] reads the live event stream (`GET /api/v1/events`) as an integrator would.
 //! - [`eventually`] waits, with a deadline, for what happens in the background.
+//! - [`plans`] reads what PostgreSQL reads for a folder page, under custom and generic plans.
 //! - [`wire_count`] counts the statements the server sends PostgreSQL, through a proxy.
 //! - [`webhook_receiver`] is a real HTTP receiver of webhook deliveries on loopback.
 //! - [`smtp`] is a real SMTP server on loopback that keeps the emails it receives; every
@@ -23,6 +24,7 @@ pub mod faults;
 pub mod files;
 pub mod fixtures;
 pub mod live;
+pub mod plans;
 pub mod smtp;
 pub mod webhook_receiver;
 pub mod wire_count;

@@ -826,6 +826,120 @@ async fn threads_of_one_minute_and_of_many_page_in_exact_order() {
     }
 }
 
+// R-INBOX: a folder's page reads about a page of rows, however many threads the person has
+// and however PostgreSQL plans the prepared statement (see `confidant_tests::plans`), and
+// pages through every thread once, newest first: also across minutes that hold more threads
+// than a page, where the page's edge and the cursor fall in the same minute.
+#[tokio::test]
+async fn a_folder_page_reads_a_page_of_rows_under_any_plan() {
+    use confidant::db::models::conversation::{FolderFilter, page_sql};
+    use confidant_tests::plans::{PageValues, Plan, participant_rows_read};
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Busy Inbox Clinic").await;
+    let (me, them) = (p.provider.person.id, p.client.person.id);
+    // Many people with a thread each, as in a practice (clients of a blast, who have not
+    // replied): PostgreSQL then estimates a row or two for "the rows of a person", which is
+    // what misleads a generic plan.
+    let others = app
+        .add_clients_directly(p.id, Some(me), 1500, "active")
+        .await;
+    let mut conn = app.database.connect().await;
+    diesel::sql_query(
+        "WITH t AS (INSERT INTO conversations (id, practice_id, subject, kind, started_by) \
+             SELECT gen_random_uuid(), $1, 'Other', 'direct', o FROM unnest($2::uuid[]) o \
+             RETURNING id, started_by) \
+         INSERT INTO conversation_participants \
+           (practice_id, conversation_id, person_id, last_message_at, unread_count, has_received, has_sent) \
+         SELECT $1, t.id, t.started_by, now(), 0, true, false FROM t",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(p.id)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&others)
+    .execute(&mut conn)
+    .await
+    .expect("the others' threads");
+    // 400 threads, one a second over seven minutes (60 in a minute), and 40 more within one
+    // minute half an hour earlier; each with its one message, received and answered by `me`.
+    for sql in [
+        "INSERT INTO conversations (id, practice_id, subject, kind, started_by, created_at) \
+         SELECT gen_random_uuid(), $1, 'Busy ' || g, 'direct', $3, \
+             CASE WHEN g <= 400 THEN now() - make_interval(secs => g) \
+                  ELSE date_trunc('minute', now()) - interval '30 minutes' \
+                       + make_interval(secs => (g - 400)) END \
+         FROM generate_series(1, 440) g",
+        "INSERT INTO conversation_participants \
+           (practice_id, conversation_id, person_id, last_message_at, unread_count, has_received, has_sent) \
+         SELECT $1, c.id, x.person, c.created_at, 0, true, true \
+         FROM conversations c, (VALUES ($2), ($3)) AS x(person) \
+         WHERE c.subject LIKE 'Busy %'",
+        "INSERT INTO messages (id, practice_id, conversation_id, author_id, body, created_at) \
+         SELECT gen_random_uuid(), $1, c.id, $3, 'Hello.', c.created_at \
+         FROM conversations c WHERE c.subject LIKE 'Busy %'",
+        "ANALYZE",
+    ] {
+        let query = diesel::sql_query(sql);
+        if sql == "ANALYZE" {
+            query.execute(&mut conn).await.expect("analyze");
+            continue;
+        }
+        query
+            .bind::<diesel::sql_types::Uuid, _>(p.id)
+            .bind::<diesel::sql_types::Uuid, _>(them)
+            .bind::<diesel::sql_types::Uuid, _>(me)
+            .execute(&mut conn)
+            .await
+            .expect("the threads");
+    }
+
+    for plan in [Plan::Custom, Plan::Generic] {
+        for folder in [FolderFilter::Inbox, FolderFilter::Sent, FolderFilter::All] {
+            let values = PageValues {
+                caller: me,
+                limit: 26,
+                with: None,
+                sees_all: true,
+                blast_threads: true,
+            };
+            let read =
+                participant_rows_read(&app, page_sql(folder, false, false), &values, plan).await;
+            // The edge's walk (26) and the page's minutes (at most 25 and the last one's 60);
+            // before the edge, a generic plan read and sorted all 440 of Sent.
+            assert!(
+                read <= 120.0,
+                "{folder:?}, {plan:?} plan: read {read} participant rows for a page of 25"
+            );
+        }
+    }
+
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        conversation_id: uuid::Uuid,
+    }
+    let expected: Vec<uuid::Uuid> = diesel::sql_query(
+        "SELECT conversation_id FROM conversation_participants WHERE person_id = $1 \
+         ORDER BY last_message_at DESC, conversation_id DESC",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(me)
+    .load::<Row>(&mut conn)
+    .await
+    .expect("the exact order")
+    .into_iter()
+    .map(|row| row.conversation_id)
+    .collect();
+    assert_eq!(expected.len(), 440);
+    // Pages of 7 and 25: the 40 threads of one minute span pages, so a cursor falls inside it.
+    for (folder, limit) in [("inbox", 7), ("sent", 25), ("all", 7)] {
+        let path = format!("/api/v1/conversations?folder={folder}&limit={limit}");
+        let ids: Vec<uuid::Uuid> = app
+            .every_item::<ConversationSummary>(&p.provider.token, &path)
+            .await
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(ids, expected, "{folder}, pages of {limit}");
+    }
+}
+
 async fn setting(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
     app.send_as(Method::PATCH, token, "/api/v1/practice", Some(body))
         .await

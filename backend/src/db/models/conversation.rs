@@ -193,19 +193,26 @@ macro_rules! with_filter {
 ///   latest message, so that a reply rewrites the participants' `last_message_at` without
 ///   changing any indexed value: PostgreSQL updates the rows in place (HOT) and a busy thread
 ///   leaves neither dead index entries nor bloat. The index gives the rows minute by minute
-///   (`last_message_minute` is that time cut to the minute, so the order is the same) and an
-///   incremental sort orders each minute's few.
+///   (`last_message_minute` is that time cut to the minute, so the order is the same) and a
+///   sort orders the page's minutes. Which minutes those are is found first (`$edge`): the
+///   minute of the page's last row, from the folder index alone, in its order. Without that
+///   bound the rows read depend on the plan: PostgreSQL plans a prepared statement once for
+///   any person after five runs (a generic plan), estimating a row or two per person, and
+///   then read and sorted every row of the folder (2.7 ms for 2,000 threads, not 0.2).
+///   Walking an index in its own order needs no sort, so the edge's walk is the cheapest
+///   plan at any estimate, and the page then reads only the rows of its own minutes.
 /// - **Blast threads** (`in_blast`): a blast writes its sender into thousands of threads
 ///   within a second, which would make one minute of thousands of rows to read and sort on
 ///   every page. Their indexes hold the exact time (`blast_message_at`, `last_message_at`
 ///   in these rows and NULL in others, so that other rows' updates stay in place) and the
 ///   thread, so the page's rows come in order. `$5` leaves them out.
 ///
-/// With `$with_other` and `$with_blast` (see [`page_sql`]), only threads shared with `$3`.
+/// With `$with_other` and `$with_blast` (see [`page_sql`]), only threads shared with `$3`;
+/// those pages have no `$edge`, as the filter is not in any index.
 /// The page is chosen first and only its rows then look up their latest message. `$after_minute`
 /// and `$after_exact` continue after a cursor (`$6`, `$7`) in each kind's own index order.
 macro_rules! inbox_page_sql {
-    ($folder:literal, $with_other:expr, $with_blast:expr, $after_minute:expr, $after_exact:expr) => {
+    ($folder:literal, $with_other:expr, $with_blast:expr, $after_minute:expr, $after_exact:expr, $edge:expr) => {
         concat!(
             "SELECT page.*, latest.body AS latest_body FROM ( \
                  (SELECT c.id, c.practice_id, c.subject, c.kind, c.started_by, \
@@ -219,6 +226,8 @@ macro_rules! inbox_page_sql {
             $folder,
             " ",
             $after_minute,
+            " ",
+            $edge,
             " ORDER BY p.last_message_minute DESC, p.last_message_at DESC, \
                      p.conversation_id DESC LIMIT $2) \
                  UNION ALL \
@@ -285,6 +294,22 @@ pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
             "AND (p.blast_message_at, p.conversation_id) < ($6, $7)"
         };
     }
+    // The oldest minute a page of the other threads can reach: that of the `$2`-th row of the
+    // folder, newest first (after a cursor, of the rows in minutes older than the cursor's:
+    // the cursor's own minute may hold more rows than are left after it, so it is always
+    // read, and the edge is never later than the page's last row). An index-only walk of
+    // the folder's index (its condition is the folder's), inner `p` being the same rows.
+    macro_rules! edge {
+        ($folder:literal, $older:literal) => {
+            concat!(
+                "AND p.last_message_minute >= COALESCE((SELECT min(e.last_message_minute)                  FROM (SELECT p.last_message_minute FROM conversation_participants p                  WHERE p.person_id = $1 AND NOT p.in_blast ",
+                $folder,
+                " ",
+                $older,
+                " ORDER BY p.last_message_minute DESC LIMIT $2) AS e), '-infinity')"
+            )
+        };
+    }
     macro_rules! variants {
         ($folder:literal) => {
             match (with, after) {
@@ -293,11 +318,21 @@ pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
                     with_other!(),
                     with_blast!(),
                     after_minute!(),
-                    after_exact!()
+                    after_exact!(),
+                    ""
                 ),
-                (true, false) => inbox_page_sql!($folder, with_other!(), with_blast!(), "", ""),
-                (false, true) => inbox_page_sql!($folder, "", "", after_minute!(), after_exact!()),
-                (false, false) => inbox_page_sql!($folder, "", "", "", ""),
+                (true, false) => {
+                    inbox_page_sql!($folder, with_other!(), with_blast!(), "", "", "")
+                }
+                (false, true) => inbox_page_sql!(
+                    $folder,
+                    "",
+                    "",
+                    after_minute!(),
+                    after_exact!(),
+                    edge!($folder, "AND p.last_message_minute < inbox_minute($6)")
+                ),
+                (false, false) => inbox_page_sql!($folder, "", "", "", "", edge!($folder, "")),
             }
         };
     }
