@@ -140,6 +140,28 @@ impl Browser {
         panic!("`{css}` never had {attribute}={value:?} (last seen: {last:?})");
     }
 
+    /// Waits until the focused element matches `css` (where the keyboard goes on from).
+    pub async fn wait_for_focus(&self, css: &str) {
+        let deadline = Instant::now() + WAIT;
+        let mut last = serde_json::Value::Null;
+        while Instant::now() < deadline {
+            last = self
+                .client
+                .execute(
+                    "const el = document.activeElement; \
+                     return el && el.matches(arguments[0]) ? true : (el ? el.outerHTML.slice(0, 120) : null);",
+                    vec![serde_json::json!(css)],
+                )
+                .await
+                .expect("read the focused element");
+            if last == serde_json::Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the focus never came to `{css}` (last on: {last})");
+    }
+
     /// Types `text` into the (first) element matching `css`, after clearing it.
     pub async fn fill(&self, css: &str, text: &str) {
         let element = self.wait_for(css).await;

@@ -12,11 +12,13 @@ use confidant_openapi::blasts::{
 use confidant_openapi::conversations::MAX_SUBJECT_CHARS;
 use confidant_openapi::events::EventKind;
 use confidant_openapi::people::{Person, PersonStatus};
+use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
+use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiError};
 use crate::auth::Auth;
@@ -387,6 +389,7 @@ pub fn NewBlastPage() -> impl IntoView {
         });
     };
 
+    let search_box = NodeRef::<html::Input>::new();
     view! {
         <header class="page-header">
             <h1>"New blast"</h1>
@@ -400,6 +403,7 @@ pub fn NewBlastPage() -> impl IntoView {
                 <div class="picker" class:invalid=move || selection_problem().is_some()>
                     <div class="picker-bar">
                         <input
+                            node_ref=search_box
                             class="search"
                             type="search"
                             placeholder="Search clients by name or email"
@@ -428,7 +432,7 @@ pub fn NewBlastPage() -> impl IntoView {
                             </li>
                         </MenuButton>
                     </div>
-                    <SelectionChips selection known names audience />
+                    <SelectionChips selection known names audience search_box />
                     {move || list_error.get().map(|text| view! {
                         <p class="form-error" role="alert">{format!("Could not load clients: {text}")}</p>
                     })}
@@ -520,7 +524,43 @@ fn SelectionChips(
     known: RwSignal<HashMap<Uuid, Person>>,
     names: RwSignal<HashMap<Uuid, String>>,
     audience: RwSignal<Option<i64>>,
+    /// Where the focus goes when the last chip is removed.
+    search_box: NodeRef<html::Input>,
 ) -> impl IntoView {
+    let list = NodeRef::<html::Ul>::new();
+    // A removed chip takes the focused button with it: the focus goes on to the chip that
+    // takes its place (the one before, at the end), or to the search box when none is left,
+    // so that a keyboard user goes on from where they were.
+    let focus_after_removal = move |ev: leptos::ev::MouseEvent| {
+        let clicked = ev
+            .current_target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok());
+        let at = list
+            .get_untracked()
+            .map(|list| remove_buttons(&list))
+            .unwrap_or_default()
+            .iter()
+            .position(|button| {
+                clicked
+                    .as_ref()
+                    .is_some_and(|c| c.is_same_node(Some(button)))
+            })
+            .unwrap_or(0);
+        // Once the chips are drawn again.
+        request_animation_frame(move || {
+            let buttons = list
+                .get_untracked()
+                .filter(|list| list.is_connected())
+                .map(|list| remove_buttons(&list))
+                .unwrap_or_default();
+            match buttons.get(at).or(buttons.last()) {
+                Some(button) => button.focus().ok(),
+                None => search_box
+                    .get_untracked()
+                    .and_then(|input| input.focus().ok()),
+            };
+        });
+    };
     let name_of = move |id: &Uuid| {
         known
             .with(|map| map.get(id).map(|person| person.name.clone()))
@@ -548,7 +588,7 @@ fn SelectionChips(
     };
     view! {
         <Show when=move || selection.with(|s| s.all_mine || !s.picked.is_empty())>
-            <ul class="chips picked-chips" aria-label="Selected clients" data-testid="picked-chips">
+            <ul class="chips picked-chips" aria-label="Selected clients" data-testid="picked-chips" node_ref=list>
                 {move || all_mine().map(|text| view! {
                     <li class="chip" data-testid="picked-chip">
                         <span>{text}</span>
@@ -556,10 +596,13 @@ fn SelectionChips(
                             class="chip-remove"
                             type="button"
                             aria-label="Remove all my active clients"
-                            on:click=move |_| selection.update(|s| {
-                                s.all_mine = false;
-                                s.excluded.clear();
-                            })
+                            on:click=move |ev| {
+                                focus_after_removal(ev);
+                                selection.update(|s| {
+                                    s.all_mine = false;
+                                    s.excluded.clear();
+                                });
+                            }
                         >
                             "×"
                         </button>
@@ -575,9 +618,12 @@ fn SelectionChips(
                                     class="chip-remove"
                                     type="button"
                                     aria-label=format!("Remove {name}")
-                                    on:click=move |_| selection.update(|s| {
-                                        s.picked.remove(&id);
-                                    })
+                                    on:click=move |ev| {
+                                        focus_after_removal(ev);
+                                        selection.update(|s| {
+                                            s.picked.remove(&id);
+                                        });
+                                    }
                                 >
                                     "×"
                                 </button>
@@ -592,6 +638,24 @@ fn SelectionChips(
             </ul>
         </Show>
     }
+}
+
+/// The chips' remove buttons, in order.
+fn remove_buttons(list: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
+    let mut found = Vec::new();
+    let mut row = list.first_element_child();
+    while let Some(chip) = row {
+        if let Some(button) = chip
+            .query_selector("button")
+            .ok()
+            .flatten()
+            .and_then(|button| button.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            found.push(button);
+        }
+        row = chip.next_element_sibling();
+    }
+    found
 }
 
 /// A blast's page, `/blasts/:id`: its progress, followed live until it is done; the message

@@ -411,12 +411,16 @@ async fn the_blast_picker_keeps_what_is_selected_in_sight_across_searches() {
         .await;
     browser.screenshot("blast-picker-chips").await;
 
-    // Its × takes one out again, and the list's box follows.
+    // Its × takes one out again, and the list's box follows. The focus goes on to the chip
+    // that took its place, where a keyboard user would go on from.
     browser.click("[aria-label='Remove Otto Other']").await;
     browser
         .wait_for_text("[data-testid=selected-count]", "1 client selected")
         .await;
     browser.wait_for_count("[data-testid=picked-chip]", 1).await;
+    browser
+        .wait_for_focus(&format!("[aria-label='Remove {}']", p.client.person.name))
+        .await;
     browser.fill("[data-testid=client-search]", "Otto").await;
     browser
         .wait_for_text("[data-testid=client-list]", "Otto Other")
@@ -446,6 +450,8 @@ async fn the_blast_picker_keeps_what_is_selected_in_sight_across_searches() {
     browser
         .wait_for_text("[data-testid=selected-count]", "0 clients selected")
         .await;
+    // No chip is left to go on to: the focus goes back to the search box.
+    browser.wait_for_focus("[data-testid=client-search]").await;
     browser.phone_size().await;
     browser
         .click_text("[data-testid=client-row]", "Otto Other")
