@@ -797,32 +797,56 @@ async fn threads_of_one_minute_and_of_many_page_in_exact_order() {
     .execute(&mut conn)
     .await
     .expect("set the times");
+    let expected = in_exact_order(&mut conn, p.client.person.id).await;
+    assert_eq!(expected.len(), 12);
+    pages_in_order(
+        &app,
+        &p.client.token,
+        &[("inbox", 2), ("all", 2)],
+        &expected,
+    )
+    .await;
+}
+
+/// `person`'s threads as the folders order them, straight from the table.
+async fn in_exact_order(
+    conn: &mut diesel_async::AsyncPgConnection,
+    person: uuid::Uuid,
+) -> Vec<uuid::Uuid> {
     #[derive(diesel::QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Uuid)]
         conversation_id: uuid::Uuid,
     }
-    let expected: Vec<uuid::Uuid> = diesel::sql_query(
+    diesel::sql_query(
         "SELECT conversation_id FROM conversation_participants WHERE person_id = $1 \
          ORDER BY last_message_at DESC, conversation_id DESC",
     )
-    .bind::<diesel::sql_types::Uuid, _>(p.client.person.id)
-    .load::<Row>(&mut conn)
+    .bind::<diesel::sql_types::Uuid, _>(person)
+    .load::<Row>(conn)
     .await
     .expect("the exact order")
     .into_iter()
     .map(|row| row.conversation_id)
-    .collect();
-    assert_eq!(expected.len(), 12);
-    for folder in ["inbox", "all"] {
-        let path = format!("/api/v1/conversations?folder={folder}&limit=2");
+    .collect()
+}
+
+/// Pages through each `(folder, page size)` and asserts that it gives `expected`, in order.
+async fn pages_in_order(
+    app: &TestApp,
+    token: &str,
+    folders: &[(&str, usize)],
+    expected: &[uuid::Uuid],
+) {
+    for (folder, limit) in folders {
+        let path = format!("/api/v1/conversations?folder={folder}&limit={limit}");
         let ids: Vec<uuid::Uuid> = app
-            .every_item::<ConversationSummary>(&p.client.token, &path)
+            .every_item::<ConversationSummary>(token, &path)
             .await
             .into_iter()
             .map(|i| i.id)
             .collect();
-        assert_eq!(ids, expected, "{folder}");
+        assert_eq!(ids, expected, "{folder}, pages of {limit}");
     }
 }
 
@@ -910,34 +934,11 @@ async fn a_folder_page_reads_a_page_of_rows_under_any_plan() {
         }
     }
 
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
-        conversation_id: uuid::Uuid,
-    }
-    let expected: Vec<uuid::Uuid> = diesel::sql_query(
-        "SELECT conversation_id FROM conversation_participants WHERE person_id = $1 \
-         ORDER BY last_message_at DESC, conversation_id DESC",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(me)
-    .load::<Row>(&mut conn)
-    .await
-    .expect("the exact order")
-    .into_iter()
-    .map(|row| row.conversation_id)
-    .collect();
+    let expected = in_exact_order(&mut conn, me).await;
     assert_eq!(expected.len(), 440);
     // Pages of 7 and 25: the 40 threads of one minute span pages, so a cursor falls inside it.
-    for (folder, limit) in [("inbox", 7), ("sent", 25), ("all", 7)] {
-        let path = format!("/api/v1/conversations?folder={folder}&limit={limit}");
-        let ids: Vec<uuid::Uuid> = app
-            .every_item::<ConversationSummary>(&p.provider.token, &path)
-            .await
-            .into_iter()
-            .map(|i| i.id)
-            .collect();
-        assert_eq!(ids, expected, "{folder}, pages of {limit}");
-    }
+    let folders = [("inbox", 7), ("sent", 25), ("all", 7)];
+    pages_in_order(&app, &p.provider.token, &folders, &expected).await;
 }
 
 async fn setting(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
