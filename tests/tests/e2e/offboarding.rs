@@ -8,6 +8,7 @@ use confidant_openapi::recipients::{Recipient, RecipientList};
 use confidant_openapi::staff_groups::{StaffGroup, StaffGroupList};
 use confidant_openapi::{Problem, ProblemCode};
 use confidant_tests::spawn_app;
+use diesel_async::RunQueryDsl;
 use reqwest::Method;
 use serde_json::json;
 
@@ -226,4 +227,87 @@ async fn only_owners_and_admins_deactivate_never_themselves_and_the_last_active_
     assert_eq!(demote.status(), 409, "a deactivated owner does not count");
     let problem: Problem = demote.json().await.expect("a problem");
     assert_eq!(problem.code, ProblemCode::Conflict);
+}
+
+// R-OFFBOARD: links emailed before a staff member was deactivated (an invitation, a password
+// reset) open nothing afterwards: the same "used or expired" 404 as any spent link, and no
+// password is set. Deactivating ends the open links; a link minted as it committed (a mail
+// job racing it) is still refused, as the link's person is checked too.
+#[tokio::test]
+async fn links_sent_before_deactivation_open_nothing() {
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Spent Links Clinic").await;
+    let newcomer = app
+        .add_person(
+            &p.admin.token,
+            json!({"kind": "staff", "name": "Nova Newcomer", "email": "nova@spent-links.test", "role": "staff"}),
+        )
+        .await;
+    let invited = app
+        .send_as(
+            Method::POST,
+            &p.admin.token,
+            &format!("/api/v1/people/{}/invitation", newcomer.id),
+            None,
+        )
+        .await;
+    assert_eq!(invited.status(), 202);
+    let invitation = app.token_from_mail(&newcomer.email).await;
+    let reset = app
+        .client
+        .post(app.url("/api/v1/auth/password-reset"))
+        .json(&json!({"email": p.staff.person.email}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(reset.status(), 202);
+    let reset = app.token_from_mail(&p.staff.person.email).await;
+
+    for id in [newcomer.id, p.staff.person.id] {
+        assert_eq!(
+            set_status(&app, &p.admin.token, id, "deactivated")
+                .await
+                .status(),
+            200
+        );
+    }
+    // The race: both links open again, as if minted just after the deactivation ended them.
+    let mut conn = app.database.connect().await;
+    for table in ["invitations", "password_resets"] {
+        diesel::sql_query(format!("UPDATE {table} SET used_at = NULL"))
+            .execute(&mut conn)
+            .await
+            .expect("reopen the links");
+    }
+    let before = app
+        .count("SELECT count(*) AS n FROM portal_accounts WHERE password_set_at > now() - interval '1 minute'")
+        .await;
+    for (path, token) in [
+        ("/api/v1/auth/invitations/accept", invitation),
+        ("/api/v1/auth/password-reset/confirm", reset),
+    ] {
+        let opened = app
+            .client
+            .post(app.url(path))
+            .json(&json!({"token": token, "password": "lantern violet ocean harbour"}))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(opened.status(), 404, "{path}");
+        let problem: Problem = opened.json().await.expect("a problem");
+        assert_eq!(problem.code, ProblemCode::NotFound, "{path}");
+        assert!(
+            problem
+                .errors
+                .as_ref()
+                .is_some_and(|e| e.contains_key("token")),
+            "{path}: {problem:?}"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM portal_accounts WHERE password_set_at > now() - interval '1 minute'")
+            .await,
+        before,
+        "no password was set"
+    );
 }

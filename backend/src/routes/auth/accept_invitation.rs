@@ -5,10 +5,9 @@ use confidant_openapi::auth::{AcceptInvitationRequest, TokenResponse};
 use confidant_openapi::{Problem, ProblemCode};
 use diesel_async::AsyncConnection;
 
-use crate::auth::keyed_hash::KeyedHash;
+use crate::auth::new_password;
 use crate::auth::refresh::token_hash;
-use crate::auth::throttle::{self, INVITATION_ADDRESS};
-use crate::auth::{new_password, password};
+use crate::auth::throttle::INVITATION_ADDRESS;
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::invitation::Invitation;
 use crate::db::models::person::{NewPortalAccount, Person};
@@ -44,30 +43,17 @@ pub async fn accept_invitation(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let token = token_hash(body.token.trim());
-    let hashes = KeyedHash::new(&state.config.hash_key);
-    let mut conn = state.conn().await?;
-    // The token is checked before the password is hashed: hashing costs 19 MiB and real
-    // time, and must not be something anyone can make the server do with made-up tokens.
-    let attempt = throttle::per_address(
-        &mut conn,
-        hashes,
+    let hash = new_password::from_link(
+        &state,
+        &request,
         INVITATION_ADDRESS,
-        &throttle::peer_address(&request),
+        body.password,
+        link_spent,
+        async |conn| Invitation::open_by_token(conn, &token).await,
+        |invitation| (invitation.practice_id, invitation.person_id),
     )
-    .await?;
-    let Some(invitation) = Invitation::open_by_token(&mut conn, &token).await? else {
-        attempt.keep();
-        return Err(link_spent());
-    };
-    attempt.refund(&mut conn).await?;
-    // An invitation sent before the person was deactivated opens nothing (R-OFFBOARD).
-    let invited = Person::find(&mut conn, invitation.practice_id, invitation.person_id)
-        .await?
-        .filter(|person| !person.is_deactivated())
-        .ok_or_else(link_spent)?;
-    new_password::refuse_weak(&mut conn, &invited, &body.password, "password").await?;
-    drop(conn);
-    let hash = password::hash(body.password).await?;
+    .await?
+    .hash;
     let mut conn = state.conn().await?;
     let result = conn
         .transaction(async |conn| {

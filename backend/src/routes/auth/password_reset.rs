@@ -8,14 +8,14 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::auth::keyed_hash::KeyedHash;
+use crate::auth::new_password;
 use crate::auth::refresh::token_hash;
 use crate::auth::throttle::{
     self, Attempt, PASSWORD_RESET_ACCOUNT, PASSWORD_RESET_ADDRESS, PASSWORD_RESET_CONFIRM_ADDRESS,
 };
-use crate::auth::{new_password, password};
 use crate::db::models::audit::{AuditAction, AuditEvent};
 use crate::db::models::password_reset::PasswordReset;
-use crate::db::models::person::{Person, SignInRecord};
+use crate::db::models::person::SignInRecord;
 use crate::db::models::session::Session;
 use crate::db::schema::portal_accounts;
 use crate::error::{ApiError, unknown_ids};
@@ -113,29 +113,17 @@ pub async fn confirm_password_reset(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let token = token_hash(body.token.trim());
-    let hashes = KeyedHash::new(&state.config.hash_key);
-    let mut conn = state.conn().await?;
-    // The token is checked before anything costly (the strength check, the hash).
-    let attempt = throttle::per_address(
-        &mut conn,
-        hashes,
+    let hash = new_password::from_link(
+        &state,
+        &request,
         PASSWORD_RESET_CONFIRM_ADDRESS,
-        &throttle::peer_address(&request),
+        body.password,
+        link_spent,
+        async |conn| PasswordReset::open_by_token(conn, &token, false).await,
+        |reset| (reset.practice_id, reset.person_id),
     )
-    .await?;
-    let Some(reset) = PasswordReset::open_by_token(&mut conn, &token, false).await? else {
-        attempt.keep();
-        return Err(link_spent());
-    };
-    attempt.refund(&mut conn).await?;
-    // A link sent before the person was deactivated opens nothing (R-OFFBOARD).
-    let person = Person::find(&mut conn, reset.practice_id, reset.person_id)
-        .await?
-        .filter(|person| !person.is_deactivated())
-        .ok_or_else(link_spent)?;
-    new_password::refuse_weak(&mut conn, &person, &body.password, "password").await?;
-    drop(conn);
-    let hash = password::hash(body.password).await?;
+    .await?
+    .hash;
     let mut conn = state.conn().await?;
     conn.transaction(async |conn| {
         // Checked again under the row's lock: the link may have been used meanwhile.
