@@ -16,14 +16,8 @@ use crate::domain::passwords;
 use crate::error::{ApiError, field_error};
 use crate::state::AppState;
 
-/// What an emailed password link opened: the link, its person, and the new password's hash.
-pub struct FromLink<L> {
-    pub link: L,
-    pub person: Person,
-    pub hash: String,
-}
-
-/// The steps before an emailed link sets `password`, in the order that keeps refusing cheap:
+/// The new password's hash, after the steps an emailed link takes before it sets `password`,
+/// in the order that keeps refusing cheap:
 /// the attempt counts under the caller's address's `limit` (429 beyond it); `open` finds the
 /// link (none: the attempt stays counted and `spent` answers); the link's person, from
 /// `person_of` (practice, person), must not be deactivated (R-OFFBOARD: a link sent before
@@ -39,7 +33,7 @@ pub async fn from_link<L>(
     spent: fn() -> ApiError,
     open: impl AsyncFnOnce(&mut AsyncPgConnection) -> QueryResult<Option<L>>,
     person_of: impl FnOnce(&L) -> (Uuid, Uuid),
-) -> Result<FromLink<L>, ApiError> {
+) -> Result<String, ApiError> {
     let mut conn = state.conn().await?;
     let hashes = KeyedHash::new(&state.config.hash_key);
     let attempt =
@@ -56,8 +50,7 @@ pub async fn from_link<L>(
         .ok_or_else(spent)?;
     refuse_weak(&mut conn, &person, &password, "password").await?;
     drop(conn);
-    let hash = password::hash(password).await?;
-    Ok(FromLink { link, person, hash })
+    Ok(password::hash(password).await?)
 }
 
 /// A 422 on `field` saying why, when `password` is too easy to guess for `person`.

@@ -274,10 +274,16 @@ async fn links_sent_before_deactivation_open_nothing() {
     // The race: both links open again, as if minted just after the deactivation ended them.
     let mut conn = app.database.connect().await;
     for table in ["invitations", "password_resets"] {
-        diesel::sql_query(format!("UPDATE {table} SET used_at = NULL"))
-            .execute(&mut conn)
-            .await
-            .expect("reopen the links");
+        diesel::sql_query(format!(
+            "UPDATE {table} SET used_at = NULL WHERE person_id = ANY($1)"
+        ))
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(vec![
+            newcomer.id,
+            p.staff.person.id,
+        ])
+        .execute(&mut conn)
+        .await
+        .expect("reopen the links");
     }
     let before = app
         .count("SELECT count(*) AS n FROM portal_accounts WHERE password_set_at > now() - interval '1 minute'")

@@ -52,8 +52,7 @@ pub async fn accept_invitation(
         async |conn| Invitation::open_by_token(conn, &token).await,
         |invitation| (invitation.practice_id, invitation.person_id),
     )
-    .await?
-    .hash;
+    .await?;
     let mut conn = state.conn().await?;
     let result = conn
         .transaction(async |conn| {

@@ -122,8 +122,7 @@ pub async fn confirm_password_reset(
         async |conn| PasswordReset::open_by_token(conn, &token, false).await,
         |reset| (reset.practice_id, reset.person_id),
     )
-    .await?
-    .hash;
+    .await?;
     let mut conn = state.conn().await?;
     conn.transaction(async |conn| {
         // Checked again under the row's lock: the link may have been used meanwhile.
