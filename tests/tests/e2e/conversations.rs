@@ -850,10 +850,11 @@ async fn pages_in_order(
     }
 }
 
-// R-INBOX: a folder's page reads about a page of rows, however many threads the person has
-// and however PostgreSQL plans the prepared statement (see `confidant_tests::plans`), and
-// pages through every thread once, newest first: also across minutes that hold more threads
-// than a page, where the page's edge and the cursor fall in the same minute.
+// Issue #17 (no spec rule names it): a folder's page reads about a page of rows, however
+// many threads the person has and however PostgreSQL plans the prepared statement (see
+// `confidant_tests::plans`), and pages through every thread once, newest first: also across
+// minutes that hold more threads than a page, where the page's edge and the cursor fall in
+// the same minute.
 #[tokio::test]
 async fn a_folder_page_reads_a_page_of_rows_under_any_plan() {
     use confidant::db::models::conversation::{FolderFilter, page_sql};
