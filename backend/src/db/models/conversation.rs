@@ -183,68 +183,38 @@ macro_rules! with_filter {
     };
 }
 
-/// A page of one folder, after a cursor or from the top (see [`Conversation::page`]): one
-/// constant text per folder and start, so that each is prepared once per connection.
+/// The columns of a page's row: the thread (`c`), then the caller's row in it (`p`).
+macro_rules! page_columns {
+    () => {
+        "c.id, c.practice_id, c.subject, c.kind, c.started_by, p.conversation_id, p.person_id, \
+         p.last_message_at, p.unread_count, p.archived_at, p.last_message_minute"
+    };
+}
+
+/// A page of one folder, after a cursor or from the top (see [`Conversation::page`]): the
+/// newest `$2` rows of its `$part`s (each already at most `$2` rows, newest first), and only
+/// for those the body of the thread's latest message. `$head` may name what the parts share.
 ///
 /// The order is `(last_message_at, conversation_id)`, newest first, taken from two kinds of
 /// rows with indexes of their own (migration 000020), each read only as far as the page needs:
 ///
-/// - **Other threads** (`NOT in_blast`): their folder indexes hold only the minute of the
-///   latest message, so that a reply rewrites the participants' `last_message_at` without
-///   changing any indexed value: PostgreSQL updates the rows in place (HOT) and a busy thread
-///   leaves neither dead index entries nor bloat. The index gives the rows minute by minute
-///   (`last_message_minute` is that time cut to the minute, so the order is the same) and a
-///   sort orders the page's minutes. Which minutes those are is found first (`$edge`): the
-///   minute of the page's last row, from the folder index alone, in its order. Without that
-///   bound the rows read depend on the plan: PostgreSQL plans a prepared statement once for
-///   any person after five runs (a generic plan), estimating a row or two per person, and
-///   then read and sorted every row of the folder (2.7 ms for 2,000 threads, not 0.2).
-///   Walking an index in its own order needs no sort, so the edge's walk is the cheapest
-///   plan at any estimate, and the page then reads only the rows of its own minutes.
-/// - **Blast threads** (`in_blast`): a blast writes its sender into thousands of threads
-///   within a second, which would make one minute of thousands of rows to read and sort on
-///   every page. Their indexes hold the exact time (`blast_message_at`, `last_message_at`
-///   in these rows and NULL in others, so that other rows' updates stay in place) and the
-///   thread, so the page's rows come in order. `$5` leaves them out.
-///
-/// With `$with_other` and `$with_blast` (see [`page_sql`]), only threads shared with `$3`;
-/// those pages have no `$edge`, as the filter is not in any index.
-/// The page is chosen first and only its rows then look up their latest message. `$after_minute`
-/// and `$after_exact` continue after a cursor (`$6`, `$7`) in each kind's own index order.
-macro_rules! inbox_page_sql {
-    ($folder:literal, $with_other:expr, $with_blast:expr, $after_minute:expr, $after_exact:expr, $edge:expr) => {
+/// - **Other threads** (`NOT in_blast`, [`mine_by_minute!`]): their folder indexes hold only
+///   the minute of the latest message, so that a reply rewrites the participants'
+///   `last_message_at` without changing any indexed value: PostgreSQL updates the rows in
+///   place (HOT) and a busy thread leaves neither dead index entries nor bloat.
+/// - **Blast threads** (`in_blast`, [`mine_in_blasts!`]): a blast writes its sender into
+///   thousands of threads within a second, which would make one minute of thousands of rows
+///   to read and sort on every page. Their indexes hold the exact time (`blast_message_at`,
+///   `last_message_at` in these rows and NULL in others, so that other rows' updates stay in
+///   place) and the thread, so the page's rows come in order. `$5` leaves them out.
+macro_rules! page_of {
+    ($head:expr, $first:expr $(, $part:expr)*) => {
         concat!(
-            "SELECT page.*, latest.body AS latest_body FROM ( \
-                 (SELECT c.id, c.practice_id, c.subject, c.kind, c.started_by, \
-                     p.conversation_id, p.person_id, p.last_message_at, p.unread_count, \
-                     p.archived_at, p.last_message_minute \
-                 FROM conversation_participants p \
-                 JOIN conversations c ON c.id = p.conversation_id \
-                 WHERE p.person_id = $1 AND NOT p.in_blast ",
-            $with_other,
-            " ",
-            $folder,
-            " ",
-            $after_minute,
-            " ",
-            $edge,
-            " ORDER BY p.last_message_minute DESC, p.last_message_at DESC, \
-                     p.conversation_id DESC LIMIT $2) \
-                 UNION ALL \
-                 (SELECT c.id, c.practice_id, c.subject, c.kind, c.started_by, \
-                     p.conversation_id, p.person_id, p.last_message_at, p.unread_count, \
-                     p.archived_at, p.last_message_minute \
-                 FROM (SELECT * FROM conversation_participants p \
-                     WHERE p.person_id = $1 AND p.in_blast AND $5 ",
-            $with_blast,
-            " ",
-            $folder,
-            " ",
-            $after_exact,
-            " ORDER BY p.blast_message_at DESC, p.conversation_id DESC LIMIT $2) AS p \
-                 JOIN conversations c ON c.id = p.conversation_id) \
-                 ORDER BY last_message_at DESC, conversation_id DESC LIMIT $2 \
-             ) AS page \
+            $head,
+            "SELECT page.*, latest.body AS latest_body FROM (",
+            $first,
+            $(" UNION ALL ", $part,)*
+            " ORDER BY last_message_at DESC, conversation_id DESC LIMIT $2) AS page \
              LEFT JOIN LATERAL ( \
                  SELECT body FROM messages WHERE messages.conversation_id = page.conversation_id \
                  ORDER BY created_at DESC, id DESC LIMIT 1 \
@@ -254,32 +224,209 @@ macro_rules! inbox_page_sql {
     };
 }
 
+/// The caller's other threads in `$folder` that pass `$filter`, after `$after`, walked along
+/// the folder index: it gives the rows minute by minute (`last_message_minute` is
+/// `last_message_at` cut to the minute, so the order is the same) and a sort orders the
+/// page's minutes. Which minutes those are is found first (`$edge`, see [`page_sql`]): without
+/// that bound the rows read depend on the plan. PostgreSQL plans a prepared statement once
+/// for any person after five runs (a generic plan), estimating a row or two per person, and
+/// then read and sorted every row of the folder (2.7 ms for 2,000 threads, not 0.2). The
+/// page's rows are chosen before their threads are looked up.
+macro_rules! mine_by_minute {
+    ($folder:expr, $filter:expr, $after:expr, $edge:expr) => {
+        concat!(
+            "(SELECT ",
+            page_columns!(),
+            " FROM (SELECT * FROM conversation_participants p \
+             WHERE p.person_id = $1 AND NOT p.in_blast ",
+            $filter,
+            " ",
+            $folder,
+            " ",
+            $after,
+            " ",
+            $edge,
+            " ORDER BY p.last_message_minute DESC, p.last_message_at DESC, \
+             p.conversation_id DESC LIMIT $2) AS p \
+             JOIN conversations c ON c.id = p.conversation_id)"
+        )
+    };
+}
+
+/// The caller's blast threads in `$folder` that pass `$filter`, after `$after`, in the exact
+/// order of their index.
+macro_rules! mine_in_blasts {
+    ($folder:expr, $filter:expr, $after:expr) => {
+        concat!(
+            "(SELECT ",
+            page_columns!(),
+            " FROM (SELECT * FROM conversation_participants p \
+             WHERE p.person_id = $1 AND p.in_blast AND $5 ",
+            $filter,
+            " ",
+            $folder,
+            " ",
+            $after,
+            " ORDER BY p.blast_message_at DESC, p.conversation_id DESC LIMIT $2) AS p \
+             JOIN conversations c ON c.id = p.conversation_id)"
+        )
+    };
+}
+
+/// How many rows of the person `$3` are "few": few enough to read them all and sort them
+/// rather than walk the caller's folder looking for them. Four pages' worth (`$2` is a
+/// page's `LIMIT`): the walk reads at least a page.
+///
+/// An expression, not a constant: PostgreSQL cannot know a `LIMIT` it does not see, so it
+/// plans for the first tenth of the rows, and then walking an index in order (which can
+/// stop early) beats reading all of a person's rows to sort them, whatever it estimates
+/// that person has. With a constant above its estimate (a row or two per person under a
+/// generic plan) it chose to read and sort all of them.
+macro_rules! few {
+    () => {
+        "4 * $2"
+    };
+}
+
+/// `$3`'s rows of other threads (`$what` of them), at most [`few!`], along the index and in
+/// its order (so that a sequential scan of the table, which a small table or a person in
+/// many threads invites, would need a sort and loses).
+macro_rules! their_other_rows {
+    ($what:literal) => {
+        concat!(
+            "SELECT ",
+            $what,
+            " FROM conversation_participants o WHERE o.person_id = $3 AND NOT o.in_blast \
+             ORDER BY o.last_message_minute DESC LIMIT ",
+            few!()
+        )
+    };
+}
+
+/// `$3`'s rows of blast threads, as [`their_other_rows!`].
+macro_rules! their_blast_rows {
+    ($what:literal) => {
+        concat!(
+            "SELECT ",
+            $what,
+            " FROM conversation_participants o WHERE o.person_id = $3 AND o.in_blast \
+             ORDER BY o.blast_message_at DESC, o.conversation_id DESC LIMIT ",
+            few!()
+        )
+    };
+}
+
+/// For the threads with `$3`: whether `$3` has few rows ([`few!`]) of each kind, counted
+/// once for the whole statement.
+macro_rules! their_rows {
+    () => {
+        concat!(
+            "WITH their AS MATERIALIZED (SELECT (SELECT count(*) FROM (",
+            their_other_rows!("1"),
+            ") AS o) < ",
+            few!(),
+            " AS few_threads, (SELECT count(*) FROM (",
+            their_blast_rows!("1"),
+            ") AS o) < ",
+            few!(),
+            " AS few_blast_threads) "
+        )
+    };
+}
+
+/// The caller's row in `$3`'s thread `w`, in `$folder`, after `$after`, of the kind
+/// `$in_blast`: looked up by the primary key for each of `$3`'s rows. (`OFFSET 0` keeps the
+/// lookup whole, so that PostgreSQL cannot turn it around and walk the caller's rows.)
+macro_rules! my_row_in_theirs {
+    ($in_blast:literal, $folder:expr, $after:expr) => {
+        concat!(
+            "CROSS JOIN LATERAL (SELECT * FROM conversation_participants p \
+             WHERE p.conversation_id = w.conversation_id AND p.person_id = $1 AND ",
+            $in_blast,
+            " ",
+            $folder,
+            " ",
+            $after,
+            " OFFSET 0) AS p"
+        )
+    };
+}
+
+/// The caller's other threads in `$folder` with `$3`, after `$after`, when `$3` has few of
+/// them: found from `$3`'s rows, each with the caller's row in the same thread.
+macro_rules! theirs_by_minute {
+    ($folder:expr, $after:expr) => {
+        concat!(
+            "(SELECT ",
+            page_columns!(),
+            " FROM (",
+            their_other_rows!("*"),
+            ") AS w JOIN conversations c ON c.id = w.conversation_id ",
+            my_row_in_theirs!("NOT p.in_blast", $folder, $after),
+            " WHERE (SELECT few_threads FROM their) AND ",
+            sees_in_thread!("$4"),
+            " ORDER BY p.last_message_minute DESC, p.last_message_at DESC, \
+             p.conversation_id DESC LIMIT $2)"
+        )
+    };
+}
+
+/// The caller's blast threads in `$folder` with `$3`, after `$after`, when `$3` has few of
+/// them: as [`theirs_by_minute!`]. In a blast thread (the sender and one client) everyone
+/// sees everyone.
+macro_rules! theirs_in_blasts {
+    ($folder:expr, $after:expr) => {
+        concat!(
+            "(SELECT ",
+            page_columns!(),
+            " FROM (",
+            their_blast_rows!("*"),
+            ") AS w JOIN conversations c ON c.id = w.conversation_id ",
+            my_row_in_theirs!("p.in_blast", $folder, $after),
+            " WHERE $5 AND (SELECT few_blast_threads FROM their) \
+             ORDER BY p.blast_message_at DESC, p.conversation_id DESC LIMIT $2)"
+        )
+    };
+}
+
 /// The text of [`Conversation::page`] for `folder`, after a cursor or not, for the threads
 /// with one person (`with`) or all: public so that a test can ask PostgreSQL how it runs it.
+/// One constant text per variant, so that each is prepared once per connection.
 ///
 /// A row comparison, not `a < x OR (a = x AND b < y)`: PostgreSQL turns it into a range on
 /// the index, so a page deep in 100k threads costs no more to find.
 ///
-/// The threads with `$3` are a text of their own, not `$3 IS NULL OR …`: a plain `EXISTS` is
-/// a semi-join, so PostgreSQL chooses per person whether to walk the caller's folder in order
-/// until the page is full (many shared threads) or to start from the other person's few rows
-/// (a blast's sender or a 100k inbox looking for one client's threads). In a blast thread
-/// (the sender and one client) everyone sees everyone.
+/// The threads with `$3` are a text of their own. Which way to find them depends on the
+/// person: a blast's sender looking for one client's thread among 10,000 should start from
+/// the client's one row; a provider looking for the threads with a client they share 2,000
+/// with should walk their own folder until the page is full. A generic plan is one plan for
+/// both (it had read 10,000 rows, or 4,000), so the text holds both ways for each kind of
+/// thread and runs one: each way's condition on [`their_rows!`] has no column in it, so
+/// PostgreSQL checks it once before the way starts (a "one-time filter") and never starts
+/// the other.
 pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
-    macro_rules! with_other {
+    // `$3` takes part in the thread and the caller sees them there: a lookup for each row
+    // walked (`OFFSET 0` keeps PostgreSQL from turning it into a join that first reads every
+    // row of `$3`).
+    macro_rules! shares_thread {
         () => {
             concat!(
-                "AND EXISTS (SELECT 1 FROM conversation_participants w \
+                "AND NOT (SELECT few_threads FROM their) \
+                 AND EXISTS (SELECT 1 FROM conversation_participants w \
+                 JOIN conversations c ON c.id = w.conversation_id \
                  WHERE w.conversation_id = p.conversation_id AND w.person_id = $3 AND ",
                 sees_in_thread!("$4"),
-                ")"
+                " OFFSET 0)"
             )
         };
     }
-    macro_rules! with_blast {
+    macro_rules! shares_blast {
         () => {
-            "AND EXISTS (SELECT 1 FROM conversation_participants w \
-             WHERE w.conversation_id = p.conversation_id AND w.person_id = $3)"
+            concat!(
+                "AND NOT (SELECT few_blast_threads FROM their) \
+                 AND EXISTS (SELECT 1 FROM conversation_participants w \
+                 WHERE w.conversation_id = p.conversation_id AND w.person_id = $3 OFFSET 0)"
+            )
         };
     }
     // After a cursor: each kind of thread in its own index order.
@@ -295,14 +442,20 @@ pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
         };
     }
     // The oldest minute a page of the other threads can reach: that of the `$2`-th row of the
-    // folder, newest first (after a cursor, of the rows in minutes older than the cursor's:
-    // the cursor's own minute may hold more rows than are left after it, so it is always
-    // read, and the edge is never later than the page's last row). An index-only walk of
-    // the folder's index (its condition is the folder's), inner `p` being the same rows.
+    // folder that passes `$filter`, newest first (after a cursor, of the rows in minutes
+    // older than the cursor's: the cursor's own minute may hold more rows than are left
+    // after it, so it is always read, and the edge is never later than the page's last row).
+    // A walk of the folder's index in its own order, which needs no sort and so is the
+    // cheapest plan at any estimate (index-only without a filter); inner `p` being the same
+    // rows.
     macro_rules! edge {
-        ($folder:literal, $older:literal) => {
+        ($folder:literal, $filter:expr, $older:literal) => {
             concat!(
-                "AND p.last_message_minute >= COALESCE((SELECT min(e.last_message_minute)                  FROM (SELECT p.last_message_minute FROM conversation_participants p                  WHERE p.person_id = $1 AND NOT p.in_blast ",
+                "AND p.last_message_minute >= COALESCE((SELECT min(e.last_message_minute) \
+                 FROM (SELECT p.last_message_minute FROM conversation_participants p \
+                 WHERE p.person_id = $1 AND NOT p.in_blast ",
+                $filter,
+                " ",
                 $folder,
                 " ",
                 $older,
@@ -313,26 +466,49 @@ pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
     macro_rules! variants {
         ($folder:literal) => {
             match (with, after) {
-                (true, true) => inbox_page_sql!(
-                    $folder,
-                    with_other!(),
-                    with_blast!(),
-                    after_minute!(),
-                    after_exact!(),
-                    ""
+                (true, true) => page_of!(
+                    their_rows!(),
+                    theirs_by_minute!($folder, after_minute!()),
+                    mine_by_minute!(
+                        $folder,
+                        shares_thread!(),
+                        after_minute!(),
+                        edge!(
+                            $folder,
+                            shares_thread!(),
+                            "AND p.last_message_minute < inbox_minute($6)"
+                        )
+                    ),
+                    theirs_in_blasts!($folder, after_exact!()),
+                    mine_in_blasts!($folder, shares_blast!(), after_exact!())
                 ),
-                (true, false) => {
-                    inbox_page_sql!($folder, with_other!(), with_blast!(), "", "", "")
-                }
-                (false, true) => inbox_page_sql!(
-                    $folder,
-                    "",
-                    "",
-                    after_minute!(),
-                    after_exact!(),
-                    edge!($folder, "AND p.last_message_minute < inbox_minute($6)")
+                (true, false) => page_of!(
+                    their_rows!(),
+                    theirs_by_minute!($folder, ""),
+                    mine_by_minute!(
+                        $folder,
+                        shares_thread!(),
+                        "",
+                        edge!($folder, shares_thread!(), "")
+                    ),
+                    theirs_in_blasts!($folder, ""),
+                    mine_in_blasts!($folder, shares_blast!(), "")
                 ),
-                (false, false) => inbox_page_sql!($folder, "", "", "", "", edge!($folder, "")),
+                (false, true) => page_of!(
+                    "",
+                    mine_by_minute!(
+                        $folder,
+                        "",
+                        after_minute!(),
+                        edge!($folder, "", "AND p.last_message_minute < inbox_minute($6)")
+                    ),
+                    mine_in_blasts!($folder, "", after_exact!())
+                ),
+                (false, false) => page_of!(
+                    "",
+                    mine_by_minute!($folder, "", "", edge!($folder, "", "")),
+                    mine_in_blasts!($folder, "", "")
+                ),
             }
         };
     }
@@ -545,7 +721,7 @@ impl Conversation {
 
     /// A page of `person_id`'s conversations, newest activity first, after `after`, each with
     /// its latest message's text: one statement, the folder's indexes read as far as the page
-    /// needs (see `inbox_page_sql!`) and one step back along each chosen thread's messages
+    /// needs (see [`page_sql`]) and one step back along each chosen thread's messages
     /// (`LATERAL … LIMIT 1`, which diesel cannot write).
     /// With `with`, only threads where the viewer sees that person take part; without
     /// `blast_threads`, none a blast made.
