@@ -2,7 +2,8 @@
 //! protocol between the server and the database): statements per reply and per read, and
 //! statements parsed once the connections are warm (reads: none, every statement is
 //! prepared once per connection and then reused), and the times the server waited for the
-//! database (round trips: the badge sends its read with the session check).
+//! database (round trips: the badge sends its read with the session check); and which
+//! connection a quiet server uses (the one used last, still warm).
 
 use confidant_tests::app::spawn_app_on;
 use confidant_tests::database::TestDatabase;
@@ -187,4 +188,52 @@ async fn a_busy_thread_rewrites_its_participants_in_place_and_leaves_no_bloat() 
         .await
         .expect("a page");
     assert_eq!(page.items[0].id, thread.id);
+}
+
+/// Backends of the test's database that ran the badge's count (its statement reads
+/// `unread_counters`) as their last statement, and did so after `since`.
+async fn badge_backends(
+    app: &confidant_tests::TestApp,
+    since: chrono::DateTime<chrono::Utc>,
+) -> i64 {
+    app.count(&format!(
+        "SELECT count(*) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid() \
+         AND query LIKE '%unread_counters%' AND state_change > '{}'",
+        since.to_rfc3339()
+    ))
+    .await
+}
+
+// Issue #17 (no spec rule names it): the pool hands out the connection used last, so that a
+// quiet server keeps using one warm connection (its statements prepared, and planned once
+// for any values after PostgreSQL's first runs) instead of rotating through every
+// connection a busy moment opened.
+#[tokio::test]
+async fn requests_one_after_another_reuse_the_connection_used_last() {
+    let app = confidant_tests::spawn_app_with(&[("CONFIDANT_DB_POOL_SIZE", "4".to_owned())]).await;
+    let p = app.staffed_practice("Warm Clinic").await;
+    let badge = || async {
+        assert_eq!(
+            app.get_as(&p.client.token, "/api/v1/unread").await.status(),
+            200
+        );
+    };
+    // A busy moment opens several connections.
+    let start = chrono::Utc::now();
+    futures_util::future::join_all((0..8).map(|_| badge())).await;
+    let opened = badge_backends(&app, start).await;
+    assert!(
+        opened >= 2,
+        "the burst used {opened} connection(s); the test needs several"
+    );
+
+    // Then requests one after another: all on the same connection. (First in, first out
+    // handed each the connection idle longest: all of the burst's in turn.)
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let quiet = chrono::Utc::now();
+    for _ in 0..10 {
+        badge().await;
+    }
+    assert_eq!(badge_backends(&app, quiet).await, 1);
 }
