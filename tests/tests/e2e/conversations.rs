@@ -959,7 +959,8 @@ async fn a_folder_page_reads_a_page_of_rows_under_any_plan() {
     pages_in_order(&app, &p.provider.token, &queries, &expected).await;
 
     // R-MULTI-CLIENT, when the person is not few: 120 threads to `them` and the other client,
-    // who never wrote. `them` cannot find the other client in them; `me` can.
+    // who never wrote (more than four pages of 25: the page walks the caller's folder).
+    // `them` cannot find the other client in them; `me` can.
     diesel::sql_query(
         "WITH t AS (INSERT INTO conversations (id, practice_id, subject, kind, started_by) \
              SELECT gen_random_uuid(), $1, 'Group ' || g, 'multi_client', $2 \
@@ -977,7 +978,7 @@ async fn a_folder_page_reads_a_page_of_rows_under_any_plan() {
     .await
     .expect("the group threads");
     let with_other = format!(
-        "/api/v1/conversations?folder=all&with={}&limit=50",
+        "/api/v1/conversations?folder=all&with={}&limit=25",
         p.other_client.id
     );
     let hidden = app
