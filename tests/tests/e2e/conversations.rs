@@ -797,7 +797,7 @@ async fn threads_of_one_minute_and_of_many_page_in_exact_order() {
     .execute(&mut conn)
     .await
     .expect("set the times");
-    let expected = in_exact_order(&mut conn, p.client.person.id).await;
+    let expected = in_exact_order(&mut conn, p.client.person.id, None).await;
     assert_eq!(expected.len(), 12);
     pages_in_order(
         &app,
@@ -812,6 +812,7 @@ async fn threads_of_one_minute_and_of_many_page_in_exact_order() {
 async fn in_exact_order(
     conn: &mut diesel_async::AsyncPgConnection,
     person: uuid::Uuid,
+    with: Option<uuid::Uuid>,
 ) -> Vec<uuid::Uuid> {
     #[derive(diesel::QueryableByName)]
     struct Row {
@@ -819,10 +820,13 @@ async fn in_exact_order(
         conversation_id: uuid::Uuid,
     }
     diesel::sql_query(
-        "SELECT conversation_id FROM conversation_participants WHERE person_id = $1 \
-         ORDER BY last_message_at DESC, conversation_id DESC",
+        "SELECT p.conversation_id FROM conversation_participants p WHERE p.person_id = $1 \
+         AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM conversation_participants w \
+             WHERE w.conversation_id = p.conversation_id AND w.person_id = $2)) \
+         ORDER BY p.last_message_at DESC, p.conversation_id DESC",
     )
     .bind::<diesel::sql_types::Uuid, _>(person)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(with)
     .load::<Row>(conn)
     .await
     .expect("the exact order")
@@ -851,25 +855,17 @@ async fn pages_in_order(
     }
 }
 
-// Issue #17 (no spec rule names it): a folder's page reads about a page of rows, however
-// many threads the person has and however PostgreSQL plans the prepared statement (see
-// `confidant_tests::plans`), and pages through every thread once, newest first: also across
-// minutes that hold more threads than a page, where the page's edge and the cursor fall in
-// the same minute.
-#[tokio::test]
-async fn a_folder_page_reads_a_page_of_rows_under_any_plan() {
-    use confidant::db::models::conversation::{FolderFilter, page_sql};
-    use confidant_tests::plans::{PageValues, Plan, participant_rows_read};
-    let app = spawn_app().await;
-    let p = app.staffed_practice("Busy Inbox Clinic").await;
-    let (me, them) = (p.provider.person.id, p.client.person.id);
-    // Many people with a thread each, as in a practice (clients of a blast, who have not
-    // replied): PostgreSQL then estimates a row or two for "the rows of a person", which is
-    // what misleads a generic plan.
+/// Adds 1,500 clients of `p`'s provider, each with a thread of their own, as in a practice
+/// (clients of a blast, who have not replied): PostgreSQL then estimates a row or two for "the
+/// rows of a person", which is what misleads a generic plan.
+async fn clients_with_a_thread_each(
+    app: &TestApp,
+    conn: &mut diesel_async::AsyncPgConnection,
+    p: &StaffedPractice,
+) -> Vec<uuid::Uuid> {
     let others = app
-        .add_clients_directly(p.id, Some(me), 1500, "active")
+        .add_clients_directly(p.id, Some(p.provider.person.id), 1500, "active")
         .await;
-    let mut conn = app.database.connect().await;
     diesel::sql_query(
         "WITH t AS (INSERT INTO conversations (id, practice_id, subject, kind, started_by) \
              SELECT gen_random_uuid(), $1, 'Other', 'direct', o FROM unnest($2::uuid[]) o \
@@ -880,9 +876,26 @@ async fn a_folder_page_reads_a_page_of_rows_under_any_plan() {
     )
     .bind::<diesel::sql_types::Uuid, _>(p.id)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&others)
-    .execute(&mut conn)
+    .execute(conn)
     .await
     .expect("the others' threads");
+    others
+}
+
+// Issue #17 (no spec rule names it): a folder's page reads about a page of rows, however
+// many threads the person has and however PostgreSQL plans the prepared statement (see
+// `confidant_tests::plans`), and pages through every thread once, newest first: also across
+// minutes that hold more threads than a page, where the page's edge and the cursor fall in
+// the same minute.
+#[tokio::test]
+async fn a_folder_page_reads_a_page_of_rows_under_any_plan() {
+    use confidant::db::models::conversation::{FolderFilter, page_sql};
+    use confidant_tests::plans::{PageValues, Plan, participant_reads, vacuum_analyze};
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Busy Inbox Clinic").await;
+    let (me, them) = (p.provider.person.id, p.client.person.id);
+    let mut conn = app.database.connect().await;
+    clients_with_a_thread_each(&app, &mut conn, &p).await;
     // 400 threads, one a second over seven minutes (60 in a minute), and 40 more within one
     // minute half an hour earlier; each with its one message, received and answered by `me`.
     for sql in [
@@ -900,16 +913,8 @@ async fn a_folder_page_reads_a_page_of_rows_under_any_plan() {
         "INSERT INTO messages (id, practice_id, conversation_id, author_id, body, created_at) \
          SELECT gen_random_uuid(), $1, c.id, $3, 'Hello.', c.created_at \
          FROM conversations c WHERE c.subject LIKE 'Busy %'",
-        // Statistics and the visibility map, as autovacuum keeps them (the map lets a
-        // person's rows be counted from an index alone).
-        "VACUUM ANALYZE",
     ] {
-        let query = diesel::sql_query(sql);
-        if sql == "VACUUM ANALYZE" {
-            query.execute(&mut conn).await.expect("vacuum");
-            continue;
-        }
-        query
+        diesel::sql_query(sql)
             .bind::<diesel::sql_types::Uuid, _>(p.id)
             .bind::<diesel::sql_types::Uuid, _>(them)
             .bind::<diesel::sql_types::Uuid, _>(me)
@@ -917,15 +922,16 @@ async fn a_folder_page_reads_a_page_of_rows_under_any_plan() {
             .await
             .expect("the threads");
     }
+    vacuum_analyze(&app).await;
 
     // All threads: the edge's walk (26) and the page's minutes (at most 25 and the last
     // one's 60); before the edge, a generic plan read and sorted all 440 of Sent.
-    // The threads with `them`, who share all 440 with `me`: more than a few, so the page
-    // walks `me`'s folder until it is full. Before, a generic plan checked all 440 threads
-    // (880 rows read); now: `them`'s rows counted up to a few (four pages: 104), the edge's
-    // walk with a check of each row (26 + 26), and the page's minutes with a check of each
-    // row (at most two minutes: 2 × 120).
-    for (with, most) in [(None, 120.0), (Some(them), 400.0)] {
+    // The threads with `them`, who share all 440 with `me`: more than a few, and many
+    // (sixteen pages: 416), so the page walks `me`'s folder until it is full. Before, a
+    // generic plan checked all 440 threads (880 rows read); now: `them`'s rows counted up to
+    // many (416), the edge's walk with a check of each row (26 + 26), and the page's minutes
+    // with a check of each row (at most two minutes: 2 × 120).
+    for (with, most) in [(None, 120.0), (Some(them), 720.0)] {
         for plan in [Plan::Custom, Plan::Generic] {
             for folder in [FolderFilter::Inbox, FolderFilter::Sent, FolderFilter::All] {
                 let values = PageValues {
@@ -936,7 +942,7 @@ async fn a_folder_page_reads_a_page_of_rows_under_any_plan() {
                     blast_threads: true,
                 };
                 let sql = page_sql(folder, false, with.is_some());
-                let read = participant_rows_read(&app, sql, &values, plan).await;
+                let read = participant_reads(&app, sql, &values, plan).await.total();
                 assert!(
                     read <= most,
                     "{folder:?} (with {with:?}), {plan:?} plan: read {read} participant rows \
@@ -946,7 +952,7 @@ async fn a_folder_page_reads_a_page_of_rows_under_any_plan() {
         }
     }
 
-    let expected = in_exact_order(&mut conn, me).await;
+    let expected = in_exact_order(&mut conn, me, None).await;
     assert_eq!(expected.len(), 440);
     // Pages of 7 and 25: the 40 threads of one minute span pages, so a cursor falls inside it.
     let with_them = format!("folder=all&with={them}");
@@ -989,6 +995,130 @@ async fn a_folder_page_reads_a_page_of_rows_under_any_plan() {
         .every_item::<ConversationSummary>(&p.provider.token, &with_other)
         .await;
     assert_eq!(seen.len(), 120, "staff see everyone");
+}
+
+// Issue #17: the threads with a person who has more than a few (four pages) but the caller
+// has far more, sharing only a few, are found from that person's side, under any plan. Two
+// staff members, or a blast's sender and a client who had many blasts from someone else:
+// walking the caller's folder read all of it (1,000 threads here, 4,000 rows read) to find
+// three.
+#[tokio::test]
+async fn the_threads_with_a_person_are_found_from_the_smaller_side() {
+    use confidant::db::models::conversation::{FolderFilter, page_sql};
+    use confidant_tests::plans::{PageValues, Plan, participant_reads, vacuum_analyze};
+    let app = spawn_app().await;
+    let p = app.staffed_practice("Two Busy Desks").await;
+    let (me, colleague, client) = (p.provider.person.id, p.admin.person.id, p.client.person.id);
+    let mut conn = app.database.connect().await;
+    let others = clients_with_a_thread_each(&app, &mut conn, &p).await;
+    for sql in [
+        // `me`: 1,000 threads of their own and 1,000 blast threads to the others (newest).
+        "INSERT INTO conversations (id, practice_id, subject, kind, started_by, created_at) \
+         SELECT gen_random_uuid(), $1, k || ' ' || g, k, $2, now() - make_interval(secs => g) \
+         FROM generate_series(1, 1000) g, (VALUES ('direct'), ('blast')) AS x(k)",
+        // The colleague: 147 threads of their own; the client: 147 blasts from the colleague.
+        "INSERT INTO conversations (id, practice_id, subject, kind, started_by, created_at) \
+         SELECT gen_random_uuid(), $1, 'Theirs ' || k || ' ' || g, k, $3, \
+             now() - interval '1 hour' - make_interval(secs => g) \
+         FROM generate_series(1, 147) g, (VALUES ('direct'), ('blast')) AS x(k)",
+        // Three group threads of the colleague with `me`, and three blasts from `me` to the
+        // client: the oldest of all.
+        "INSERT INTO conversations (id, practice_id, subject, kind, started_by, created_at) \
+         SELECT gen_random_uuid(), $1, 'Shared ' || k || ' ' || g, k, \
+             CASE k WHEN 'group' THEN $3 ELSE $2 END, now() - interval '1 day' - make_interval(secs => g) \
+         FROM generate_series(1, 3) g, (VALUES ('group'), ('blast')) AS x(k)",
+        // Every thread's starter, and the other side: the others in `me`'s blasts, the client
+        // in the colleague's blasts and the shared ones, `me` in the shared group threads.
+        "INSERT INTO conversation_participants \
+           (practice_id, conversation_id, person_id, last_message_at, unread_count, has_received, has_sent, in_blast) \
+         SELECT $1, c.id, c.started_by, c.created_at, 0, c.kind <> 'blast', true, c.kind = 'blast' \
+         FROM conversations c WHERE c.practice_id = $1 AND c.subject <> 'Other'",
+        "INSERT INTO conversation_participants \
+           (practice_id, conversation_id, person_id, last_message_at, unread_count, has_received, has_sent, in_blast) \
+         SELECT $1, c.id, CASE WHEN c.kind = 'group' THEN $2 \
+                              WHEN c.started_by = $2 AND c.subject LIKE 'blast %' \
+                                  THEN ($5::uuid[])[split_part(c.subject, ' ', 2)::int] \
+                              ELSE $4 END, \
+             c.created_at, 0, true, false, c.kind = 'blast' \
+         FROM conversations c WHERE c.practice_id = $1 AND c.subject <> 'Other' \
+             AND c.kind <> 'direct'",
+    ] {
+        diesel::sql_query(sql)
+            .bind::<diesel::sql_types::Uuid, _>(p.id)
+            .bind::<diesel::sql_types::Uuid, _>(me)
+            .bind::<diesel::sql_types::Uuid, _>(colleague)
+            .bind::<diesel::sql_types::Uuid, _>(client)
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&others)
+            .execute(&mut conn)
+            .await
+            .expect("the threads");
+    }
+    vacuum_analyze(&app).await;
+
+    // The colleague's 150 rows of other threads, and the client's 150 of blast threads, are
+    // more than a few (104) but `me` has more than four times as many: the page counts both
+    // kinds of the other person's rows (297 for the colleague), then `me`'s of the same kind
+    // up to four times as many (600 and 588), and reads the other person's 150 rows, each
+    // with a lookup of `me`'s row in that thread. Walking `me`'s folder had read 1,003 rows
+    // twice (the edge, then the page), each with a check.
+    for with in [colleague, client] {
+        for plan in [Plan::Custom, Plan::Generic] {
+            for folder in [
+                FolderFilter::Inbox,
+                FolderFilter::Sent,
+                FolderFilter::Archived,
+                FolderFilter::All,
+            ] {
+                let values = PageValues {
+                    caller: me,
+                    limit: 26,
+                    with: Some(with),
+                    sees_all: true,
+                    blast_threads: true,
+                };
+                let read =
+                    participant_reads(&app, page_sql(folder, false, true), &values, plan).await;
+                assert!(
+                    read.rows <= 2.0 * 297.0 && read.total() <= 297.0 + 600.0 + 588.0 + 2.0 * 150.0,
+                    "{folder:?} (with {with}), {plan:?} plan: read {read:?} for three threads"
+                );
+            }
+        }
+    }
+
+    // The other way round, the client's blast threads with the colleague: 147 of its 150, so
+    // the page walks the client's folder and stops after a page. A generic plan had read and
+    // sorted all 150 (it estimates a row or two per person).
+    for plan in [Plan::Custom, Plan::Generic] {
+        let values = PageValues {
+            caller: client,
+            limit: 26,
+            with: Some(colleague),
+            sees_all: false,
+            blast_threads: true,
+        };
+        let sql = page_sql(FolderFilter::All, false, true);
+        let read = participant_reads(&app, sql, &values, plan).await;
+        assert!(
+            read.rows <= 2.0 * 26.0,
+            "{plan:?} plan: read {read:?} for the client's threads with the colleague"
+        );
+    }
+
+    // And they are the right three, in order, from the API.
+    for (with, kind) in [(colleague, "group"), (client, "blast")] {
+        let path = format!("/api/v1/conversations?folder=all&with={with}&limit=2");
+        let found = app
+            .every_item::<ConversationSummary>(&p.provider.token, &path)
+            .await;
+        let subjects: Vec<&str> = found.iter().map(|t| t.subject.as_str()).collect();
+        let expected: Vec<String> = (1..=3).map(|g| format!("Shared {kind} {g}")).collect();
+        assert_eq!(subjects, expected, "the threads with {with}");
+    }
+    let expected = in_exact_order(&mut conn, client, Some(colleague)).await;
+    assert_eq!(expected.len(), 147);
+    let with_colleague = format!("folder=all&with={colleague}");
+    pages_in_order(&app, &p.client.token, &[(&with_colleague, 7)], &expected).await;
 }
 
 async fn setting(app: &TestApp, token: &str, body: Value) -> reqwest::Response {

@@ -254,9 +254,9 @@ macro_rules! mine_by_minute {
 }
 
 /// The caller's blast threads in `$folder` that pass `$filter`, after `$after`, in the exact
-/// order of their index.
+/// order of their index, up to `$edge` (see [`page_sql`]; only a `$filter` needs one).
 macro_rules! mine_in_blasts {
-    ($folder:expr, $filter:expr, $after:expr) => {
+    ($folder:expr, $filter:expr, $after:expr, $edge:expr) => {
         concat!(
             "(SELECT ",
             page_columns!(),
@@ -267,6 +267,8 @@ macro_rules! mine_in_blasts {
             $folder,
             " ",
             $after,
+            " ",
+            $edge,
             " ORDER BY p.blast_message_at DESC, p.conversation_id DESC LIMIT $2) AS p \
              JOIN conversations c ON c.id = p.conversation_id)"
         )
@@ -274,8 +276,8 @@ macro_rules! mine_in_blasts {
 }
 
 /// How many rows of the person `$3` are "few": few enough to read them all and sort them
-/// rather than walk the caller's folder looking for them. Four pages' worth (`$2` is a
-/// page's `LIMIT`): the walk reads at least a page.
+/// rather than walk the caller's folder looking for them, whatever the caller has. Four
+/// pages' worth (`$2` is a page's `LIMIT`): the walk reads at least a page.
 ///
 /// An expression, not a constant: PostgreSQL cannot know a `LIMIT` it does not see, so it
 /// plans for the first tenth of the rows, and then walking an index in order (which can
@@ -288,7 +290,16 @@ macro_rules! few {
     };
 }
 
-/// `$3`'s rows of other threads (`$what` of them), at most [`few!`], along the index and in
+/// How many rows of `$3` are "many": too many to read them all, even when the caller has far
+/// more (sixteen pages). Between [`few!`] and this, the page starts from the smaller side
+/// (see [`their_rows!`]). An expression for the same reason as [`few!`].
+macro_rules! many {
+    () => {
+        "16 * $2"
+    };
+}
+
+/// `$3`'s rows of other threads (`$what` of them), at most [`many!`], along the index and in
 /// its order (so that a sequential scan of the table, which a small table or a person in
 /// many threads invites, would need a sort and loses).
 macro_rules! their_other_rows {
@@ -298,7 +309,7 @@ macro_rules! their_other_rows {
             $what,
             " FROM conversation_participants o WHERE o.person_id = $3 AND NOT o.in_blast \
              ORDER BY o.last_message_minute DESC LIMIT ",
-            few!()
+            many!()
         )
     };
 }
@@ -311,49 +322,108 @@ macro_rules! their_blast_rows {
             $what,
             " FROM conversation_participants o WHERE o.person_id = $3 AND o.in_blast \
              ORDER BY o.blast_message_at DESC, o.conversation_id DESC LIMIT ",
-            few!()
+            many!()
         )
     };
 }
 
-/// For the threads with `$3`: whether `$3` has few rows ([`few!`]) of each kind, counted
-/// once for the whole statement.
-macro_rules! their_rows {
-    () => {
+/// The caller's rows of other threads in `$folder`, at most `$limit`, in the order of the
+/// folder's index (read from the index alone: they are only counted).
+macro_rules! my_other_rows {
+    ($folder:expr, $limit:expr) => {
         concat!(
-            "WITH their AS MATERIALIZED (SELECT (SELECT count(*) FROM (",
-            their_other_rows!("1"),
-            ") AS o) < ",
-            few!(),
-            " AS few_threads, (SELECT count(*) FROM (",
-            their_blast_rows!("1"),
-            ") AS o) < ",
-            few!(),
-            " AS few_blast_threads) "
+            "SELECT 1 FROM conversation_participants p WHERE p.person_id = $1 AND NOT p.in_blast ",
+            $folder,
+            " ORDER BY p.last_message_minute DESC LIMIT ",
+            $limit
         )
     };
 }
 
-/// The caller's row in `$3`'s thread `w`, in `$folder`, after `$after`, of the kind
-/// `$in_blast`: looked up by the primary key for each of `$3`'s rows. (`OFFSET 0` keeps the
-/// lookup whole, so that PostgreSQL cannot turn it around and walk the caller's rows.)
+/// The caller's rows of blast threads in `$folder`, as [`my_other_rows!`].
+macro_rules! my_blast_rows {
+    ($folder:expr, $limit:expr) => {
+        concat!(
+            "SELECT 1 FROM conversation_participants p WHERE p.person_id = $1 AND p.in_blast \
+             AND $5 ",
+            $folder,
+            " ORDER BY p.blast_message_at DESC, p.conversation_id DESC LIMIT ",
+            $limit
+        )
+    };
+}
+
+/// Whether the page finds the threads of one kind with `$3` from `$3`'s rows (`$count` of
+/// them, counted up to [`many!`]) rather than by walking the caller's `$folder` (`$mine`'s
+/// rows): when `$3` has few, or fewer than many and the caller at least four times as many.
+/// Either way reads about the smaller side: a blast's sender with 10,000 blast threads,
+/// looking for a client who also had 200 blasts from a colleague, would otherwise walk all
+/// 10,000 for the few that client is in. The caller's rows are counted only when that
+/// decides it, and only up to four times `$3`'s.
+macro_rules! starts_from_theirs {
+    ($count:literal, $mine:ident, $folder:expr) => {
+        concat!(
+            "CASE WHEN ",
+            $count,
+            " < ",
+            few!(),
+            " THEN true WHEN ",
+            $count,
+            " >= ",
+            many!(),
+            " THEN false ELSE (SELECT count(*) FROM (",
+            $mine!($folder, concat!("4 * (SELECT ", $count, " FROM counted)")),
+            ") AS m) >= 4 * ",
+            $count,
+            " END"
+        )
+    };
+}
+
+/// For the threads with `$3` in `$folder`: which way to find each kind of thread
+/// ([`starts_from_theirs!`]), decided once for the whole statement.
+macro_rules! their_rows {
+    ($folder:expr) => {
+        concat!(
+            "WITH counted AS MATERIALIZED (SELECT (SELECT count(*) FROM (",
+            their_other_rows!("1"),
+            ") AS o) AS threads, (SELECT count(*) FROM (",
+            their_blast_rows!("1"),
+            ") AS o) AS blast_threads), \
+             their AS MATERIALIZED (SELECT ",
+            starts_from_theirs!("threads", my_other_rows, $folder),
+            " AS from_threads, ",
+            starts_from_theirs!("blast_threads", my_blast_rows, $folder),
+            " AS from_blast_threads FROM counted) "
+        )
+    };
+}
+
+/// The caller's row in `$3`'s thread `w`, looked up by the primary key for each of `$3`'s
+/// rows, then kept if of the kind `$in_blast`, in `$folder` and after `$after` (this ends
+/// in a `WHERE`).
+///
+/// `OFFSET 0` keeps the lookup whole: PostgreSQL can neither turn it around and walk the
+/// caller's rows, nor move the folder's conditions into it. With them inside, a generic plan
+/// found the folder's own partial index a better fit than the primary key, and read the
+/// caller's whole folder for each of `$3`'s rows (300,600 rows for 150 of them).
 macro_rules! my_row_in_theirs {
     ($in_blast:literal, $folder:expr, $after:expr) => {
         concat!(
             "CROSS JOIN LATERAL (SELECT * FROM conversation_participants p \
-             WHERE p.conversation_id = w.conversation_id AND p.person_id = $1 AND ",
+             WHERE p.conversation_id = w.conversation_id AND p.person_id = $1 OFFSET 0) AS p \
+             WHERE ",
             $in_blast,
             " ",
             $folder,
             " ",
-            $after,
-            " OFFSET 0) AS p"
+            $after
         )
     };
 }
 
-/// The caller's other threads in `$folder` with `$3`, after `$after`, when `$3` has few of
-/// them: found from `$3`'s rows, each with the caller's row in the same thread.
+/// The caller's other threads in `$folder` with `$3`, after `$after`, when the page starts
+/// from `$3`'s rows ([`starts_from_theirs!`]): each with the caller's row in the same thread.
 macro_rules! theirs_by_minute {
     ($folder:expr, $after:expr) => {
         concat!(
@@ -363,7 +433,7 @@ macro_rules! theirs_by_minute {
             their_other_rows!("*"),
             ") AS w JOIN conversations c ON c.id = w.conversation_id ",
             my_row_in_theirs!("NOT p.in_blast", $folder, $after),
-            " WHERE (SELECT few_threads FROM their) AND ",
+            " AND (SELECT from_threads FROM their) AND ",
             sees_in_thread!("$4"),
             " ORDER BY p.last_message_minute DESC, p.last_message_at DESC, \
              p.conversation_id DESC LIMIT $2)"
@@ -371,9 +441,9 @@ macro_rules! theirs_by_minute {
     };
 }
 
-/// The caller's blast threads in `$folder` with `$3`, after `$after`, when `$3` has few of
-/// them: as [`theirs_by_minute!`]. In a blast thread (the sender and one client) everyone
-/// sees everyone.
+/// The caller's blast threads in `$folder` with `$3`, after `$after`, when the page starts
+/// from `$3`'s rows: as [`theirs_by_minute!`]. In a blast thread (the sender and one client)
+/// everyone sees everyone.
 macro_rules! theirs_in_blasts {
     ($folder:expr, $after:expr) => {
         concat!(
@@ -383,7 +453,7 @@ macro_rules! theirs_in_blasts {
             their_blast_rows!("*"),
             ") AS w JOIN conversations c ON c.id = w.conversation_id ",
             my_row_in_theirs!("p.in_blast", $folder, $after),
-            " WHERE $5 AND (SELECT few_blast_threads FROM their) \
+            " AND $5 AND (SELECT from_blast_threads FROM their) \
              ORDER BY p.blast_message_at DESC, p.conversation_id DESC LIMIT $2)"
         )
     };
@@ -399,11 +469,11 @@ macro_rules! theirs_in_blasts {
 /// The threads with `$3` are a text of their own. Which way to find them depends on the
 /// person: a blast's sender looking for one client's thread among 10,000 should start from
 /// the client's one row; a provider looking for the threads with a client they share 2,000
-/// with should walk their own folder until the page is full. A generic plan is one plan for
-/// both (it had read 10,000 rows, or 4,000), so the text holds both ways for each kind of
-/// thread and runs one: each way's condition on [`their_rows!`] has no column in it, so
-/// PostgreSQL checks it once before the way starts (a "one-time filter") and never starts
-/// the other.
+/// with should walk their own folder until the page is full ([`starts_from_theirs!`] says
+/// which). A generic plan is one plan for both (it had read 10,000 rows, or 4,000), so the
+/// text holds both ways for each kind of thread and runs one: each way's condition on
+/// [`their_rows!`] has no column in it, so PostgreSQL checks it once before the way starts
+/// (a "one-time filter") and never starts the other.
 pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
     // `$3` takes part in the thread and the caller sees them there: a lookup for each row
     // walked (`OFFSET 0` keeps PostgreSQL from turning it into a join that first reads every
@@ -411,7 +481,7 @@ pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
     macro_rules! shares_thread {
         () => {
             concat!(
-                "AND NOT (SELECT few_threads FROM their) \
+                "AND NOT (SELECT from_threads FROM their) \
                  AND EXISTS (SELECT 1 FROM conversation_participants w \
                  JOIN conversations c ON c.id = w.conversation_id \
                  WHERE w.conversation_id = p.conversation_id AND w.person_id = $3 AND ",
@@ -423,7 +493,7 @@ pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
     macro_rules! shares_blast {
         () => {
             concat!(
-                "AND NOT (SELECT few_blast_threads FROM their) \
+                "AND NOT (SELECT from_blast_threads FROM their) \
                  AND EXISTS (SELECT 1 FROM conversation_participants w \
                  WHERE w.conversation_id = p.conversation_id AND w.person_id = $3 OFFSET 0)"
             )
@@ -463,11 +533,32 @@ pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
             )
         };
     }
+    // The oldest blast thread a page that passes `$filter` can reach: the `$2`-th such row of
+    // the folder after `$after`, found by the same walk of the folder's index (from the index
+    // alone: it holds the thread). Without it, a generic plan read all of the caller's blast
+    // rows and sorted them when few pass `$filter` (it estimates a row or two per person), not
+    // a page's worth. With no such row, the comparison is NULL and the page has none either.
+    macro_rules! blast_edge {
+        ($folder:literal, $filter:expr, $after:expr) => {
+            concat!(
+                "AND (p.blast_message_at, p.conversation_id) >= (SELECT e.blast_message_at, \
+                 e.conversation_id FROM (SELECT p.blast_message_at, p.conversation_id \
+                 FROM conversation_participants p WHERE p.person_id = $1 AND p.in_blast AND $5 ",
+                $filter,
+                " ",
+                $folder,
+                " ",
+                $after,
+                " ORDER BY p.blast_message_at DESC, p.conversation_id DESC LIMIT $2) AS e \
+                 ORDER BY e.blast_message_at, e.conversation_id LIMIT 1)"
+            )
+        };
+    }
     macro_rules! variants {
         ($folder:literal) => {
             match (with, after) {
                 (true, true) => page_of!(
-                    their_rows!(),
+                    their_rows!($folder),
                     theirs_by_minute!($folder, after_minute!()),
                     mine_by_minute!(
                         $folder,
@@ -480,10 +571,15 @@ pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
                         )
                     ),
                     theirs_in_blasts!($folder, after_exact!()),
-                    mine_in_blasts!($folder, shares_blast!(), after_exact!())
+                    mine_in_blasts!(
+                        $folder,
+                        shares_blast!(),
+                        after_exact!(),
+                        blast_edge!($folder, shares_blast!(), after_exact!())
+                    )
                 ),
                 (true, false) => page_of!(
-                    their_rows!(),
+                    their_rows!($folder),
                     theirs_by_minute!($folder, ""),
                     mine_by_minute!(
                         $folder,
@@ -492,7 +588,12 @@ pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
                         edge!($folder, shares_thread!(), "")
                     ),
                     theirs_in_blasts!($folder, ""),
-                    mine_in_blasts!($folder, shares_blast!(), "")
+                    mine_in_blasts!(
+                        $folder,
+                        shares_blast!(),
+                        "",
+                        blast_edge!($folder, shares_blast!(), "")
+                    )
                 ),
                 (false, true) => page_of!(
                     "",
@@ -502,12 +603,12 @@ pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
                         after_minute!(),
                         edge!($folder, "", "AND p.last_message_minute < inbox_minute($6)")
                     ),
-                    mine_in_blasts!($folder, "", after_exact!())
+                    mine_in_blasts!($folder, "", after_exact!(), "")
                 ),
                 (false, false) => page_of!(
                     "",
                     mine_by_minute!($folder, "", "", edge!($folder, "", "")),
-                    mine_in_blasts!($folder, "", "")
+                    mine_in_blasts!($folder, "", "", "")
                 ),
             }
         };
