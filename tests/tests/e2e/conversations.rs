@@ -1105,6 +1105,41 @@ async fn the_threads_with_a_person_are_found_from_the_smaller_side() {
         );
     }
 
+    // Many threads with `me` (the owner is in every other one of `me`'s 1,000): the page
+    // walks `me`'s folder, and its edge (the 26th thread with the owner) is found by a walk
+    // that checks each row, from the folder's index alone. Before the index held the thread
+    // (migration 000022), a generic plan read all 1,003 rows of the folder for it and sorted
+    // them (1,111 rows read).
+    diesel::sql_query(
+        "INSERT INTO conversation_participants \
+           (practice_id, conversation_id, person_id, last_message_at, unread_count, has_received, has_sent) \
+         SELECT $1, c.id, $2, c.created_at, 0, true, false FROM conversations c \
+         WHERE c.practice_id = $1 AND c.kind = 'direct' AND c.subject LIKE 'direct %' \
+             AND split_part(c.subject, ' ', 2)::int % 2 = 0",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(p.id)
+    .bind::<diesel::sql_types::Uuid, _>(p.owner.person.id)
+    .execute(&mut conn)
+    .await
+    .expect("the owner's threads");
+    vacuum_analyze(&app).await;
+    for plan in [Plan::Custom, Plan::Generic] {
+        for folder in [FolderFilter::Inbox, FolderFilter::All] {
+            let values = PageValues {
+                caller: me,
+                limit: 26,
+                with: Some(p.owner.person.id),
+                sees_all: true,
+                blast_threads: true,
+            };
+            let read = participant_reads(&app, page_sql(folder, false, true), &values, plan).await;
+            assert!(
+                read.rows <= 2.0 * 52.0,
+                "{folder:?}, {plan:?} plan: read {read:?} for a page of the threads with the owner"
+            );
+        }
+    }
+
     // And they are the right three, in order, from the API.
     for (with, kind) in [(colleague, "group"), (client, "blast")] {
         let path = format!("/api/v1/conversations?folder=all&with={with}&limit=2");
