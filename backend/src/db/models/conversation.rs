@@ -234,21 +234,13 @@ macro_rules! page_of {
 /// page's rows are chosen before their threads are looked up.
 macro_rules! mine_by_minute {
     ($folder:expr, $filter:expr, $after:expr, $edge:expr) => {
-        concat!(
-            "(SELECT ",
-            page_columns!(),
-            " FROM (SELECT * FROM conversation_participants p \
-             WHERE p.person_id = $1 AND NOT p.in_blast ",
-            $filter,
-            " ",
+        my_rows!(
+            "NOT p.in_blast",
+            "p.last_message_minute DESC, p.last_message_at DESC, p.conversation_id DESC",
             $folder,
-            " ",
+            $filter,
             $after,
-            " ",
-            $edge,
-            " ORDER BY p.last_message_minute DESC, p.last_message_at DESC, \
-             p.conversation_id DESC LIMIT $2) AS p \
-             JOIN conversations c ON c.id = p.conversation_id)"
+            $edge
         )
     };
 }
@@ -257,11 +249,28 @@ macro_rules! mine_by_minute {
 /// order of their index, up to `$edge` (see [`page_sql`]; only a `$filter` needs one).
 macro_rules! mine_in_blasts {
     ($folder:expr, $filter:expr, $after:expr, $edge:expr) => {
+        my_rows!(
+            "p.in_blast AND $5",
+            "p.blast_message_at DESC, p.conversation_id DESC",
+            $folder,
+            $filter,
+            $after,
+            $edge
+        )
+    };
+}
+
+/// The caller's rows of one kind (`$kind`: [`mine_by_minute!`], [`mine_in_blasts!`]) in
+/// `$folder` that pass `$filter`, after `$after`, up to `$edge`, walked in `$order` up to a
+/// page, each then joined to its thread.
+macro_rules! my_rows {
+    ($kind:literal, $order:literal, $folder:expr, $filter:expr, $after:expr, $edge:expr) => {
         concat!(
             "(SELECT ",
             page_columns!(),
-            " FROM (SELECT * FROM conversation_participants p \
-             WHERE p.person_id = $1 AND p.in_blast AND $5 ",
+            " FROM (SELECT * FROM conversation_participants p WHERE p.person_id = $1 AND ",
+            $kind,
+            " ",
             $filter,
             " ",
             $folder,
@@ -269,8 +278,9 @@ macro_rules! mine_in_blasts {
             $after,
             " ",
             $edge,
-            " ORDER BY p.blast_message_at DESC, p.conversation_id DESC LIMIT $2) AS p \
-             JOIN conversations c ON c.id = p.conversation_id)"
+            " ORDER BY ",
+            $order,
+            " LIMIT $2) AS p JOIN conversations c ON c.id = p.conversation_id)"
         )
     };
 }
