@@ -5,8 +5,9 @@
 //!   one with 10: the first inbox page, a page halfway down, and the unread badge, as medians;
 //!   the first page of Sent of a blast's sender (10,000 threads written within a second or
 //!   two), with and without the blast's threads; the threads with one person (one of that
-//!   blast's clients, and the client of all N threads); then the first page and the badge of both
-//!   under load from 2 connections against the limit (as for `send`).
+//!   blast's clients, and the client of all N threads); a search for a word in every thread
+//!   (by both people) and for one in a single thread; then the first page and the badge of
+//!   both under load from 2 connections against the limit (as for `send`).
 //! - `send [--seconds S]`: replies under load, from 2, 8 and 32 concurrent connections (each
 //!   its own provider-client thread), and the inbox page and unread badge read under the same
 //!   concurrency (each lane its own bare HTTP/1.1 connection, see `http_load.rs`): requests
@@ -222,6 +223,17 @@ async fn inbox(count: i32, seconds: u64) {
     )
     .await;
     let first_quiet = median(&app, quiet, "/api/v1/conversations?limit=25").await;
+    // Search: a word in every thread (each thread's message says "Message in Busy …"), by the
+    // busy person and by the quiet one, whose practice holds the same matches; a word in one
+    // thread only, halfway down.
+    let search_common_busy = median(&app, busy, "/api/v1/conversations?q=message&limit=25").await;
+    let search_common_quiet = median(&app, quiet, "/api/v1/conversations?q=message&limit=25").await;
+    let search_rare_busy = median(
+        &app,
+        busy,
+        &format!("/api/v1/conversations?q=busy%20{}&limit=25", count / 2),
+    )
+    .await;
     let badge_all_unread = median(&app, busy, "/api/v1/unread").await;
     let badge_quiet = median(&app, quiet, "/api/v1/unread").await;
     // The usual case: only a few threads unread.
@@ -338,6 +350,18 @@ async fn inbox(count: i32, seconds: u64) {
             with_one_of_blast,
         ),
         (format!("threads with the client of all {count}"), with_busy),
+        (
+            format!("search, a word in all {count} threads"),
+            search_common_busy,
+        ),
+        (
+            "search, the same word, 10 threads".to_owned(),
+            search_common_quiet,
+        ),
+        (
+            format!("search, a word in 1 of {count} threads"),
+            search_rare_busy,
+        ),
     ] {
         println!("{name:<44} {:>7.2} ms", ms(time));
     }
@@ -346,6 +370,13 @@ async fn inbox(count: i32, seconds: u64) {
         ms(first_busy) / ms(first_quiet),
         ms(deep_busy) / ms(first_quiet),
         ms(badge_few_unread) / ms(badge_quiet),
+    );
+    println!(
+        "search against the 10-thread person's first page: a word in every thread {:.2}x, \
+         the 10-thread person's search for it {:.2}x, a word in one thread {:.2}x",
+        ms(search_common_busy) / ms(first_quiet),
+        ms(search_common_quiet) / ms(first_quiet),
+        ms(search_rare_busy) / ms(first_quiet),
     );
     println!(
         "a blast's sender against the 10-thread person's first page: Sent {:.2}x, Sent without blast threads {:.2}x",
