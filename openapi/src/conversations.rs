@@ -242,9 +242,10 @@ pub struct ConversationsQuery {
     /// every folder.
     pub folder: Option<Folder>,
     /// Search: threads whose subject, messages or (visible) participants' names hold these
-    /// words; the last word may be the start of one ("lab res" finds "lab results"). Best
-    /// matches first. Only the caller's threads, and only what the caller can see of them.
-    /// Blank: no search; without a letter or digit: nothing matches.
+    /// words; the last word may be the start of one ("lab res" finds "lab results"). Newest
+    /// activity first, paged by `cursor` as a folder is. Only the caller's threads, and only
+    /// what the caller can see of them. Blank: no search; without a letter or digit: nothing
+    /// matches.
     #[param(max_length = 200)]
     pub q: Option<String>,
     /// Only threads in which this person takes part (and the caller can see them take part).

@@ -1,4 +1,5 @@
-//! What PostgreSQL reads to run a folder page, under both kinds of plan it may choose.
+//! What PostgreSQL reads to run a folder page or a search, under both kinds of plan it may
+//! choose.
 //!
 //! The server prepares each statement once per connection. PostgreSQL plans the first five
 //! runs for their values ("custom" plans), then may plan once for any values ("generic"),
@@ -20,14 +21,18 @@ pub enum Plan {
 }
 
 /// The first page's values (`$1` … `$5` of
-/// [`confidant::db::models::conversation::page_sql`]).
+/// [`confidant::db::models::conversation::page_sql`], or of
+/// [`confidant::db::models::conversation::search_sql`] with `search`).
 pub struct PageValues {
     pub caller: Uuid,
     /// The page's `LIMIT` (one more than the page, as the server asks).
     pub limit: i64,
     pub with: Option<Uuid>,
     pub sees_all: bool,
+    /// `$5` of a folder's page.
     pub blast_threads: bool,
+    /// `$5` of a search instead: its `tsquery`.
+    pub search: Option<&'static str>,
 }
 
 /// What PostgreSQL read from `conversation_participants` to run a statement: each scan's rows
@@ -51,25 +56,40 @@ impl Reads {
 /// What PostgreSQL read from `conversation_participants` to run the page text `sql` with
 /// `values` under `plan`.
 pub async fn participant_reads(app: &TestApp, sql: &str, values: &PageValues, plan: Plan) -> Reads {
-    fn walk(node: &Value, reads: &mut Reads) {
-        if node["Relation Name"] == "conversation_participants" {
-            // Both are averages over the loops.
-            let loops = node["Actual Loops"].as_f64().unwrap_or(1.0);
-            let rows = node["Actual Rows"].as_f64().unwrap_or(0.0);
-            let removed = node["Rows Removed by Filter"].as_f64().unwrap_or(0.0);
-            let read = (rows + removed) * loops;
-            // Counted as entries even where the visibility map sent the scan to the table
-            // (see `vacuum_analyze`): what the plan reads, not how fresh the map was.
-            if node["Node Type"] == "Index Only Scan" {
-                reads.index_entries += read;
-            } else {
-                reads.rows += read;
-            }
-        }
-        for child in node["Plans"].as_array().into_iter().flatten() {
-            walk(child, reads);
-        }
-    }
+    reads(
+        app,
+        sql,
+        values,
+        plan,
+        &["conversation_participants"],
+        false,
+    )
+    .await
+}
+
+/// What PostgreSQL read to run the search text `sql` with `values` under `plan`: rows of the
+/// threads, their participants, messages and people, and the entries of every bitmap index
+/// scan (a text index's matches, each of which the scan collects before any is used).
+pub async fn search_reads(app: &TestApp, sql: &str, values: &PageValues, plan: Plan) -> Reads {
+    let tables = [
+        "conversation_participants",
+        "conversations",
+        "messages",
+        "people",
+    ];
+    reads(app, sql, values, plan, &tables, true).await
+}
+
+/// What PostgreSQL read from `tables` (and with `bitmaps`, from bitmap index scans) to run
+/// `sql` with `values` under `plan`.
+async fn reads(
+    app: &TestApp,
+    sql: &str,
+    values: &PageValues,
+    plan: Plan,
+    tables: &[&str],
+    bitmaps: bool,
+) -> Reads {
     let (client, connection) = tokio_postgres::connect(app.database.url(), tokio_postgres::NoTls)
         .await
         .expect("a connection");
@@ -78,11 +98,15 @@ pub async fn participant_reads(app: &TestApp, sql: &str, values: &PageValues, pl
         Plan::Custom => "force_custom_plan",
         Plan::Generic => "force_generic_plan",
     };
+    let (fifth_type, fifth) = match values.search {
+        Some(query) => ("text", format!("'{query}'")),
+        None => ("bool", values.blast_threads.to_string()),
+    };
     // Typed as the server binds them: a text that leaves a parameter out still runs.
     client
         .batch_execute(&format!(
             "SET plan_cache_mode = {mode}; \
-             PREPARE page (uuid, int8, uuid, bool, bool) AS {sql}"
+             PREPARE page (uuid, int8, uuid, bool, {fifth_type}) AS {sql}"
         ))
         .await
         .expect("the statement");
@@ -90,8 +114,8 @@ pub async fn participant_reads(app: &TestApp, sql: &str, values: &PageValues, pl
         .with
         .map_or_else(|| "NULL".to_owned(), |id| format!("'{id}'"));
     let explain = format!(
-        "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE page ('{}', {}, {with}, {}, {})",
-        values.caller, values.limit, values.sees_all, values.blast_threads
+        "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE page ('{}', {}, {with}, {}, {fifth})",
+        values.caller, values.limit, values.sees_all
     );
     // `SHOW_PLAN=1 cargo test … -- --nocapture` prints each plan, to see why a budget broke.
     if std::env::var("SHOW_PLAN").is_ok() {
@@ -104,8 +128,32 @@ pub async fn participant_reads(app: &TestApp, sql: &str, values: &PageValues, pl
     let row = client.query_one(&explain, &[]).await.expect("a plan");
     let plan: Value = row.get(0);
     let mut reads = Reads::default();
-    walk(&plan[0]["Plan"], &mut reads);
+    count(&plan[0]["Plan"], &mut reads, tables, bitmaps);
     reads
+}
+
+/// Adds what `node` and the nodes under it read from `tables` (and bitmap index scans) to
+/// `reads`: each scan's rows and those its filter dropped, over all its loops.
+fn count(node: &Value, reads: &mut Reads, tables: &[&str], bitmaps: bool) {
+    let counted = tables.iter().any(|table| node["Relation Name"] == *table);
+    let bitmap = bitmaps && node["Node Type"] == "Bitmap Index Scan";
+    if counted || bitmap {
+        // Both are averages over the loops.
+        let loops = node["Actual Loops"].as_f64().unwrap_or(1.0);
+        let rows = node["Actual Rows"].as_f64().unwrap_or(0.0);
+        let removed = node["Rows Removed by Filter"].as_f64().unwrap_or(0.0);
+        let read = (rows + removed) * loops;
+        // Counted as entries even where the visibility map sent the scan to the table (see
+        // `vacuum_analyze`): what the plan reads, not how fresh the map was.
+        if bitmap || node["Node Type"] == "Index Only Scan" {
+            reads.index_entries += read;
+        } else {
+            reads.rows += read;
+        }
+    }
+    for child in node["Plans"].as_array().into_iter().flatten() {
+        count(child, reads, tables, bitmaps);
+    }
 }
 
 /// `VACUUM ANALYZE`, as autovacuum keeps a live server: statistics, and a visibility map

@@ -19,9 +19,9 @@ pub fn folder_name(folder: Folder) -> &'static str {
     }
 }
 
-/// `GET /api/v1/conversations?folder=…&q=…&with=…&blast_threads=…&cursor=…`: one page of a folder (newest
-/// activity first) or of a search over every folder (best match first), narrowed by `with` to
-/// one person's threads. Only the fields that are set are sent.
+/// `GET /api/v1/conversations?folder=…&q=…&with=…&blast_threads=…&cursor=…`: one page of a folder
+/// or of a search over every folder (both newest activity first), narrowed by `with` to one
+/// person's threads. Only the fields that are set are sent.
 pub async fn list(token: &str, query: &ConversationsQuery) -> Result<ConversationPage, ApiError> {
     let mut params = Vec::new();
     if let Some(folder) = query.folder {

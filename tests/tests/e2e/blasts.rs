@@ -1024,6 +1024,7 @@ async fn after_a_big_blast_the_senders_folders_read_a_page_not_the_blast() {
                 with: None,
                 sees_all: true,
                 blast_threads,
+                search: None,
             };
             let read = participant_reads(&app, page_sql(folder, false, false), &values, plan)
                 .await
@@ -1042,6 +1043,7 @@ async fn after_a_big_blast_the_senders_folders_read_a_page_not_the_blast() {
         with: Some(added[0]),
         sees_all: true,
         blast_threads: true,
+        search: None,
     };
     for plan in [Plan::Custom, Plan::Generic] {
         let with = participant_reads(

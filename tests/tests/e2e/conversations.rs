@@ -940,6 +940,7 @@ async fn a_folder_page_reads_a_page_of_rows_under_any_plan() {
                     with,
                     sees_all: true,
                     blast_threads: true,
+                    search: None,
                 };
                 let sql = page_sql(folder, false, with.is_some());
                 let read = participant_reads(&app, sql, &values, plan).await.total();
@@ -1078,6 +1079,7 @@ async fn the_threads_with_a_person_are_found_from_the_smaller_side() {
                     with: Some(with),
                     sees_all: true,
                     blast_threads: true,
+                    search: None,
                 };
                 let read =
                     participant_reads(&app, page_sql(folder, false, true), &values, plan).await;
@@ -1099,6 +1101,7 @@ async fn the_threads_with_a_person_are_found_from_the_smaller_side() {
             with: Some(colleague),
             sees_all: false,
             blast_threads: true,
+            search: None,
         };
         let sql = page_sql(FolderFilter::All, false, true);
         let read = participant_reads(&app, sql, &values, plan).await;
@@ -1134,6 +1137,7 @@ async fn the_threads_with_a_person_are_found_from_the_smaller_side() {
                 with: Some(p.owner.person.id),
                 sees_all: true,
                 blast_threads: true,
+                search: None,
             };
             let read = participant_reads(&app, page_sql(folder, false, true), &values, plan).await;
             assert!(

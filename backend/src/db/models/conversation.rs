@@ -469,6 +469,25 @@ macro_rules! theirs_in_blasts {
     };
 }
 
+/// After the cursor (`$6`, `$7`: the last row's `last_message_at` and thread), for the caller's
+/// other threads (`p`), in the order of their index.
+macro_rules! after_minute {
+    () => {
+        "AND (p.last_message_minute, p.last_message_at, p.conversation_id) \
+         < (inbox_minute($6), $6, $7)"
+    };
+}
+
+/// After the cursor, for the caller's blast threads (`p`), in the order of their index.
+macro_rules! after_exact {
+    () => {
+        "AND (p.blast_message_at, p.conversation_id) < ($6, $7)"
+    };
+}
+
+mod search;
+pub use search::search_sql;
+
 /// The text of [`Conversation::page`] for `folder`, after a cursor or not, for the threads
 /// with one person (`with`) or all: public so that a test can ask PostgreSQL how it runs it.
 /// One constant text per variant, so that each is prepared once per connection.
@@ -507,18 +526,6 @@ pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
                  AND EXISTS (SELECT 1 FROM conversation_participants w \
                  WHERE w.conversation_id = p.conversation_id AND w.person_id = $3 OFFSET 0)"
             )
-        };
-    }
-    // After a cursor: each kind of thread in its own index order.
-    macro_rules! after_minute {
-        () => {
-            "AND (p.last_message_minute, p.last_message_at, p.conversation_id) \
-             < (inbox_minute($6), $6, $7)"
-        };
-    }
-    macro_rules! after_exact {
-        () => {
-            "AND (p.blast_message_at, p.conversation_id) < ($6, $7)"
         };
     }
     // The oldest minute a page of the other threads can reach: that of the `$2`-th row of the
@@ -869,65 +876,36 @@ impl Conversation {
 
     /// `viewer`'s threads that match `query` (a `tsquery`, see
     /// [`crate::domain::search::prefix_query`]) in their subject, a message or the name of a
-    /// participant the viewer can see, best match first (a subject counts double), `limit`
-    /// of them after skipping `offset`; with `with`, as in [`Self::page`]. Found through the
-    /// text indexes of the practice, then kept to the viewer's own threads.
+    /// participant the viewer can see, newest activity first, after the cursor `after` (as
+    /// [`Self::page`]'s), at most `limit`; with `with`, as in [`Self::page`]. See
+    /// [`search_sql`] for how they are found.
     pub async fn search(
         conn: &mut AsyncPgConnection,
-        practice_id: Uuid,
         viewer: Viewer,
         query: &str,
         with: Option<Uuid>,
-        offset: i64,
+        after: Option<(DateTime<Utc>, Uuid)>,
         limit: i64,
     ) -> QueryResult<Vec<InboxRow>> {
-        Prepared::sql(concat!(
-            "WITH q AS (SELECT to_tsquery('simple', $5) AS query), \
-             hits AS ( \
-                 SELECT c.id AS conversation_id, 2 * ts_rank(c.search, q.query) AS rank \
-                 FROM conversations c, q WHERE c.practice_id = $6 AND c.search @@ q.query \
-                 UNION ALL \
-                 SELECT m.conversation_id, ts_rank(m.search, q.query) \
-                 FROM messages m, q WHERE m.practice_id = $6 AND m.search @@ q.query \
-                 UNION ALL \
-                 SELECT o.conversation_id, ts_rank(pe.name_search, q.query) \
-                 FROM people pe \
-                 JOIN conversation_participants o ON o.person_id = pe.id \
-                 JOIN conversations oc ON oc.id = o.conversation_id, q \
-                 WHERE pe.practice_id = $6 AND pe.name_search @@ q.query \
-                   AND ($4 OR oc.kind <> 'multi_client' OR o.person_id = $1 OR o.has_sent \
-                        OR o.person_id = oc.started_by) \
-             ), \
-             ranked AS (SELECT conversation_id, max(rank) AS rank FROM hits \
-                        GROUP BY conversation_id) \
-             SELECT c.id, c.practice_id, c.subject, c.kind, c.started_by, \
-                 p.conversation_id, p.person_id, p.last_message_at, p.unread_count, \
-                 p.archived_at, latest.body AS latest_body \
-             FROM ranked r \
-             JOIN conversation_participants p \
-                 ON p.conversation_id = r.conversation_id AND p.person_id = $1 \
-             JOIN conversations c ON c.id = p.conversation_id \
-             LEFT JOIN LATERAL ( \
-                 SELECT body FROM messages WHERE messages.conversation_id = p.conversation_id \
-                 ORDER BY created_at DESC, id DESC LIMIT 1 \
-             ) AS latest ON true \
-             WHERE true ",
-            with_filter!("$3", "$4"),
-            " ORDER BY r.rank DESC, p.last_message_at DESC, p.conversation_id DESC \
-             LIMIT $2 OFFSET $7"
-        ))
-        .bind::<diesel::sql_types::Uuid, _>(viewer.id)
-        .bind::<diesel::sql_types::BigInt, _>(limit)
-        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(with)
-        .bind::<diesel::sql_types::Bool, _>(crate::domain::conversations::sees_everyone(
-            ConversationKind::MultiClient,
-            viewer,
-        ))
-        .bind::<diesel::sql_types::Text, _>(query.to_owned())
-        .bind::<diesel::sql_types::Uuid, _>(practice_id)
-        .bind::<diesel::sql_types::BigInt, _>(offset)
-        .load(conn)
-        .await
+        let statement = Prepared::sql(search_sql(after.is_some()))
+            .bind::<diesel::sql_types::Uuid, _>(viewer.id)
+            .bind::<diesel::sql_types::BigInt, _>(limit)
+            .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(with)
+            .bind::<diesel::sql_types::Bool, _>(crate::domain::conversations::sees_everyone(
+                ConversationKind::MultiClient,
+                viewer,
+            ))
+            .bind::<diesel::sql_types::Text, _>(query.to_owned());
+        match after {
+            Some((at, id)) => {
+                statement
+                    .bind::<diesel::sql_types::Timestamptz, _>(at)
+                    .bind::<diesel::sql_types::Uuid, _>(id)
+                    .load(conn)
+                    .await
+            }
+            None => statement.load(conn).await,
+        }
     }
 
     /// Who takes part in conversation `id` (the audience of what happens in it).

@@ -23,7 +23,7 @@ const PREVIEW_CHARS: usize = 140;
 
 /// The caller's conversations, newest activity first: `inbox` (threads with messages from
 /// others, not archived), `sent` (with messages from the caller), `archived` or `all`; with
-/// `q`, a search of all of them, best match first; with `with`, only threads with that
+/// `q`, a search of all of them, newest activity first too; with `with`, only threads with that
 /// person. Each row shows only the participants the caller may see and the caller's own
 /// unread count.
 #[utoipa::path(
@@ -55,36 +55,19 @@ pub async fn list_conversations(
     let mut conn = state.conn().await?;
     // A blank `q` is no search; one without a letter or digit finds nothing.
     let search = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let (rows, next_cursor) = match search.map(search::prefix_query) {
-        Some(None) => (Vec::new(), None),
-        // A search ranks by match, so its pages go by position (an offset as the cursor).
+    // A search pages as its folder does: newest activity first, after the last row shown.
+    let after = query
+        .cursor
+        .as_deref()
+        .map(pagination::decode::<(DateTime<Utc>, Uuid)>)
+        .transpose()?;
+    let rows = match search.map(search::prefix_query) {
+        Some(None) => Vec::new(),
         Some(Some(tsquery)) => {
-            let offset = query
-                .cursor
-                .as_deref()
-                .map(pagination::decode::<i64>)
-                .transpose()?
-                .unwrap_or(0)
-                .max(0);
-            let rows = Conversation::search(
-                &mut conn,
-                me.practice_id(),
-                viewer,
-                &tsquery,
-                with,
-                offset,
-                limit + 1,
-            )
-            .await?;
-            cut(rows, limit, |_| offset + limit)
+            Conversation::search(&mut conn, viewer, &tsquery, with, after, limit + 1).await?
         }
         None => {
-            let after = query
-                .cursor
-                .as_deref()
-                .map(pagination::decode::<(DateTime<Utc>, Uuid)>)
-                .transpose()?;
-            let rows = Conversation::page(
+            Conversation::page(
                 &mut conn,
                 viewer,
                 folder,
@@ -93,15 +76,10 @@ pub async fn list_conversations(
                 after,
                 limit + 1,
             )
-            .await?;
-            cut(rows, limit, |last| {
-                (
-                    last.participant.last_message_at,
-                    last.participant.conversation_id,
-                )
-            })
+            .await?
         }
     };
+    let (rows, next_cursor) = cut(rows, limit);
     let ids: Vec<Uuid> = rows.iter().map(|row| row.conversation.id).collect();
     let people = Conversation::participants(&mut conn, &ids).await?;
     let items = rows
@@ -135,16 +113,18 @@ pub async fn list_conversations(
     Ok(web::Json(ConversationPage { items, next_cursor }))
 }
 
-/// `rows` (fetched one over `limit`) cut to `limit`, with the cursor of the next page (made
-/// from the last row kept) when there is one.
-fn cut<K: serde::Serialize>(
-    mut rows: Vec<InboxRow>,
-    limit: i64,
-    key: impl Fn(&InboxRow) -> K,
-) -> (Vec<InboxRow>, Option<String>) {
+/// `rows` (fetched one over `limit`) cut to `limit`, with the cursor of the next page when
+/// there is one: the last row kept, by its place in the order (its `last_message_at`, then
+/// its thread).
+fn cut(mut rows: Vec<InboxRow>, limit: i64) -> (Vec<InboxRow>, Option<String>) {
     if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
-        let next = rows.last().map(|last| pagination::encode(&key(last)));
+        let next = rows.last().map(|last| {
+            pagination::encode(&(
+                last.participant.last_message_at,
+                last.participant.conversation_id,
+            ))
+        });
         (rows, next)
     } else {
         (rows, None)
