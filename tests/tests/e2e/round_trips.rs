@@ -237,3 +237,29 @@ async fn requests_one_after_another_reuse_the_connection_used_last() {
     }
     assert_eq!(badge_backends(&app, quiet).await, 1);
 }
+
+// The server's connections are made with its session settings: the statement timeout, and
+// no JIT compilation (which spent 83 ms compiling a search's generic plan to run 1 ms of
+// work; see `confidant::db::client_config`).
+#[tokio::test]
+async fn the_servers_connections_never_compile_plans_and_time_statements_out() {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    let database = TestDatabase::create().await;
+    let url = confidant::config::DatabaseUrl::parse(database.url()).expect("a database URL");
+    let pool =
+        confidant::db::pool_with(&url, 1, std::time::Duration::from_secs(7)).expect("a pool");
+    let mut conn = pool.get().await.expect("a connection");
+    for (name, expected) in [("jit", "off"), ("statement_timeout", "7s")] {
+        let setting: Setting =
+            diesel::sql_query(format!("SELECT current_setting('{name}') AS value"))
+                .get_result(&mut conn)
+                .await
+                .expect("the setting");
+        assert_eq!(setting.value, expected, "{name}");
+    }
+}

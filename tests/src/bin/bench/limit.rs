@@ -78,11 +78,15 @@ impl Replay {
             .count()
     }
 
-    /// A connection to `url` with every statement prepared.
+    /// A connection to `url` with every statement prepared, and the session settings the
+    /// server's connections have (`confidant::db::client_config`).
     pub async fn connect(&self, url: &str) -> Session {
-        let (client, connection) = tokio_postgres::connect(url, NoTls)
-            .await
-            .expect("connect for the replay");
+        let (client, connection) =
+            confidant::db::client_config(url, std::time::Duration::from_secs(30))
+                .expect("a PostgreSQL URL")
+                .connect(NoTls)
+                .await
+                .expect("connect for the replay");
         tokio::spawn(connection);
         let mut trips: Vec<Vec<Step>> = Vec::new();
         for step in &self.steps {
