@@ -638,6 +638,11 @@ pub fn page_sql(folder: FolderFilter, after: bool, with: bool) -> &'static str {
     }
 }
 
+/// A page's statement as it is bound ([`Conversation::page`], [`Conversation::search`]).
+type PageStatement = Prepared<
+    diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery>,
+>;
+
 /// Which folder of a person's conversations.
 #[derive(Debug, Clone, Copy)]
 pub enum FolderFilter {
@@ -853,25 +858,9 @@ impl Conversation {
         limit: i64,
     ) -> QueryResult<Vec<InboxRow>> {
         let text = page_sql(folder, after.is_some(), with.is_some());
-        let query = Prepared::sql(text)
-            .bind::<diesel::sql_types::Uuid, _>(viewer.id)
-            .bind::<diesel::sql_types::BigInt, _>(limit)
-            .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(with)
-            .bind::<diesel::sql_types::Bool, _>(crate::domain::conversations::sees_everyone(
-                ConversationKind::MultiClient,
-                viewer,
-            ))
+        let statement = Self::page_statement(text, viewer, limit, with)
             .bind::<diesel::sql_types::Bool, _>(blast_threads);
-        match after {
-            Some((at, id)) => {
-                query
-                    .bind::<diesel::sql_types::Timestamptz, _>(at)
-                    .bind::<diesel::sql_types::Uuid, _>(id)
-                    .load(conn)
-                    .await
-            }
-            None => query.load(conn).await,
-        }
+        Self::load_page(conn, statement, after).await
     }
 
     /// `viewer`'s threads that match `query` (a `tsquery`, see
@@ -887,7 +876,21 @@ impl Conversation {
         after: Option<(DateTime<Utc>, Uuid)>,
         limit: i64,
     ) -> QueryResult<Vec<InboxRow>> {
-        let statement = Prepared::sql(search_sql(after.is_some()))
+        let statement = Self::page_statement(search_sql(after.is_some()), viewer, limit, with)
+            .bind::<diesel::sql_types::Text, _>(query.to_owned());
+        Self::load_page(conn, statement, after).await
+    }
+
+    /// The statement `text` ([`page_sql`] or [`search_sql`]) with what both bind first: the
+    /// caller (`$1`), the page's `LIMIT` (`$2`), the person to narrow to (`$3`), and whether
+    /// the caller sees everyone in a thread sent to several clients (`$4`).
+    fn page_statement(
+        text: &'static str,
+        viewer: Viewer,
+        limit: i64,
+        with: Option<Uuid>,
+    ) -> PageStatement {
+        Prepared::sql(text)
             .bind::<diesel::sql_types::Uuid, _>(viewer.id)
             .bind::<diesel::sql_types::BigInt, _>(limit)
             .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(with)
@@ -895,7 +898,15 @@ impl Conversation {
                 ConversationKind::MultiClient,
                 viewer,
             ))
-            .bind::<diesel::sql_types::Text, _>(query.to_owned());
+    }
+
+    /// Runs a page's `statement` (bound up to `$5`), after the cursor `after` (`$6`, `$7`)
+    /// when there is one.
+    async fn load_page(
+        conn: &mut AsyncPgConnection,
+        statement: PageStatement,
+        after: Option<(DateTime<Utc>, Uuid)>,
+    ) -> QueryResult<Vec<InboxRow>> {
         match after {
             Some((at, id)) => {
                 statement

@@ -49,22 +49,35 @@ macro_rules! matches_thread {
     };
 }
 
-/// The first page of the caller's threads of one kind (`$kind`) that match, from the newest
-/// [`few!`] of them after `$after` in `$order` (their index's order), each with its thread
-/// (looked up by its key: a join could read every thread to hash them).
-macro_rules! found {
-    ($kind:literal, $order:literal, $after:expr) => {
+/// The caller's newest [`few!`] rows of one kind of thread (`$kind`) after `$after`, in
+/// `$order` (their index's), `$what` of each.
+macro_rules! newest_few {
+    ($what:literal, $kind:literal, $order:literal, $after:expr) => {
         concat!(
             "SELECT ",
-            page_columns!(),
-            " FROM (SELECT * FROM conversation_participants p WHERE p.person_id = $1 AND ",
+            $what,
+            " FROM conversation_participants p WHERE p.person_id = $1 AND ",
             $kind,
             " ",
             $after,
             " ORDER BY ",
             $order,
             " LIMIT ",
-            few!(),
+            few!()
+        )
+    };
+}
+
+/// The first page of the caller's threads of one kind (`$kind`) that match, from their
+/// [`newest_few!`] in `$order`, each with its thread (looked up by its key: a join could read
+/// every thread to hash them).
+macro_rules! found {
+    ($kind:literal, $order:literal, $after:expr) => {
+        concat!(
+            "SELECT ",
+            page_columns!(),
+            " FROM (",
+            newest_few!("*", $kind, $order, $after),
             ") AS p CROSS JOIN LATERAL (SELECT * FROM conversations c \
              WHERE c.id = p.conversation_id OFFSET 0) AS c WHERE ",
             matches_thread!(),
@@ -78,21 +91,15 @@ macro_rules! found {
 }
 
 /// Whether the caller's threads of one kind were enough: a page of them matched (`$found`),
-/// or the caller has fewer than [`few!`] after `$after` (all were checked).
+/// or the caller has fewer than [`few!`] after `$after` (all were checked; counted along the
+/// index in `$order`).
 macro_rules! enough {
     ($found:literal, $kind:literal, $order:literal, $after:expr) => {
         concat!(
             "((SELECT count(*) FROM ",
             $found,
-            ") >= $2 OR (SELECT count(*) FROM (SELECT 1 FROM conversation_participants p \
-             WHERE p.person_id = $1 AND ",
-            $kind,
-            " ",
-            $after,
-            " ORDER BY ",
-            $order,
-            " LIMIT ",
-            few!(),
+            ") >= $2 OR (SELECT count(*) FROM (",
+            newest_few!("1", $kind, $order, $after),
             ") AS x) < ",
             few!(),
             ")"
