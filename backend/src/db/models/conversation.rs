@@ -287,7 +287,9 @@ macro_rules! my_rows {
 
 /// How many rows of the person `$3` are "few": few enough to read them all and sort them
 /// rather than walk the caller's folder looking for them, whatever the caller has. Four
-/// pages' worth (`$2` is a page's `LIMIT`): the walk reads at least a page.
+/// pages' worth (`$2` is a page's `LIMIT`): the walk reads at least a page. A search checks
+/// as many of the caller's newest rows of each kind before it looks in the text indexes
+/// ([`search_sql`]).
 ///
 /// An expression, not a constant: PostgreSQL cannot know a `LIMIT` it does not see, so it
 /// plans for the first tenth of the rows, and then walking an index in order (which can
