@@ -134,7 +134,7 @@ async fn read<T: DeserializeOwned>(
     })?;
     if let (Some(contract), Some(pattern)) = (
         request.app_data::<web::Data<Contract>>(),
-        request.match_pattern(),
+        crate::route_pattern::of(request),
     ) {
         contract.check_body(request.method(), &pattern, &value)?;
     }
@@ -146,7 +146,7 @@ async fn read<T: DeserializeOwned>(
 fn typed<T: DeserializeOwned>(value: Value, request: &HttpRequest) -> Result<T, ApiError> {
     serde_json::from_value(value).map_err(|error| {
         tracing::warn!(
-            route = request.match_pattern().unwrap_or_default(),
+            route = crate::route_pattern::of(request).unwrap_or_default(),
             category = ?error.classify(),
             "a request passed the document's schema but not the handler's type"
         );
@@ -199,7 +199,7 @@ fn query<T: DeserializeOwned>(request: &HttpRequest) -> Result<T, ApiError> {
         })?;
     let value = match (
         request.app_data::<web::Data<Contract>>(),
-        request.match_pattern(),
+        crate::route_pattern::of(request),
     ) {
         (Some(contract), Some(pattern)) => {
             contract.check_query(request.method(), &pattern, &pairs)?

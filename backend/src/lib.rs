@@ -25,6 +25,7 @@ pub mod messaging;
 pub mod monitoring;
 pub mod pagination;
 pub mod provisioning;
+pub mod route_pattern;
 pub mod routes;
 pub mod security_headers;
 pub mod sign_in_emails;

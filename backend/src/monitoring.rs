@@ -158,9 +158,8 @@ pub async fn time_requests(
     let started = Instant::now();
     // The pattern comes from the app's resource map and the path, so it is known before
     // routing; an address no route matches is `unmatched`, whatever was asked.
-    let route = request
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let route =
+        crate::route_pattern::of(request.request()).unwrap_or_else(|| "unmatched".to_owned());
     let method = method_label(request.method());
     let result = next.call(request).await;
     let status = match &result {

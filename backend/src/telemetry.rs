@@ -43,9 +43,8 @@ impl RootSpanBuilder for PrivateRootSpan {
             .get::<RequestId>()
             .map(ToString::to_string)
             .unwrap_or_default();
-        let route = request
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".into());
+        let route =
+            crate::route_pattern::of(request.request()).unwrap_or_else(|| "unmatched".into());
         tracing::info_span!(
             "request",
             request_id = %request_id,

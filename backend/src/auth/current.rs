@@ -173,7 +173,7 @@ impl Caller {
             .ok_or_else(unauthorized)?;
         let token = bearer_token(request.headers()).ok_or_else(unauthorized)?;
         let credential = if token.starts_with(API_KEY_PREFIX) {
-            let pattern = request.match_pattern().unwrap_or_default();
+            let pattern = crate::route_pattern::of(request).unwrap_or_default();
             Credential::Key(
                 token.to_owned(),
                 key_scopes::needs(request.method().as_str(), &pattern),
