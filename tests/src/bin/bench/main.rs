@@ -16,6 +16,8 @@
 //!   connections, and the ratio of the two (see `limit.rs`). Also the floor an HTTP request
 //!   costs here: `GET /healthz` (no database) under the same load, and the ceiling it leaves,
 //!   the rate of one HTTP request plus the limit's statements one after the other.
+//!   Under each row, where the CPU went per call (`cpu.rs`): the server, PostgreSQL and the
+//!   load generator for the API; PostgreSQL and the replay's client for the limit.
 //! - `blast [--clients N] [--runs R]`: a blast to N clients (default 10,000), each with a
 //!   portal account: the time to the 202, to `done`, threads per second, what the same rows
 //!   cost as raw SQL in one transaction (the physical limit), and the notification emails:
@@ -39,6 +41,7 @@ use diesel_async::RunQueryDsl;
 use http_load::Call;
 use uuid::Uuid;
 
+mod cpu;
 mod events;
 mod http_load;
 mod limit;
@@ -430,6 +433,8 @@ struct Load {
     elapsed: Duration,
     p50: Duration,
     p99: Duration,
+    /// The CPU the machine spent while the load was measured.
+    cpu: cpu::CpuTimes,
 }
 
 /// Runs `connections` loops of `request` for `seconds` (after a second of warm-up) and
@@ -441,6 +446,12 @@ where
 {
     let warm_until = Instant::now() + Duration::from_secs(1);
     let stop_at = warm_until + Duration::from_secs(seconds);
+    let cpu = tokio::spawn(async move {
+        tokio::time::sleep_until(warm_until.into()).await;
+        let before = cpu::CpuTimes::now();
+        tokio::time::sleep_until(stop_at.into()).await;
+        cpu::CpuTimes::now().since(&before)
+    });
     let loops = (0..connections).map(|lane| {
         let request = request.clone();
         tokio::spawn(async move {
@@ -466,6 +477,7 @@ where
         elapsed: Duration::from_secs(seconds),
         p50: percentile(&times, 0.5),
         p99: percentile(&times, 0.99),
+        cpu: cpu.await.expect("the CPU sampler"),
     }
 }
 
@@ -680,6 +692,12 @@ fn print_against_limit(name: &str, connections: usize, load: &Load, limit: &Load
         ms(limit.p50),
         rate / limit_rate,
         rate / ceiling,
+    );
+    println!(
+        "{:<18} CPU per call: API {}; limit {}",
+        "",
+        load.cpu.per_call(load.requests, "load generator"),
+        limit.cpu.per_call(limit.requests, "client"),
     );
 }
 
