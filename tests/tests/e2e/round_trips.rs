@@ -131,8 +131,16 @@ async fn a_busy_thread_rewrites_its_participants_in_place_and_leaves_no_bloat() 
     // Issue #17: every message rewrites each participant's `last_message_at`. When that
     // column keyed the folder indexes, no such update could be HOT: each left a dead row
     // version and a new entry in four indexes behind, about 550 bytes per reply until a vacuum
-    // came. Now the indexes hold the minute only, so a thousand replies leave the table and
-    // its indexes the size they were (a new minute adds one entry per index at most).
+    // came (59 pages for the thousand replies here, with such an index put back). Now the indexes hold the minute
+    // only, so the updates are HOT: each rewrites its row on its own page, and the next one
+    // there prunes the dead versions (a new minute adds one entry per index at most).
+    //
+    // Pruning is PostgreSQL's, and it waits for every snapshot in the database older than the
+    // dead versions: a statement of the server's job workers or of autovacuum, stalled for a
+    // moment on the two shared cores, keeps a full page from being pruned, and the next
+    // update moves its row to a new page (and is not HOT). Alone, the test ends with no page
+    // more and 4 updates of 2,106 not HOT; under the parallel suite with 5 to 8 pages more
+    // and 14 to 16 not HOT. So the bounds are those of the design, with room for that.
     let app = confidant_tests::spawn_app().await;
     let p = app.staffed_practice("Busy Clinic").await;
     let thread = app
@@ -175,11 +183,30 @@ async fn a_busy_thread_rewrites_its_participants_in_place_and_leaves_no_bloat() 
         }
     }
     let after = app.count(SIZE).await;
-    // The table, its key and the four folder indexes this direct thread's rows are in; a
-    // page each at most. (The three blast indexes hold none of its rows.)
     assert!(
-        after - before <= 6 * 8192,
+        after - before <= 24 * 8192,
         "1,000 replies grew the participants' table and indexes from {before} to {after} bytes"
+    );
+    // The 1,002 replies update both rows, the 100 reads one, and with the thread's start that
+    // makes 2,106 updates. The server's connections report them to the statistics within ten
+    // seconds of going idle.
+    const UPDATES: &str = "SELECT n_tup_upd AS n FROM pg_stat_user_tables \
+                           WHERE relname = 'conversation_participants'";
+    let reported = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.count(UPDATES).await < 2_106 && tokio::time::Instant::now() < reported {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let hot = app
+        .count(
+            "SELECT n_tup_hot_upd AS n FROM pg_stat_user_tables \
+             WHERE relname = 'conversation_participants'",
+        )
+        .await;
+    let updates = app.count(UPDATES).await;
+    assert!(updates >= 2_106, "the statistics report {updates} updates");
+    assert!(
+        hot * 100 >= updates * 95,
+        "{hot} of {updates} updates of participants' rows were HOT"
     );
     let page: confidant_openapi::conversations::ConversationPage = app
         .get_as(&p.provider.token, "/api/v1/conversations?folder=all")
