@@ -31,9 +31,32 @@ pub fn root(config: &mut ServiceConfig) {
         .service(metrics::metrics);
 }
 
-/// Routes under `/api/v1`.
+/// Routes under `/api/v1`. actix tries a scope's routes in the order they are registered,
+/// matching a regular expression for each one with a parameter, so the calls an open app
+/// makes most (the badge, the folders, a thread, a reply) come first: the badge was the 67th
+/// of 69, and matching the 66 before it took about 7 % of the server's CPU for the call.
+/// (The order of the OpenAPI document does not follow it: its paths are sorted.)
 pub fn api_v1(config: &mut ServiceConfig) {
     config
+        .service(unread::unread)
+        .service(conversations::list::list_conversations)
+        .service(conversations::create::create_conversation)
+        .service(conversations::get::get_conversation)
+        .service(conversations::post_message::post_message)
+        .service(conversations::list_messages::list_messages)
+        .service(conversations::read::mark_read)
+        .service(conversations::archive::archive)
+        .service(conversations::archive::unarchive)
+        .service(drafts::get_new)
+        .service(drafts::save_new)
+        .service(drafts::delete_new)
+        .service(drafts::get_reply)
+        .service(drafts::save_reply)
+        .service(drafts::delete_reply)
+        .service(conversations::delete::delete_conversation)
+        .service(conversations::delete_message::delete_message)
+        .service(events::create_stream_ticket)
+        .service(events::stream_events)
         .service(auth::login::login)
         .service(auth::login_mfa::login_mfa)
         .service(auth::refresh::refresh)
@@ -76,22 +99,6 @@ pub fn api_v1(config: &mut ServiceConfig) {
         .service(staff_groups::update::update_staff_group)
         .service(staff_groups::delete::delete_staff_group)
         .service(recipients::list_recipients)
-        .service(conversations::list::list_conversations)
-        .service(conversations::create::create_conversation)
-        .service(conversations::get::get_conversation)
-        .service(conversations::post_message::post_message)
-        .service(conversations::list_messages::list_messages)
-        .service(conversations::read::mark_read)
-        .service(conversations::archive::archive)
-        .service(conversations::archive::unarchive)
-        .service(drafts::get_new)
-        .service(drafts::save_new)
-        .service(drafts::delete_new)
-        .service(drafts::get_reply)
-        .service(drafts::save_reply)
-        .service(drafts::delete_reply)
-        .service(conversations::delete::delete_conversation)
-        .service(conversations::delete_message::delete_message)
         .service(attachments::upload::upload_attachment)
         .service(attachments::download::download_attachment)
         .service(attachments::delete::delete_attachment)
@@ -100,8 +107,5 @@ pub fn api_v1(config: &mut ServiceConfig) {
         // Before `/blasts/{id}`, which would otherwise take "audience" for an id.
         .service(blasts::audience::blast_audience)
         .service(blasts::get::get_blast)
-        .service(blasts::recipients::list_blast_recipients)
-        .service(unread::unread)
-        .service(events::create_stream_ticket)
-        .service(events::stream_events);
+        .service(blasts::recipients::list_blast_recipients);
 }
