@@ -131,13 +131,25 @@ fn cut(mut rows: Vec<InboxRow>, limit: i64) -> (Vec<InboxRow>, Option<String>) {
     }
 }
 
-/// The start of a message on one line.
+/// The start of a message on one line: its words joined by single spaces, cut after
+/// [`PREVIEW_CHARS`] characters (with "…" when cut). It stops reading at the cut, so a long
+/// message costs a row no more than a short one (the whole body was split and joined).
 fn preview(body: &str) -> String {
-    let line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    match line.char_indices().nth(PREVIEW_CHARS) {
-        Some((cut, _)) => format!("{}…", line[..cut].trim_end()),
-        None => line,
+    let mut line = String::with_capacity(PREVIEW_CHARS + 4);
+    let mut count = 0;
+    for (index, word) in body.split_whitespace().enumerate() {
+        let space = if index == 0 { "" } else { " " };
+        for c in space.chars().chain(word.chars()) {
+            if count == PREVIEW_CHARS {
+                line.truncate(line.trim_end().len());
+                line.push('…');
+                return line;
+            }
+            line.push(c);
+            count += 1;
+        }
     }
+    line
 }
 
 #[cfg(test)]
@@ -151,5 +163,29 @@ mod tests {
         let short = preview(&long);
         assert_eq!(short.chars().count(), 141);
         assert!(short.ends_with('…'));
+    }
+
+    #[test]
+    fn a_preview_is_cut_after_140_characters_and_never_ends_in_a_space() {
+        let exactly = "a".repeat(140);
+        assert_eq!(preview(&exactly), exactly, "140 characters fit");
+        assert_eq!(
+            preview(&format!("{exactly}  \n ")),
+            exactly,
+            "trailing space is no text"
+        );
+        assert_eq!(
+            preview(&format!("{exactly} b")),
+            format!("{exactly}…"),
+            "the space after the 140th character is cut, not kept"
+        );
+        let words = format!("{} bcd", "a".repeat(138));
+        assert_eq!(
+            preview(&words),
+            format!("{} b…", "a".repeat(138)),
+            "a word is cut where the line is"
+        );
+        let spaced = format!("{} \t\n  b", "a".repeat(139));
+        assert_eq!(preview(&spaced), format!("{}…", "a".repeat(139)));
     }
 }
