@@ -18,6 +18,7 @@
 //!   the rate of one HTTP request plus the limit's statements one after the other.
 //!   Under each row, where the CPU went per call (`cpu.rs`): the server, PostgreSQL and the
 //!   load generator for the API; PostgreSQL and the replay's client for the limit.
+//!   `--connections N` runs that level only, `--only reply|inbox|badge` that call only.
 //! - `blast [--clients N] [--runs R]`: a blast to N clients (default 10,000), each with a
 //!   portal account: the time to the 202, to `done`, threads per second, what the same rows
 //!   cost as raw SQL in one transaction (the physical limit), and the notification emails:
@@ -62,7 +63,23 @@ async fn main() {
         }
         [command, ..] if command == "send" => {
             let seconds = flag(&args, "--seconds").unwrap_or(5);
-            send(u64::try_from(seconds).expect("a positive duration")).await;
+            let levels = match flag(&args, "--connections") {
+                Some(connections) => vec![usize::try_from(connections).expect("a positive count")],
+                None => vec![2, 8, 32],
+            };
+            let only = text_flag(&args, "--only");
+            if let Some(call) = &only {
+                assert!(
+                    SEND_CALLS.contains(&call.as_str()),
+                    "--only takes one of {SEND_CALLS:?}"
+                );
+            }
+            send(
+                u64::try_from(seconds).expect("a positive duration"),
+                &levels,
+                only.as_deref(),
+            )
+            .await;
         }
         [command, ..] if command == "blast" => {
             let clients = flag(&args, "--clients").unwrap_or(10_000);
@@ -80,7 +97,8 @@ async fn main() {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask bench inbox [--threads N] [--seconds S] | send [--seconds S] \
+                "usage: cargo xtask bench inbox [--threads N] [--seconds S] \
+                 | send [--seconds S] [--connections N] [--only reply|inbox|badge] \
                  | blast [--clients N] [--runs R] \
                  | events [--streams N] [--samples S]"
             );
@@ -90,8 +108,12 @@ async fn main() {
 }
 
 fn flag(args: &[String], name: &str) -> Option<i32> {
+    text_flag(args, name)?.parse().ok()
+}
+
+fn text_flag(args: &[String], name: &str) -> Option<String> {
     let at = args.iter().position(|a| a == name)?;
-    args.get(at + 1)?.parse().ok()
+    args.get(at + 1).cloned()
 }
 
 /// Inserts `count` direct threads between `a` and `b` (one message each, unread by `a` when
@@ -481,15 +503,21 @@ where
     }
 }
 
-async fn send(seconds: u64) {
+/// The calls `send` loads, by the names `--only` takes.
+const SEND_CALLS: [&str; 3] = ["reply", "inbox", "badge"];
+
+/// `send`: each of `levels` connections in turn; every call, or `only` the one named (with
+/// `HTTP alone`), for instance to profile it by itself.
+async fn send(seconds: u64, levels: &[usize], only: Option<&str>) {
     use std::sync::Arc;
 
-    const LEVELS: [usize; 3] = [2, 8, 32];
+    let lanes = levels.iter().copied().max().expect("a level");
+    let runs = |call: &str| only.is_none_or(|only| only == call);
     let app = Arc::new(spawn_app_with(&[("CONFIDANT_DB_POOL_SIZE", "32".to_owned())]).await);
     let p: StaffedPractice = app.staffed_practice("Send Bench").await;
     // One thread per connection, so that connections do not queue on one thread's rows.
     let mut threads = Vec::new();
-    for lane in 0..LEVELS[LEVELS.len() - 1] {
+    for lane in 0..lanes {
         let thread = app
             .start_thread(
                 &p.provider,
@@ -513,7 +541,7 @@ async fn send(seconds: u64) {
         async move { recorder.record(method, &path, &token).await }
     };
     let mut reply_replays = Vec::new();
-    for lane in 0..LEVELS[LEVELS.len() - 1] {
+    for lane in 0..lanes {
         reply_replays.push(
             record(
                 reqwest::Method::POST,
@@ -549,21 +577,31 @@ async fn send(seconds: u64) {
     );
     print_head();
     let url = app.database.url().to_owned();
-    for connections in LEVELS {
+    for &connections in levels {
         let http = http_alone(&app, connections, seconds).await;
-        let replies = (0..connections)
-            .map(|lane| Call::post(&reply_path(lane), &p.provider.token, REPLY))
-            .collect();
-        let reply = http_under_load(&app, seconds, 201, replies).await;
-        let mut sessions = Vec::new();
-        for replay in reply_replays.iter().take(connections) {
-            sessions.push(replay.connect(&url).await);
-        }
-        let reply_limit = replay_under_load(connections, seconds, sessions).await;
-        for (name, path, replay) in [
-            ("inbox first page", INBOX, &inbox_replay),
-            ("unread badge", BADGE, &badge_replay),
+        let reply = if runs("reply") {
+            let replies = (0..connections)
+                .map(|lane| Call::post(&reply_path(lane), &p.provider.token, REPLY))
+                .collect();
+            let reply = http_under_load(&app, seconds, 201, replies).await;
+            let mut sessions = Vec::new();
+            for replay in reply_replays.iter().take(connections) {
+                sessions.push(replay.connect(&url).await);
+            }
+            Some((
+                reply,
+                replay_under_load(connections, seconds, sessions).await,
+            ))
+        } else {
+            None
+        };
+        for (call, name, path, replay) in [
+            ("inbox", "inbox first page", INBOX, &inbox_replay),
+            ("badge", "unread badge", BADGE, &badge_replay),
         ] {
+            if !runs(call) {
+                continue;
+            }
             let calls = vec![Call::get(path, Some(&p.client.token)); connections];
             let read = http_under_load(&app, seconds, 200, calls).await;
             let mut sessions = Vec::new();
@@ -573,7 +611,9 @@ async fn send(seconds: u64) {
             let limit = replay_under_load(connections, seconds, sessions).await;
             print_against_limit(name, connections, &read, &limit, &http);
         }
-        print_against_limit("reply", connections, &reply, &reply_limit, &http);
+        if let Some((reply, reply_limit)) = reply {
+            print_against_limit("reply", connections, &reply, &reply_limit, &http);
+        }
     }
 }
 
