@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::db::schema::{client_providers, people, portal_accounts};
 
 /// A person row.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = people, check_for_backend(diesel::pg::Pg))]
 pub struct Person {
     /// Their id.
