@@ -152,6 +152,17 @@ mod tests {
 
     const SECRET: &str = "a-test-secret-that-is-at-least-32-chars";
 
+    /// A fresh token from `keys` for made-up ids.
+    fn any_token(keys: &TokenKeys) -> String {
+        keys.issue(
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+        )
+        .expect("a token")
+    }
+
     #[test]
     fn a_fresh_token_verifies() {
         let keys = keys_for(SECRET);
@@ -175,14 +186,7 @@ mod tests {
     #[test]
     fn tampered_and_foreign_tokens_are_refused() {
         let keys = keys_for(SECRET);
-        let token = keys
-            .issue(
-                Uuid::new_v4(),
-                Uuid::new_v4(),
-                Uuid::new_v4(),
-                Uuid::new_v4(),
-            )
-            .expect("a token");
+        let token = any_token(&keys);
         // Signed with another secret.
         assert!(
             keys_for("another-secret-that-is-at-least-32-chars")
@@ -202,14 +206,7 @@ mod tests {
     #[test]
     fn a_verified_token_is_remembered_only_by_its_exact_text_and_its_keys() {
         let keys = keys_for(SECRET);
-        let token = keys
-            .issue(
-                Uuid::new_v4(),
-                Uuid::new_v4(),
-                Uuid::new_v4(),
-                Uuid::new_v4(),
-            )
-            .expect("a token");
+        let token = any_token(&keys);
         let first = keys.verify(&token).expect("valid");
         assert_eq!(keys.verified.len(), 1, "remembered");
         assert_eq!(keys.verify(&token).expect("still valid"), first);
@@ -231,14 +228,7 @@ mod tests {
     #[test]
     fn a_remembered_token_still_expires() {
         let keys = keys_for(SECRET);
-        let token = keys
-            .issue(
-                Uuid::new_v4(),
-                Uuid::new_v4(),
-                Uuid::new_v4(),
-                Uuid::new_v4(),
-            )
-            .expect("a token");
+        let token = any_token(&keys);
         let claims = keys.verify(&token).expect("valid");
         let exp = u64::try_from(claims.exp).expect("a positive time");
         assert!(
