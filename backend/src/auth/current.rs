@@ -267,7 +267,7 @@ struct SessionRow {
 /// statement, not the text). For this four-table join that was a fifth of the server's CPU for
 /// the badge, half of it quoting identifiers (`cargo xtask bench send --only badge`).
 fn session_check<'c>(
-    conn: &'c AsyncPgConnection,
+    mut conn: &'c AsyncPgConnection,
     claims: &Claims,
     idle_since: DateTime<Utc>,
 ) -> impl Future<Output = QueryResult<Option<SessionRow>>> + Send + 'c {
@@ -287,7 +287,6 @@ fn session_check<'c>(
     .bind::<SqlUuid, _>(claims.stm)
     .bind::<SqlUuid, _>(claims.sid)
     .bind::<Timestamptz, _>(idle_since);
-    let mut conn = conn;
     async move { query.get_result(&mut conn).await.optional() }
 }
 
