@@ -146,7 +146,7 @@ async fn read<T: DeserializeOwned>(
 fn typed<T: DeserializeOwned>(value: Value, request: &HttpRequest) -> Result<T, ApiError> {
     serde_json::from_value(value).map_err(|error| {
         tracing::warn!(
-            route = crate::route_pattern::of(request).unwrap_or_default(),
+            route = %crate::route_pattern::of(request).unwrap_or_default(),
             category = ?error.classify(),
             "a request passed the document's schema but not the handler's type"
         );

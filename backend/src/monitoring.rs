@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -158,22 +158,59 @@ pub async fn time_requests(
     let started = Instant::now();
     // The pattern comes from the app's resource map and the path, so it is known before
     // routing; an address no route matches is `unmatched`, whatever was asked.
-    let route =
-        crate::route_pattern::of(request.request()).unwrap_or_else(|| "unmatched".to_owned());
+    let route = crate::route_pattern::of(request.request());
     let method = method_label(request.method());
     let result = next.call(request).await;
     let status = match &result {
         Ok(response) => response.status(),
         Err(error) => error.as_response_error().status_code(),
     };
-    metrics::histogram!(
-        HTTP_REQUEST_DURATION,
-        "method" => method,
-        "route" => route,
-        "status" => status.as_str().to_owned(),
-    )
-    .record(started.elapsed());
+    let route = route.as_deref().unwrap_or("unmatched");
+    REQUEST_DURATIONS.with_borrow_mut(|series| {
+        series.record(method, route, status, started.elapsed());
+    });
     result
+}
+
+thread_local! {
+    /// This thread's handles to the request-duration series it has recorded into.
+    static REQUEST_DURATIONS: std::cell::RefCell<RequestDurations> =
+        std::cell::RefCell::new(RequestDurations::default());
+}
+
+/// Handles to [`HTTP_REQUEST_DURATION`]'s series, by method, status and route, kept so that
+/// a request records into its series with one lookup. The `histogram!` macro builds the label
+/// set, and the recorder copies and hashes it, on every call: about 1,700 instructions a
+/// request under callgrind, against about 600 for this lookup and the recording. Bounded:
+/// routes are patterns, methods a fixed set, and statuses the few each route answers. The
+/// handles are taken after [`install`] (which runs before any server thread starts), so they
+/// record into the installed recorder.
+#[derive(Default)]
+struct RequestDurations {
+    /// `method status route`, written again for each lookup (its memory is reused).
+    name: String,
+    handles: std::collections::HashMap<Box<str>, metrics::Histogram>,
+}
+
+impl RequestDurations {
+    fn record(&mut self, method: &'static str, route: &str, status: StatusCode, took: Duration) {
+        self.name.clear();
+        for part in [method, " ", status.as_str(), " ", route] {
+            self.name.push_str(part);
+        }
+        if let Some(handle) = self.handles.get(self.name.as_str()) {
+            handle.record(took);
+            return;
+        }
+        let handle = metrics::histogram!(
+            HTTP_REQUEST_DURATION,
+            "method" => method,
+            "route" => route.to_owned(),
+            "status" => status.as_str().to_owned(),
+        );
+        handle.record(took);
+        self.handles.insert(self.name.as_str().into(), handle);
+    }
 }
 
 /// The method, or `other` for the unusual ones (so that made-up methods add no series).

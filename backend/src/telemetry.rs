@@ -38,18 +38,15 @@ pub struct PrivateRootSpan;
 
 impl RootSpanBuilder for PrivateRootSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        let request_id = request
-            .extensions()
-            .get::<RequestId>()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        let route =
-            crate::route_pattern::of(request.request()).unwrap_or_else(|| "unmatched".into());
+        // Fields are written only when a subscriber takes the span: with none, or with
+        // `RUST_LOG` above `info`, a request formats nothing.
+        let request_id = request.extensions().get::<RequestId>().copied();
+        let route = crate::route_pattern::of(request.request());
         tracing::info_span!(
             "request",
-            request_id = %request_id,
+            request_id = request_id.map(tracing::field::display),
             method = %request.method(),
-            route = %route,
+            route = %route.as_deref().unwrap_or("unmatched"),
             status = tracing::field::Empty,
         )
     }
