@@ -14,6 +14,7 @@
 //! id: it goes to the database together with the check, in one round trip.
 
 use std::future::Future;
+use std::net::IpAddr;
 
 use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
@@ -27,7 +28,7 @@ use futures_util::future::{BoxFuture, LocalBoxFuture};
 use uuid::Uuid;
 
 use crate::auth::refresh::token_hash;
-use crate::auth::throttle::peer_address;
+use crate::auth::throttle::{address_text, peer_ip};
 use crate::auth::tokens::Claims;
 use crate::db::models::api_key::ApiKeyRow;
 use crate::db::models::audit::{AuditAction, AuditEvent};
@@ -47,8 +48,8 @@ pub struct CurrentPerson {
     /// When their access token expires (seconds since the epoch): a live stream it opens
     /// ends then.
     pub token_expires_at: i64,
-    /// The address the request came from, for the audit trail.
-    pub source_address: String,
+    /// The address the request came from, for the audit trail (formatted only there).
+    pub source_address: Option<IpAddr>,
     /// The practice requires a second factor of staff and they have none yet.
     pub enrolment_required: bool,
     /// The API key that made the request, when a key did (then `session_id` is nil: keys
@@ -86,7 +87,7 @@ impl CurrentPerson {
     /// An audit event by this person, from their address.
     pub fn audit(&self, action: AuditAction) -> AuditEvent {
         let event = AuditEvent::new(action, Some(self.practice_id()), Some(self.id()))
-            .from_address(&self.source_address);
+            .from_address(&address_text(self.source_address));
         match self.api_key_id {
             Some(key) => event.by_key(key),
             None => event,
@@ -154,7 +155,7 @@ fn refuse_while_enrolling(me: CurrentPerson) -> Result<CurrentPerson, ApiError> 
 pub struct Caller {
     state: web::Data<AppState>,
     credential: Credential,
-    source_address: String,
+    source_address: Option<IpAddr>,
 }
 
 enum Credential {
@@ -184,7 +185,7 @@ impl Caller {
         };
         Ok(Self {
             credential,
-            source_address: peer_address(request),
+            source_address: peer_ip(request),
             state,
         })
     }
@@ -294,7 +295,7 @@ fn session_check<'c>(
 fn signed_in(
     found: Option<SessionRow>,
     claims: &Claims,
-    source_address: String,
+    source_address: Option<IpAddr>,
 ) -> Result<CurrentPerson, ApiError> {
     let SessionRow {
         person,
@@ -332,7 +333,7 @@ async fn by_api_key(
     state: &AppState,
     key: &str,
     needs: Needs,
-    source_address: String,
+    source_address: Option<IpAddr>,
 ) -> Result<CurrentPerson, ApiError> {
     let mut conn = state.conn().await?;
     let (row, person) = ApiKeyRow::authenticate(&mut conn, &token_hash(key))

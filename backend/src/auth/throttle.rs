@@ -260,11 +260,21 @@ impl SignIn {
     }
 }
 
-/// The address a request came from: the TCP peer, never a forwarded header a client could
-/// forge. (Behind a reverse proxy every request shares the proxy's address; see the README.)
+/// The address a request came from, as text: the TCP peer, never a forwarded header a client
+/// could forge. (Behind a reverse proxy every request shares the proxy's address; see the
+/// README.)
 pub fn peer_address(request: &actix_web::HttpRequest) -> String {
-    request
-        .peer_addr()
-        .map(|peer| peer.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    address_text(peer_ip(request))
+}
+
+/// The address a request came from, as [`peer_address`] names it, kept unformatted: most
+/// requests never write it down, and formatting it cost every request about 1,400
+/// instructions (callgrind, the unread badge).
+pub fn peer_ip(request: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
+    request.peer_addr().map(|peer| peer.ip())
+}
+
+/// [`peer_ip`] as the text stored in audit records and throttle keys.
+pub fn address_text(ip: Option<std::net::IpAddr>) -> String {
+    ip.map_or_else(|| "unknown".into(), |ip| ip.to_string())
 }
