@@ -305,3 +305,52 @@ pub fn job_queue(census: Option<QueueCensus>) {
 fn count(n: usize) -> f64 {
     n as f64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `_count` line of one request-duration series, as rendered.
+    fn count(rendered: &str, method: &str, route: &str, status: &str) -> Option<f64> {
+        let series = format!(
+            "{HTTP_REQUEST_DURATION}_count{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} "
+        );
+        rendered
+            .lines()
+            .find_map(|line| line.strip_prefix(series.as_str()))
+            .and_then(|value| value.parse().ok())
+    }
+
+    #[test]
+    fn a_kept_handle_records_every_request_into_its_own_series() {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        let mut durations = RequestDurations::default();
+        metrics::with_local_recorder(&recorder, || {
+            let took = Duration::from_millis(3);
+            // The second and third of a series go through the kept handle.
+            for _ in 0..3 {
+                durations.record("GET", "/api/v1/unread", StatusCode::OK, took);
+            }
+            durations.record("GET", "/api/v1/unread", StatusCode::UNAUTHORIZED, took);
+            durations.record("POST", "/api/v1/unread", StatusCode::OK, took);
+        });
+        let rendered = handle.render();
+        assert_eq!(
+            count(&rendered, "GET", "/api/v1/unread", "200"),
+            Some(3.0),
+            "{rendered}"
+        );
+        assert_eq!(
+            count(&rendered, "GET", "/api/v1/unread", "401"),
+            Some(1.0),
+            "{rendered}"
+        );
+        assert_eq!(
+            count(&rendered, "POST", "/api/v1/unread", "200"),
+            Some(1.0),
+            "{rendered}"
+        );
+        assert_eq!(durations.handles.len(), 3);
+    }
+}
